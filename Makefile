@@ -1,0 +1,67 @@
+# Stepcare: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PG_URL ?= postgresql://postgres@localhost:5432/stepcare
+export STEPCARE_ENV ?= development
+
+.PHONY: run test test-postgres test-browser lint fmt check-migrations bench install assets chromium demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install Stepcare with its tools
+
+stepcare/static/vendor/.built: frontend/package.json frontend/package-lock.json frontend/build.mjs
+	cd frontend && npm ci --no-audit --no-fund --silent && node build.mjs
+	touch $@
+
+assets: stepcare/static/vendor/.built ## build the NHS.UK design-system assets (needs Node.js)
+
+chromium: ## Debian's Chromium for the browser tests (installed with apt-get when run as root)
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
+	  else echo "The browser tests need Debian's Chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+run: install assets ## install, create the database, load the demo service and serve it
+	$(BIN)/stepcare migrate --no-input -v0
+	$(BIN)/stepcare demo --if-empty
+	@echo "Stepcare is at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	DEBUG=true $(BIN)/stepcare runserver 127.0.0.1:$(PORT)
+
+demo: install ## reload the demo service from scratch (development only)
+	$(BIN)/stepcare migrate --no-input -v0
+	$(BIN)/stepcare demo --reset
+
+test: install assets chromium ## the whole suite on SQLite
+	STEPCARE_ENV=test $(BIN)/pytest
+
+test-postgres: install assets chromium ## the whole suite on PostgreSQL (PG_URL)
+	STEPCARE_ENV=test DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+lint: install ## ruff, mypy and the migrations check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/stepcare makemigrations --check --dry-run
+
+check-migrations: install
+	$(BIN)/stepcare makemigrations --check --dry-run
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install ## speed and memory figures (see bench/)
+	@for b in bench/bench_*.py; do echo "== $$b"; STEPCARE_ENV=test $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) frontend/node_modules stepcare/static/vendor staticfiles

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from stepcare.accounts.permissions import Permission, has_permission
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Header links for what this member of staff may reach."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+        return {"nav_items": []}
+    items = []
+    if has_permission(user, Permission.FIND_PATIENT):
+        items.append(("Patients", reverse("patients:search")))
+    if has_permission(user, Permission.VIEW_AUDIT):
+        items.append(("Break-glass log", reverse("audit:break_glass_list")))
+    return {"nav_items": items}

@@ -1,0 +1,57 @@
+"""Members of staff and the roles they hold in teams."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+
+from stepcare.accounts.models.organisation import Team
+from stepcare.accounts.permissions import Role
+
+
+class User(AbstractUser):
+    """A member of staff. Patients never sign in with this model."""
+
+    job_title = models.CharField(max_length=120, blank=True)
+    professional_registration = models.CharField(
+        max_length=60, blank=True, help_text="e.g. BABCP accreditation or HCPC number"
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def _memberships(self) -> list[tuple[int, str]]:
+        return list(self.memberships.filter(active=True).values_list("team_id", "role"))
+
+    def active_memberships(self) -> list[tuple[int, str]]:
+        """(team id, role) pairs, loaded once per request."""
+        return self._memberships
+
+    @property
+    def role_labels(self) -> list[str]:
+        return sorted({Role(role).label for _team, role in self.active_memberships()})
+
+
+class Membership(models.Model):
+    """A role held by a member of staff in a team. One person may hold several."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team", "role"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {Role(self.role).label}, {self.team}"

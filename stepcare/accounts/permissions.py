@@ -1,0 +1,144 @@
+"""Authorisation in one place.
+
+A *permission* is one thing a person may do. A *role* is a bundle of permissions. A member of
+staff holds roles in teams (``Membership``); a permission about a patient is granted only by a
+role in a team that the patient belongs to, or by an active break-glass grant.
+
+Every view and endpoint asks ``has_permission(user, Permission.X, obj=...)``.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from stepcare.accounts.models import User
+
+
+class Permission(enum.StrEnum):
+    VIEW_PATIENT = "view_patient"
+    CREATE_PATIENT = "create_patient"
+    EDIT_PATIENT = "edit_patient"
+    FIND_PATIENT = "find_patient"
+    BREAK_GLASS = "break_glass"
+    VIEW_AUDIT = "view_audit"
+    VIEW_TEAM_CASELOAD = "view_team_caseload"
+    MANAGE_REFERRALS = "manage_referrals"
+    DECIDE_SUITABILITY = "decide_suitability"
+    ALLOCATE = "allocate"
+    BOOK_APPOINTMENTS = "book_appointments"
+    WRITE_CLINICAL_NOTES = "write_clinical_notes"
+    SUPERVISE = "supervise"
+    VIEW_SERVICE_REPORTS = "view_service_reports"
+    MANAGE_STAFF = "manage_staff"
+
+
+class Role(models.TextChoices):
+    HIGH_INTENSITY_THERAPIST = "hit", "High-intensity therapist"
+    TRAINEE_HIGH_INTENSITY_THERAPIST = "trainee_hit", "Trainee high-intensity therapist"
+    PWP = "pwp", "Psychological wellbeing practitioner"
+    CLINICAL_SUPERVISOR = "supervisor", "Clinical supervisor"
+    SERVICE_MANAGER = "service_manager", "Service manager"
+    ADMINISTRATOR = "administrator", "Administrator (booking and referrals)"
+    EMPLOYMENT_ADVISER = "employment_adviser", "Employment adviser"
+    IG_OFFICER = "ig_officer", "Information-governance officer"
+
+
+P = Permission
+_CLINICIAN = {
+    P.VIEW_PATIENT,
+    P.FIND_PATIENT,
+    P.CREATE_PATIENT,
+    P.EDIT_PATIENT,
+    P.BREAK_GLASS,
+    P.MANAGE_REFERRALS,
+    P.DECIDE_SUITABILITY,
+    P.BOOK_APPOINTMENTS,
+    P.WRITE_CLINICAL_NOTES,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.HIGH_INTENSITY_THERAPIST: frozenset(_CLINICIAN),
+    Role.TRAINEE_HIGH_INTENSITY_THERAPIST: frozenset(_CLINICIAN - {P.DECIDE_SUITABILITY}),
+    Role.PWP: frozenset(_CLINICIAN),
+    Role.CLINICAL_SUPERVISOR: frozenset(_CLINICIAN | {P.SUPERVISE, P.VIEW_TEAM_CASELOAD}),
+    Role.SERVICE_MANAGER: frozenset(
+        {
+            P.VIEW_PATIENT,
+            P.FIND_PATIENT,
+            P.BREAK_GLASS,
+            P.VIEW_TEAM_CASELOAD,
+            P.ALLOCATE,
+            P.MANAGE_REFERRALS,
+            P.VIEW_SERVICE_REPORTS,
+            P.MANAGE_STAFF,
+        }
+    ),
+    Role.ADMINISTRATOR: frozenset(
+        {
+            P.VIEW_PATIENT,
+            P.FIND_PATIENT,
+            P.CREATE_PATIENT,
+            P.EDIT_PATIENT,
+            P.MANAGE_REFERRALS,
+            P.BOOK_APPOINTMENTS,
+        }
+    ),
+    Role.EMPLOYMENT_ADVISER: frozenset(
+        {P.VIEW_PATIENT, P.FIND_PATIENT, P.BOOK_APPOINTMENTS, P.WRITE_CLINICAL_NOTES}
+    ),
+    Role.IG_OFFICER: frozenset({P.VIEW_AUDIT, P.FIND_PATIENT}),
+}
+
+# Permissions that are about one patient: held only through the patient's team(s) or an
+# active break-glass grant. The others are about the service and hold in any of one's teams.
+PATIENT_SCOPED = frozenset({P.VIEW_PATIENT, P.EDIT_PATIENT})
+
+
+def permissions_for_role(role: str) -> frozenset[Permission]:
+    return ROLE_PERMISSIONS.get(Role(role), frozenset())
+
+
+def team_ids_with_permission(user: User, permission: Permission) -> set[int]:
+    """Teams in which the user holds a role that grants ``permission``."""
+    return {
+        team_id
+        for team_id, role in user.active_memberships()
+        if permission in permissions_for_role(role)
+    }
+
+
+def has_permission(user: Any, permission: Permission, obj: Any = None) -> bool:
+    """May ``user`` do ``permission`` (to ``obj``, when given)?
+
+    - No object: the user holds the permission through a role in any team.
+    - A patient: the user holds it through a role in one of the patient's teams, or has an
+      active break-glass grant for that patient (viewing and editing only, and only if a
+      role of theirs grants the permission somewhere).
+    - Anything with a ``team_id``: a role in that team grants it.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    teams = team_ids_with_permission(user, permission)
+    if not teams:
+        return False
+    if obj is None:
+        return True
+
+    from stepcare.patients.models import Patient
+
+    if isinstance(obj, Patient):
+        if obj.team_id in teams:
+            return True
+        if permission in PATIENT_SCOPED:
+            from stepcare.audit.selectors import has_active_break_glass
+
+            return has_active_break_glass(user=user, patient=obj)
+        return False
+    team_id = getattr(obj, "team_id", None)
+    if team_id is not None:
+        return team_id in teams
+    return False

@@ -1,0 +1,126 @@
+"""Every change to a patient's record. Each runs in one transaction with its audit event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from stepcare.accounts.models import Team, User
+from stepcare.audit.actions import record
+from stepcare.audit.models import AuditEvent
+from stepcare.patients.models import Patient, RiskFlag
+from stepcare.patients.selectors import possible_duplicates
+
+
+class PossibleDuplicate(Exception):
+    """A record that may be the same person exists; the user must look before going on."""
+
+    def __init__(self, matches: list[Patient], *, blocking: bool) -> None:
+        self.matches = matches
+        self.blocking = blocking
+        super().__init__(
+            "A patient with this NHS number already exists."
+            if blocking
+            else "A patient with the same name and date of birth already exists."
+        )
+
+
+class ConcurrentEdit(Exception):
+    """Someone else saved the record after this edit began; nothing was overwritten."""
+
+
+DEMOGRAPHIC_FIELDS = (
+    "nhs_number", "given_name", "family_name", "preferred_name", "date_of_birth", "stated_sex",
+    "gender_identity", "ethnic_category", "preferred_language", "interpreter_required",
+    "employment_status", "long_term_conditions", "address", "postcode", "phone_mobile",
+    "phone_home", "email", "may_phone", "may_text", "may_email", "may_post",
+    "safe_to_leave_message", "gp_practice_code", "gp_practice_name", "sensitive",
+)
+
+
+@transaction.atomic
+def create_patient(
+    *, by: User, team: Team, data: dict[str, Any], confirmed_not_duplicate: bool = False
+) -> Patient:
+    """Create a patient after checking for possible duplicates.
+
+    The same NHS number always blocks; the same name and date of birth blocks until the user
+    confirms, having looked, that this is a different person.
+    """
+    matches = list(
+        possible_duplicates(
+            nhs_number=data.get("nhs_number"),
+            family_name=data["family_name"],
+            given_name=data["given_name"],
+            date_of_birth=data["date_of_birth"],
+        )
+    )
+    same_number = [p for p in matches if data.get("nhs_number") and p.nhs_number == data["nhs_number"]]
+    if same_number:
+        raise PossibleDuplicate(same_number, blocking=True)
+    if matches and not confirmed_not_duplicate:
+        raise PossibleDuplicate(matches, blocking=False)
+    patient = Patient(team=team, **{k: v for k, v in data.items() if k in DEMOGRAPHIC_FIELDS})
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:  # a concurrent create with the same NHS number
+        raise PossibleDuplicate(
+            list(Patient.objects.filter(nhs_number=data.get("nhs_number"))), blocking=True
+        ) from exc
+    record(
+        by=by, action=AuditEvent.Action.CREATE, patient=patient, obj=patient,
+        detail={"possible_duplicates_confirmed": [p.pk for p in matches]} if matches else {},
+    )
+    return patient
+
+
+@transaction.atomic
+def update_patient(
+    *, by: User, patient: Patient, data: dict[str, Any], expected_version: int
+) -> Patient:
+    """Change demographics, refusing if the record changed since the form was opened."""
+    changed = {
+        k: v for k, v in data.items() if k in DEMOGRAPHIC_FIELDS and getattr(patient, k) != v
+    }
+    current = Patient.objects.select_for_update().get(pk=patient.pk)
+    if current.version != expected_version:
+        raise ConcurrentEdit(
+            "Someone else changed this record while you were editing it. "
+            "Nothing you typed has been saved over their change: review the record and edit again."
+        )
+    if "nhs_number" in changed and changed["nhs_number"]:
+        clash = Patient.objects.filter(nhs_number=changed["nhs_number"]).exclude(pk=patient.pk)
+        if clash.exists():
+            raise PossibleDuplicate(list(clash), blocking=True)
+    if not changed:
+        return current
+    for field, value in changed.items():
+        setattr(current, field, value)
+    current.version += 1
+    current.save()
+    record(
+        by=by, action=AuditEvent.Action.UPDATE, patient=current, obj=current,
+        detail={"fields": sorted(changed)},
+    )
+    return current
+
+
+@transaction.atomic
+def raise_risk_flag(*, by: User, patient: Patient, summary: str) -> RiskFlag:
+    flag = RiskFlag.objects.create(patient=patient, summary=summary.strip(), raised_by=by)
+    record(by=by, action=AuditEvent.Action.CREATE, patient=patient, obj=flag)
+    return flag
+
+
+@transaction.atomic
+def clear_risk_flag(*, by: User, flag: RiskFlag, reason: str) -> RiskFlag:
+    flag.cleared_by = by
+    flag.cleared_at = timezone.now()
+    flag.cleared_reason = reason.strip()
+    flag.save(update_fields=["cleared_by", "cleared_at", "cleared_reason"])
+    record(by=by, action=AuditEvent.Action.UPDATE, patient=flag.patient, obj=flag,
+           detail={"cleared": True})
+    return flag

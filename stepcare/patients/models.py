@@ -1,0 +1,211 @@
+"""Patients: the people a service cares for, and the risk flag every screen shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from stepcare.patients.codes import (
+    EmploymentStatus,
+    EthnicCategory,
+    GenderIdentity,
+    Language,
+    LongTermCondition,
+    StatedSex,
+)
+
+gp_practice_code_validator = RegexValidator(
+    r"^[A-Z][0-9]{5}$",
+    "A GP practice code is a capital letter followed by five digits, for example A81001.",
+)
+
+
+def normalise_name(value: str) -> str:
+    return " ".join(value.lower().split())
+
+
+def phone_digits(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if digits.startswith("44"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+class PatientQuerySet(models.QuerySet["Patient"]):
+    def for_banner(self) -> PatientQuerySet:
+        return self.select_related("team", "allocated_clinician").prefetch_related(
+            models.Prefetch(
+                "risk_flags",
+                queryset=RiskFlag.objects.filter(cleared_at__isnull=True).select_related("raised_by"),
+                to_attr="active_risk_flags",
+            )
+        )
+
+
+class Patient(models.Model):
+    """A person referred to the service. Never deleted; corrected by editing, with audit."""
+
+    # Fields holding personal data: scrubbed when a copy of the database leaves production.
+    PERSONAL_DATA_FIELDS = (
+        "given_name", "family_name", "preferred_name", "date_of_birth", "nhs_number",
+        "address", "postcode", "phone_mobile", "phone_home", "email",
+    )
+
+    nhs_number = models.CharField("NHS number", max_length=10, null=True, blank=True)
+    given_name = models.CharField("first name", max_length=100)
+    family_name = models.CharField("last name", max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField()
+    stated_sex = models.CharField(
+        "sex", max_length=1, choices=StatedSex.choices, default=StatedSex.NOT_KNOWN
+    )
+    gender_identity = models.CharField(
+        max_length=1, choices=GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN
+    )
+    ethnic_category = models.CharField(
+        max_length=2, choices=EthnicCategory.choices, default=EthnicCategory.NOT_KNOWN
+    )
+    preferred_language = models.CharField(
+        max_length=8, choices=Language.choices, default=Language.ENGLISH
+    )
+    interpreter_required = models.BooleanField(default=False)
+    employment_status = models.CharField(
+        max_length=2, choices=EmploymentStatus.choices, blank=True
+    )
+    long_term_conditions = models.JSONField(default=list, blank=True)
+
+    address = models.TextField(blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    phone_mobile = models.CharField("mobile phone", max_length=20, blank=True)
+    phone_home = models.CharField("other phone", max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    may_phone = models.BooleanField("we may phone", default=True)
+    may_text = models.BooleanField("we may send text messages", default=True)
+    may_email = models.BooleanField("we may email", default=False)
+    may_post = models.BooleanField("we may send letters", default=True)
+    safe_to_leave_message = models.BooleanField("safe to leave a message", default=False)
+
+    gp_practice_code = models.CharField(
+        "GP practice code", max_length=6, blank=True, validators=[gp_practice_code_validator]
+    )
+    gp_practice_name = models.CharField("GP practice", max_length=200, blank=True)
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="patients")
+    allocated_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sensitive = models.BooleanField(
+        "sensitive record", default=False,
+        help_text="e.g. a member of staff or a person at risk from someone who could look them up",
+    )
+
+    # Derived search keys, kept by save(); indexed for search on large services.
+    search_name = models.CharField(max_length=201, editable=False, db_index=True)
+    search_given = models.CharField(max_length=100, editable=False, db_index=True)
+    search_phones = models.CharField(max_length=50, editable=False, db_index=True)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nhs_number"],
+                condition=models.Q(nhs_number__isnull=False),
+                name="patient_nhs_number_unique",
+                violation_error_message="A patient with this NHS number already exists.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(nhs_number__isnull=True) | models.Q(nhs_number__regex=r"^[0-9]{10}$"),
+                name="patient_nhs_number_ten_digits",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(given_name="") & ~models.Q(family_name=""),
+                name="patient_name_required",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["date_of_birth"]),
+            models.Index(
+                fields=["search_name"], name="patient_search_name_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["search_given"], name="patient_search_given_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.refresh_search_keys()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def refresh_search_keys(self) -> None:
+        """Derive the indexed search keys; call before ``bulk_create``, which skips save()."""
+        self.search_name = normalise_name(f"{self.family_name} {self.given_name}")[:201]
+        self.search_given = normalise_name(self.given_name)[:100]
+        self.search_phones = " ".join(
+            p for p in (phone_digits(self.phone_mobile), phone_digits(self.phone_home)) if p
+        )[:50]
+
+    @property
+    def display_name(self) -> str:
+        """Surname first in capitals, as NHS banners show it: SMITH, Jane."""
+        return f"{self.family_name.upper()}, {self.given_name}"
+
+    @property
+    def formatted_nhs_number(self) -> str:
+        n = self.nhs_number or ""
+        return f"{n[:3]} {n[3:6]} {n[6:]}" if len(n) == 10 else "Not recorded"
+
+    @property
+    def long_term_condition_labels(self) -> list[str]:
+        labels = dict(LongTermCondition.choices)
+        return [str(labels.get(code, code)) for code in self.long_term_conditions]
+
+    def age_on(self, day: dt.date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+
+class RiskFlag(models.Model):
+    """A clinician's judgement that there are current risk concerns, with a short summary.
+
+    It is never a computed score or a low/medium/high prediction (NICE NG225). The full risk
+    formulation and safety plan belong to the clinical record.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="risk_flags")
+    summary = models.TextField()
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(summary=""), name="risk_flag_summary_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk concern for {self.patient} raised {self.raised_at:%d/%m/%Y}"

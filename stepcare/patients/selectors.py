@@ -1,0 +1,106 @@
+"""Reads of patients: search, duplicates, what a member of staff may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from nhs_number import is_valid as nhs_number_is_valid
+
+from stepcare.accounts.models import User
+from stepcare.accounts.permissions import Permission, team_ids_with_permission
+from stepcare.patients.models import Patient, normalise_name, phone_digits
+
+SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    nhs_number: str | None = None
+    date_of_birth: dt.date | None = None
+    phone: str | None = None
+    name_tokens: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.nhs_number or self.date_of_birth or self.phone or self.name_tokens)
+
+
+_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Read a free-text search: a name, an NHS number, a date of birth, a phone number, or a
+    name with a date of birth ("smith 01/02/1980")."""
+    nhs: str | None = None
+    dob: dt.date | None = None
+    phone: str | None = None
+    names: list[str] = []
+    compact = re.sub(r"[\s-]", "", text)
+    if compact.isdigit() and len(compact) == 10 and nhs_number_is_valid(compact):
+        return ParsedQuery(nhs_number=compact)
+    if compact.startswith(("0", "+44")) and phone_digits(compact).isdigit() and len(phone_digits(compact)) >= 6:
+        if re.fullmatch(r"\+?[0-9]+", compact):
+            return ParsedQuery(phone=phone_digits(compact))
+    for token in text.split():
+        m = _DATE.match(token)
+        if m:
+            day, month, year = (int(g) for g in m.groups())
+            try:
+                dob = dt.date(year, month, day)
+            except ValueError:
+                continue
+        elif re.fullmatch(r"[^\d]+", token):
+            names.append(normalise_name(token))
+    return ParsedQuery(nhs_number=nhs, date_of_birth=dob, phone=phone, name_tokens=tuple(names))
+
+
+def _name_filter(tokens: tuple[str, ...]) -> Q:
+    if len(tokens) == 1:
+        (t,) = tokens
+        return Q(search_name__startswith=t) | Q(search_given__startswith=t)
+    first, rest = tokens[0], " ".join(tokens[1:])
+    last, before = tokens[-1], " ".join(tokens[:-1])
+    # "smith jane" (surname first) or "jane smith" (surname last).
+    return Q(search_name__startswith=f"{first} {rest}") | Q(search_name__startswith=f"{last} {before}")
+
+
+def search_patients(*, user: User, query: str, whole_service: bool = False) -> QuerySet[Patient]:
+    """Patients matching ``query``: in the user's own teams, or (for break-glass) the service."""
+    parsed = parse_query(query)
+    if parsed.is_empty:
+        return Patient.objects.none()
+    qs = Patient.objects.all()
+    if not whole_service:
+        qs = qs.filter(team_id__in=team_ids_with_permission(user, Permission.VIEW_PATIENT))
+    if parsed.nhs_number:
+        qs = qs.filter(nhs_number=parsed.nhs_number)
+    if parsed.phone:
+        qs = qs.filter(search_phones__contains=parsed.phone)
+    if parsed.date_of_birth:
+        qs = qs.filter(date_of_birth=parsed.date_of_birth)
+    if parsed.name_tokens:
+        qs = qs.filter(_name_filter(parsed.name_tokens))
+    return qs.select_related("team", "allocated_clinician").order_by("search_name", "id")[:SEARCH_LIMIT]
+
+
+def possible_duplicates(
+    *, nhs_number: str | None, family_name: str, given_name: str, date_of_birth: dt.date,
+    exclude_pk: int | None = None,
+) -> QuerySet[Patient]:
+    """Existing records that may be the same person: same NHS number, or same name and DOB."""
+    same_person = Q(
+        search_name=normalise_name(f"{family_name} {given_name}"), date_of_birth=date_of_birth
+    )
+    if nhs_number:
+        same_person |= Q(nhs_number=nhs_number)
+    qs = Patient.objects.filter(same_person).select_related("team")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs
+
+
+def patient_for_banner(*, pk: int) -> Patient:
+    return Patient.objects.for_banner().get(pk=pk)

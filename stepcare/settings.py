@@ -1,0 +1,246 @@
+"""Stepcare settings: one module, configured only by environment variables.
+
+Every value has a safe default for the embedded (SQLite, one machine) set-up. With
+``STEPCARE_ENV=production`` the settings refuse to start unless the values a real service
+needs are present and sound, and say which is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if not raw:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a true/false value; use 'true' or 'false'.")
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+STEPCARE_ENV = _env("STEPCARE_ENV", "development")
+if STEPCARE_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(
+        f"STEPCARE_ENV={STEPCARE_ENV!r}: expected 'development', 'test' or 'production'."
+    )
+PRODUCTION = STEPCARE_ENV == "production"
+
+DEBUG = _env_bool("DEBUG", default=False)
+SECRET_KEY = _env("SECRET_KEY") or (
+    "" if PRODUCTION else "stepcare-development-key-not-for-production-use-0123456789"
+)
+ALLOWED_HOSTS = [h.strip() for h in _env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in _env("CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        _env("DATABASE_URL") or f"sqlite:///{PROJECT_DIR / 'stepcare.sqlite3'}",
+        conn_max_age=_env_int("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One writer at a time; wait for the lock rather than fail, and use WAL for readers.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+
+REDIS_URL = _env("REDIS_URL")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.forms",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "stepcare.accounts",
+    "stepcare.audit",
+    "stepcare.patients",
+    "stepcare.demo",
+    "stepcare",
+]
+FORM_RENDERER = "stepcare.rendering.NHSFormRenderer"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "stepcare.audit.context.AuditContextMiddleware",
+    "stepcare.accounts.middleware.SessionLimitsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "stepcare.accounts.middleware.RequireMFAMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "stepcare.urls"
+WSGI_APPLICATION = "stepcare.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "stepcare.accounts.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions: stored in the database so any app server can serve any request. Idle and
+# absolute limits are enforced server-side by SessionLimitsMiddleware.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_TIMEOUT_SECONDS = 30 * 60
+SESSION_ABSOLUTE_TIMEOUT_SECONDS = 12 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Lockout after repeated failed sign-ins (django-axes).
+AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLED = _env_bool("AXES_ENABLED", default=True)
+AXES_IPWARE_PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
+# MFA: TOTP for every staff account. OTP_TOTP_ISSUER is what authenticator apps show.
+OTP_TOTP_ISSUER = _env("OTP_TOTP_ISSUER", "Stepcare")
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d %m %Y", "%d %b %Y", "%d %B %Y"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = PROJECT_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", "WARNING")},
+}
+
+if PRODUCTION:
+    _problems = []
+    if len(SECRET_KEY) < 50:
+        _problems.append("SECRET_KEY must be set to a random string of at least 50 characters")
+    if DEBUG:
+        _problems.append("DEBUG must be false")
+    if not _env("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        _problems.append("DATABASE_URL must point at PostgreSQL (postgresql://user:pass@host/db)")
+    if not REDIS_URL:
+        _problems.append("REDIS_URL must be set (redis://host:6379/0) for jobs and the cache")
+    if not _env("ALLOWED_HOSTS"):
+        _problems.append("ALLOWED_HOSTS must list the host names the service answers to")
+    if not AXES_ENABLED:
+        _problems.append("AXES_ENABLED cannot be false: lockout after failed sign-ins is required")
+    if _problems:
+        raise ImproperlyConfigured(
+            "Production configuration is incomplete:\n  - " + "\n  - ".join(_problems)
+            + "\nSee .env.example and the README's 'Configuration' section."
+        )
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# Outside production, serve static files straight from the source folders (no collectstatic).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION

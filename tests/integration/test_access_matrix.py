@@ -1,0 +1,139 @@
+"""Who can reach what: every URL × every role × own team / other team.
+
+The table is driven from the URL configuration: a new URL without an entry here fails
+``test_every_url_has_an_access_rule``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from stepcare.accounts.permissions import Role
+from stepcare.audit.models import BreakGlassGrant
+from tests.conftest import sign_in
+from tests.factories.patients import PatientFactory, RiskFlagFactory
+
+R = Role
+ALL = frozenset(Role)
+CLINICIANS = frozenset({R.HIGH_INTENSITY_THERAPIST, R.TRAINEE_HIGH_INTENSITY_THERAPIST, R.PWP,
+                        R.CLINICAL_SUPERVISOR})
+FINDERS = CLINICIANS | {R.SERVICE_MANAGER, R.ADMINISTRATOR, R.EMPLOYMENT_ADVISER, R.IG_OFFICER}
+VIEWERS = CLINICIANS | {R.SERVICE_MANAGER, R.ADMINISTRATOR, R.EMPLOYMENT_ADVISER}
+EDITORS = CLINICIANS | {R.ADMINISTRATOR}
+NOTE_WRITERS = CLINICIANS | {R.EMPLOYMENT_ADVISER}
+BREAK_GLASS = CLINICIANS | {R.SERVICE_MANAGER}
+IG = frozenset({R.IG_OFFICER})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Roles that may use the URL for an object in their own team, and in another team."""
+
+    own: frozenset[Role]
+    other: frozenset[Role] = frozenset()
+    public: bool = False
+    method: str = "get"
+    kwargs: tuple[str, ...] = field(default=())
+
+
+ACCESS: dict[str, Rule] = {
+    "home": Rule(own=ALL),
+    "health": Rule(own=ALL, public=True),
+    "accounts:login": Rule(own=ALL, public=True),
+    "accounts:logout": Rule(own=ALL, public=True),
+    "accounts:mfa_verify": Rule(own=ALL),
+    "accounts:mfa_enrol": Rule(own=ALL),
+    "patients:search": Rule(own=FINDERS),
+    "patients:create": Rule(own=EDITORS),
+    "patients:detail": Rule(own=VIEWERS, kwargs=("pk",)),
+    "patients:edit": Rule(own=EDITORS, kwargs=("pk",)),
+    "patients:raise_risk": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk",)),
+    "patients:clear_risk": Rule(own=NOTE_WRITERS, kwargs=("pk", "flag_pk")),
+    "patients:break_glass": Rule(own=BREAK_GLASS, other=BREAK_GLASS, kwargs=("pk",)),
+    "patients:access_log": Rule(own=IG, other=IG, kwargs=("pk",)),
+    "audit:break_glass_list": Rule(own=IG),
+    "audit:review_break_glass": Rule(own=IG, other=IG, method="post", kwargs=("grant_pk",)),
+}
+
+
+def _names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    found = []
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue  # Django's admin: superusers only, tested separately
+            found += _names(p, f"{prefix}{p.namespace}:" if p.namespace else prefix)
+        elif p.name:
+            found.append((f"{prefix}{p.name}", p))
+    return found
+
+
+URL_NAMES = sorted(name for name, _ in _names(get_resolver()))
+
+
+def test_every_url_has_an_access_rule() -> None:
+    missing = [name for name in URL_NAMES if name not in ACCESS]
+    assert not missing, f"Add these URLs to ACCESS in {__file__}: {missing}"
+    stale = [name for name in ACCESS if name not in URL_NAMES]
+    assert not stale, f"ACCESS names URLs that no longer exist: {stale}"
+
+
+def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+    patient = PatientFactory(team=team, family_name="Quillfeather", given_name="Oriel")
+    values: dict[str, int] = {}
+    if "pk" in rule.kwargs:
+        values["pk"] = patient.pk
+    if "flag_pk" in rule.kwargs:
+        values["flag_pk"] = RiskFlagFactory(patient=patient, raised_by=service.staff[R.PWP]).pk
+    if "grant_pk" in rule.kwargs:
+        grant = BreakGlassGrant.objects.create(user=service.staff[R.PWP], patient=patient,
+                                               reason="Emergency contact from the crisis team")
+        values["pk"] = grant.pk
+    return reverse(name, kwargs=values), patient
+
+
+# Every URL for an object in one's own team; URLs about an object also for another team's.
+CELLS = [(name, "own") for name in URL_NAMES] + [
+    (name, "other") for name in URL_NAMES if ACCESS.get(name, Rule(own=ALL)).kwargs
+]
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize(("name", "whose"), CELLS)
+def test_role_reaches_exactly_what_it_should(service, name: str, role: Role, whose: str) -> None:  # type: ignore[no-untyped-def]
+    rule = ACCESS[name]
+    team = service.team if whose == "own" else service.other_team
+    url, patient = _url(name, rule, team, service)
+    client = sign_in(Client(), service.staff[role])
+    response = getattr(client, rule.method)(url)
+    allowed = role in (rule.own if whose == "own" else rule.other) or rule.public
+    if allowed:
+        assert response.status_code in {200, 302, 400}, (name, role, response.status_code)
+        if response.status_code == 302:
+            assert "/account/sign-in/" not in response["Location"]
+    else:
+        assert response.status_code == 403, (name, role, whose, response.status_code)
+        body = response.content.decode()
+        assert patient.family_name not in body and patient.family_name.upper() not in body
+        assert patient.nhs_number not in body
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_signed_out_visitors_are_sent_to_sign_in(service, name: str) -> None:  # type: ignore[no-untyped-def]
+    rule = ACCESS[name]
+    url, _patient = _url(name, rule, service.team, service)
+    response = getattr(Client(), rule.method)(url)
+    if rule.public:
+        assert response.status_code in {200, 302}
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_admin_site_is_refused_to_staff_who_are_not_superusers(client_for) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(R.HIGH_INTENSITY_THERAPIST).get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
