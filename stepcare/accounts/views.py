@@ -67,13 +67,18 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
         device = actions.start_totp_enrolment(user=request.user)  # type: ignore[arg-type]
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("token", "Too many wrong codes in a row. Wait a few seconds, then enter "
+                                    "the newest code your app shows.")
+        elif device.verify_token(form.cleaned_data["token"]):
             actions.confirm_totp_enrolment(user=request.user, device=device)  # type: ignore[arg-type]
             otp_login(request, device)
             messages.success(request, "Two-factor authentication is set up for your account.")
             return redirect(_next_url(request))
-        form.add_error("token", "That code is not right. Scan the QR code again and enter the "
-                                "6-digit code your app shows now.")
+        else:
+            form.add_error("token", "That code is not right. Scan the QR code again and enter the "
+                                    "6-digit code your app shows now.")
     secret = base64.b32encode(device.bin_key).decode()
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
     return render(request, "accounts/mfa_enrol.html", {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -127,9 +128,19 @@ class DemoBuilder:
         result = DemoResult(organisation=org)
         result.accounts = self.build_staff()
         result.patients = self.build_patients()
+        for step in self.later_steps():
+            step(self)
         record(by=None, action=AuditEvent.Action.CREATE, username="stepcare demo",
                detail={"demo": True, "seed": self.seed, "patients": result.patients})
         return result
+
+    def later_steps(self) -> list[Callable[[DemoBuilder], None]]:
+        """Steps added by later capabilities (referrals, appointments, measures, notes).
+
+        Each is a function of the builder, kept in the capability's own module under
+        ``stepcare/demo/`` and listed here in the order they must run.
+        """
+        return []
 
     def build_organisation(self) -> Organisation:
         org = Organisation.objects.create(name="Northbrook Health NHS Foundation Trust (demo)",
