@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -159,10 +160,11 @@ class DemoBuilder:
 
     def build_staff(self) -> list[DemoAccount]:
         accounts = []
+        password_hash = make_password(DEMO_PASSWORD)  # one Argon2 hash shared by demo accounts
         for username, first, last, title, memberships in STAFF:
             user = User(username=username, first_name=first, last_name=last, job_title=title,
                         email=f"{username}@example.nhs.uk")
-            user.set_password(DEMO_PASSWORD)
+            user.password = password_hash
             user.save()
             if username == "laura.bennett":
                 user.is_staff = user.is_superuser = True

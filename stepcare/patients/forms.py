@@ -131,9 +131,10 @@ class PatientForm(forms.ModelForm):
             self.add_error("email", "Add an email address, or untick 'we may email'.")
         return data
 
-    def validate_unique(self) -> None:
-        """The action checks NHS-number uniqueness and shows the existing record instead of
-        a bare error, so the form's own unique check is not needed."""
+    def _get_validation_exclusions(self) -> set[str]:
+        # The form checks the NHS number's format; its uniqueness is checked by the action,
+        # which shows the existing record instead of a bare error.
+        return {*super()._get_validation_exclusions(), "nhs_number"}
 
 
 class NewPatientForm(PatientForm):

@@ -22,7 +22,7 @@ DROP FUNCTION IF EXISTS stepcare_audit_append_only();
 def _run(sql: str):  # type: ignore[no-untyped-def]
     def apply(apps, schema_editor):  # type: ignore[no-untyped-def]
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, None)
 
     return apply
 

@@ -1,0 +1,46 @@
+"""Production configuration refuses to start when incomplete or weakened."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+GOOD = {
+    "STEPCARE_ENV": "production",
+    "SECRET_KEY": "x" * 64,
+    "DATABASE_URL": "postgresql://stepcare@localhost/stepcare",
+    "REDIS_URL": "redis://localhost:6379/0",
+    "ALLOWED_HOSTS": "stepcare.example.nhs.uk",
+}
+
+
+def _load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k not in {"DEBUG", "AXES_ENABLED"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import stepcare.settings"],
+        env={**clean, **env}, capture_output=True, text=True, check=False,
+    )
+
+
+def test_complete_production_settings_load() -> None:
+    assert _load_settings(GOOD).returncode == 0
+
+
+def test_production_without_a_secret_key_names_what_is_missing() -> None:
+    result = _load_settings({**GOOD, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_sqlite_debug_and_disabled_lockout() -> None:
+    result = _load_settings({**GOOD, "DATABASE_URL": "sqlite:///x.db", "DEBUG": "true", "AXES_ENABLED": "false"})
+    assert result.returncode != 0
+    for hint in ("DATABASE_URL must point at PostgreSQL", "DEBUG must be false", "AXES_ENABLED cannot be false"):
+        assert hint in result.stderr
+
+
+def test_malformed_boolean_is_reported_with_its_name() -> None:
+    result = _load_settings({"DEBUG": "perhaps"})
+    assert result.returncode != 0
+    assert "DEBUG='perhaps' is not a true/false value" in result.stderr
