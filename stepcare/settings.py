@@ -11,7 +11,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Lets Django's generic classes be subscripted at run time (ModelForm[Patient] ...).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -231,7 +235,8 @@ if PRODUCTION:
         _problems.append("AXES_ENABLED cannot be false: lockout after failed sign-ins is required")
     if _problems:
         raise ImproperlyConfigured(
-            "Production configuration is incomplete:\n  - " + "\n  - ".join(_problems)
+            "Production configuration is incomplete:\n  - "
+            + "\n  - ".join(_problems)
             + "\nSee .env.example and the README's 'Configuration' section."
         )
     SESSION_COOKIE_SECURE = True

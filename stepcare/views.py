@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from stepcare.accounts.permissions import Permission, has_permission
+from stepcare.http import StaffRequest
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     if has_permission(request.user, Permission.FIND_PATIENT) and not has_permission(
         request.user, Permission.VIEW_AUDIT
     ):

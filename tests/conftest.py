@@ -54,10 +54,10 @@ def client_for(service: Service) -> Callable[[Role], Client]:
 
 
 @pytest.fixture
-def patient(service: Service):  # type: ignore[no-untyped-def]
+def patient(service: Service):
     return PatientFactory(team=service.team)
 
 
 @pytest.fixture
-def other_patient(service: Service):  # type: ignore[no-untyped-def]
+def other_patient(service: Service):
     return PatientFactory(team=service.other_team)

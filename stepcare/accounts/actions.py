@@ -30,6 +30,10 @@ def add_membership(*, by: User | None, user: User, team: Team, role: str) -> Mem
     membership, _ = Membership.objects.update_or_create(
         user=user, team=team, role=role, defaults={"active": True}
     )
-    record(by=by, action=AuditEvent.Action.CREATE, obj=membership,
-           detail={"user": user.username, "team": team.name, "role": role})
+    record(
+        by=by,
+        action=AuditEvent.Action.CREATE,
+        obj=membership,
+        detail={"user": user.username, "team": team.name, "role": role},
+    )
     return membership

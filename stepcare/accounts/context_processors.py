@@ -11,7 +11,7 @@ from stepcare.accounts.permissions import Permission, has_permission
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """Header links for what this member of staff may reach."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+    if user is None or not user.is_authenticated or not user.is_verified():
         return {"nav_items": []}
     items = []
     if has_permission(user, Permission.FIND_PATIENT):

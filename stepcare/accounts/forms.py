@@ -15,9 +15,16 @@ class SignInForm(AuthenticationForm):
 class TokenForm(forms.Form):
     token = forms.CharField(
         label="6-digit code from your authenticator app",
-        max_length=6, min_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "pattern": "[0-9]*", "autofocus": True}),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]*",
+                "autofocus": True,
+            }
+        ),
         error_messages={
             "required": "Enter the 6-digit code from your authenticator app.",
             "min_length": "The code is 6 digits.",

@@ -66,7 +66,7 @@ class RequireMFAMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]
             and not request.path.startswith(PUBLIC_PREFIXES)
             and request.path not in _mfa_exempt_paths()
         ):

@@ -105,9 +105,7 @@ def permissions_for_role(role: str) -> frozenset[Permission]:
 def team_ids_with_permission(user: User, permission: Permission) -> set[int]:
     """Teams in which the user holds a role that grants ``permission``."""
     return {
-        team_id
-        for team_id, role in user.active_memberships()
-        if permission in permissions_for_role(role)
+        team_id for team_id, role in user.active_memberships() if permission in permissions_for_role(role)
     }
 
 

@@ -38,5 +38,4 @@ def _on_sign_in_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) 
     from stepcare.audit.actions import record
     from stepcare.audit.models import AuditEvent
 
-    record(by=None, action=AuditEvent.Action.SIGN_IN_FAILED,
-           username=str(credentials.get("username", "")))
+    record(by=None, action=AuditEvent.Action.SIGN_IN_FAILED, username=str(credentials.get("username", "")))

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from stepcare.accounts import actions
 from stepcare.accounts.forms import SignInForm, TokenForm
+from stepcare.http import StaffRequest
 
 
 class SignInView(auth_views.LoginView):
@@ -34,7 +35,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_verify(request: HttpRequest) -> HttpResponse:
+def mfa_verify(request: StaffRequest) -> HttpResponse:
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:
         return redirect("accounts:mfa_enrol")
@@ -59,32 +60,44 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_enrol(request: HttpRequest) -> HttpResponse:
+def mfa_enrol(request: StaffRequest) -> HttpResponse:
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect("accounts:mfa_verify")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None or request.method == "GET":
-        device = actions.start_totp_enrolment(user=request.user)  # type: ignore[arg-type]
+        device = actions.start_totp_enrolment(user=request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _ = device.verify_is_allowed()
         if not allowed:
-            form.add_error("token", "Too many wrong codes in a row. Wait a few seconds, then enter "
-                                    "the newest code your app shows.")
+            form.add_error(
+                "token",
+                "Too many wrong codes in a row. Wait a few seconds, then enter "
+                "the newest code your app shows.",
+            )
         elif device.verify_token(form.cleaned_data["token"]):
-            actions.confirm_totp_enrolment(user=request.user, device=device)  # type: ignore[arg-type]
+            actions.confirm_totp_enrolment(user=request.user, device=device)
             otp_login(request, device)
             messages.success(request, "Two-factor authentication is set up for your account.")
             return redirect(_next_url(request))
         else:
-            form.add_error("token", "That code is not right. Scan the QR code again and enter the "
-                                    "6-digit code your app shows now.")
+            form.add_error(
+                "token",
+                "That code is not right. Scan the QR code again and enter the "
+                "6-digit code your app shows now.",
+            )
     secret = base64.b32encode(device.bin_key).decode()
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
-    return render(request, "accounts/mfa_enrol.html", {
-        "form": form, "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "qr_svg": qr_svg, "next": _next_url(request),
-    })
+    return render(
+        request,
+        "accounts/mfa_enrol.html",
+        {
+            "form": form,
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "qr_svg": qr_svg,
+            "next": _next_url(request),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -67,17 +67,14 @@ def break_glass(*, by: User, patient: Patient, reason: str) -> BreakGlassGrant:
             f"Write the reason you need this record (at least {MIN_BREAK_GLASS_REASON} characters)."
         )
     grant = BreakGlassGrant.objects.create(user=by, patient=patient, reason=reason)
-    record(by=by, action=AuditEvent.Action.BREAK_GLASS, patient=patient, obj=grant,
-           detail={"reason": reason})
+    record(by=by, action=AuditEvent.Action.BREAK_GLASS, patient=patient, obj=grant, detail={"reason": reason})
     return grant
 
 
 @transaction.atomic
 def end_break_glass_grants(*, user: User) -> int:
     """End every open break-glass grant of ``user`` (at sign-out)."""
-    return BreakGlassGrant.objects.filter(user=user, ended_at__isnull=True).update(
-        ended_at=timezone.now()
-    )
+    return BreakGlassGrant.objects.filter(user=user, ended_at__isnull=True).update(ended_at=timezone.now())
 
 
 @transaction.atomic
@@ -86,6 +83,7 @@ def review_break_glass(*, by: User, grant: BreakGlassGrant, note: str) -> BreakG
     grant.reviewed_at = timezone.now()
     grant.review_note = note.strip()
     grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
-    record(by=by, action=AuditEvent.Action.UPDATE, patient=grant.patient, obj=grant,
-           detail={"reviewed": True})
+    record(
+        by=by, action=AuditEvent.Action.UPDATE, patient=grant.patient, obj=grant, detail={"reviewed": True}
+    )
     return grant

@@ -95,9 +95,7 @@ class BreakGlassGrant(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(reason=""), name="break_glass_reason_required"
-            )
+            models.CheckConstraint(condition=~models.Q(reason=""), name="break_glass_reason_required")
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
-from nhs_number import calculate_checksum
+from nhs_number.validate import calculate_checksum
 
 from stepcare.accounts.models import Membership, Organisation, Room, Service, Site, Team, User
 from stepcare.accounts.permissions import Role
@@ -27,7 +27,6 @@ from stepcare.audit.actions import record
 from stepcare.audit.models import AuditEvent
 from stepcare.patients.codes import (
     EmploymentStatus,
-    EthnicCategory,
     GenderIdentity,
     Language,
     LongTermCondition,
@@ -40,51 +39,117 @@ DEMO_ODS_CODE = "X9D"
 
 # Approximate mix for adults in England (2021 census), by NHS ethnic category code.
 ETHNICITY_WEIGHTS = {
-    "A": 73.5, "B": 0.9, "C": 6.3, "D": 0.9, "E": 0.5, "F": 0.8, "G": 0.9, "H": 3.1, "J": 2.7,
-    "K": 1.1, "L": 1.6, "M": 1.1, "N": 2.5, "P": 0.5, "R": 0.8, "S": 1.6, "Z": 1.0,
+    "A": 73.5,
+    "B": 0.9,
+    "C": 6.3,
+    "D": 0.9,
+    "E": 0.5,
+    "F": 0.8,
+    "G": 0.9,
+    "H": 3.1,
+    "J": 2.7,
+    "K": 1.1,
+    "L": 1.6,
+    "M": 1.1,
+    "N": 2.5,
+    "P": 0.5,
+    "R": 0.8,
+    "S": 1.6,
+    "Z": 1.0,
 }
 EMPLOYMENT_WEIGHTS = {
-    EmploymentStatus.EMPLOYED: 55, EmploymentStatus.UNEMPLOYED_SEEKING_WORK: 9,
-    EmploymentStatus.STUDENT: 8, EmploymentStatus.LONG_TERM_SICK_OR_DISABLED: 9,
-    EmploymentStatus.HOMEMAKER: 5, EmploymentStatus.NOT_WORKING_NOT_SEEKING: 3,
-    EmploymentStatus.VOLUNTEER: 1, EmploymentStatus.RETIRED: 8, EmploymentStatus.NOT_STATED: 2,
+    EmploymentStatus.EMPLOYED: 55,
+    EmploymentStatus.UNEMPLOYED_SEEKING_WORK: 9,
+    EmploymentStatus.STUDENT: 8,
+    EmploymentStatus.LONG_TERM_SICK_OR_DISABLED: 9,
+    EmploymentStatus.HOMEMAKER: 5,
+    EmploymentStatus.NOT_WORKING_NOT_SEEKING: 3,
+    EmploymentStatus.VOLUNTEER: 1,
+    EmploymentStatus.RETIRED: 8,
+    EmploymentStatus.NOT_STATED: 2,
 }
 LANGUAGE_WEIGHTS = {
-    Language.ENGLISH: 92, Language.POLISH: 1.5, Language.URDU: 1.2, Language.PUNJABI: 0.8,
-    Language.BENGALI: 0.6, Language.ARABIC: 0.8, Language.ROMANIAN: 0.8, Language.PORTUGUESE: 0.5,
-    Language.SOMALI: 0.4, Language.BRITISH_SIGN_LANGUAGE: 0.3, Language.UKRAINIAN: 0.6,
+    Language.ENGLISH: 92,
+    Language.POLISH: 1.5,
+    Language.URDU: 1.2,
+    Language.PUNJABI: 0.8,
+    Language.BENGALI: 0.6,
+    Language.ARABIC: 0.8,
+    Language.ROMANIAN: 0.8,
+    Language.PORTUGUESE: 0.5,
+    Language.SOMALI: 0.4,
+    Language.BRITISH_SIGN_LANGUAGE: 0.3,
+    Language.UKRAINIAN: 0.6,
 }
 
 TEAMS = ("North team", "Central team", "South team")
 
 # (username, first name, last name, job title, [(team index, role), ...])
 STAFF: tuple[tuple[str, str, str, str, list[tuple[int, Role]]], ...] = (
-    ("amara.okafor", "Amara", "Okafor", "Clinical lead and supervisor", [(0, Role.CLINICAL_SUPERVISOR), (1, Role.CLINICAL_SUPERVISOR)]),
+    (
+        "amara.okafor",
+        "Amara",
+        "Okafor",
+        "Clinical lead and supervisor",
+        [(0, Role.CLINICAL_SUPERVISOR), (1, Role.CLINICAL_SUPERVISOR)],
+    ),
     ("ben.hughes", "Ben", "Hughes", "High-intensity CBT therapist", [(0, Role.HIGH_INTENSITY_THERAPIST)]),
     ("chloe.evans", "Chloe", "Evans", "High-intensity CBT therapist", [(0, Role.HIGH_INTENSITY_THERAPIST)]),
-    ("daniel.price", "Daniel", "Price", "Trainee high-intensity therapist", [(0, Role.TRAINEE_HIGH_INTENSITY_THERAPIST)]),
+    (
+        "daniel.price",
+        "Daniel",
+        "Price",
+        "Trainee high-intensity therapist",
+        [(0, Role.TRAINEE_HIGH_INTENSITY_THERAPIST)],
+    ),
     ("ella.ward", "Ella", "Ward", "Psychological wellbeing practitioner", [(0, Role.PWP)]),
     ("farah.iqbal", "Farah", "Iqbal", "High-intensity therapist (IPT)", [(1, Role.HIGH_INTENSITY_THERAPIST)]),
     ("george.lloyd", "George", "Lloyd", "High-intensity CBT therapist", [(1, Role.HIGH_INTENSITY_THERAPIST)]),
     ("hannah.byrne", "Hannah", "Byrne", "Psychological wellbeing practitioner", [(1, Role.PWP)]),
-    ("isaac.mensah", "Isaac", "Mensah", "Clinical supervisor and CBT therapist", [(2, Role.CLINICAL_SUPERVISOR), (2, Role.HIGH_INTENSITY_THERAPIST)]),
+    (
+        "isaac.mensah",
+        "Isaac",
+        "Mensah",
+        "Clinical supervisor and CBT therapist",
+        [(2, Role.CLINICAL_SUPERVISOR), (2, Role.HIGH_INTENSITY_THERAPIST)],
+    ),
     ("jess.taylor", "Jess", "Taylor", "Counsellor for depression", [(2, Role.HIGH_INTENSITY_THERAPIST)]),
     ("kieran.shaw", "Kieran", "Shaw", "Psychological wellbeing practitioner", [(2, Role.PWP)]),
-    ("laura.bennett", "Laura", "Bennett", "Service manager", [(0, Role.SERVICE_MANAGER), (1, Role.SERVICE_MANAGER), (2, Role.SERVICE_MANAGER)]),
+    (
+        "laura.bennett",
+        "Laura",
+        "Bennett",
+        "Service manager",
+        [(0, Role.SERVICE_MANAGER), (1, Role.SERVICE_MANAGER), (2, Role.SERVICE_MANAGER)],
+    ),
     ("mo.rahman", "Mo", "Rahman", "Administrator", [(0, Role.ADMINISTRATOR), (1, Role.ADMINISTRATOR)]),
     ("nadia.kowalska", "Nadia", "Kowalska", "Administrator", [(2, Role.ADMINISTRATOR)]),
-    ("owen.clarke", "Owen", "Clarke", "Employment adviser", [(0, Role.EMPLOYMENT_ADVISER), (1, Role.EMPLOYMENT_ADVISER), (2, Role.EMPLOYMENT_ADVISER)]),
-    ("priya.nair", "Priya", "Nair", "Information-governance officer", [(0, Role.IG_OFFICER), (1, Role.IG_OFFICER), (2, Role.IG_OFFICER)]),
+    (
+        "owen.clarke",
+        "Owen",
+        "Clarke",
+        "Employment adviser",
+        [(0, Role.EMPLOYMENT_ADVISER), (1, Role.EMPLOYMENT_ADVISER), (2, Role.EMPLOYMENT_ADVISER)],
+    ),
+    (
+        "priya.nair",
+        "Priya",
+        "Nair",
+        "Information-governance officer",
+        [(0, Role.IG_OFFICER), (1, Role.IG_OFFICER), (2, Role.IG_OFFICER)],
+    ),
 )
 
 CLINICAL_ROLES = {
-    Role.HIGH_INTENSITY_THERAPIST, Role.TRAINEE_HIGH_INTENSITY_THERAPIST, Role.PWP,
+    Role.HIGH_INTENSITY_THERAPIST,
+    Role.TRAINEE_HIGH_INTENSITY_THERAPIST,
+    Role.PWP,
 }
 
 
 def demo_totp_key(seed: int, username: str) -> str:
     """A fixed TOTP key (40 hex digits) for a demo account, so the demo is repeatable."""
-    return hashlib.sha1(f"stepcare-demo-{seed}-{username}".encode()).hexdigest()
+    return hashlib.sha256(f"stepcare-demo-{seed}-{username}".encode()).hexdigest()[:40]
 
 
 def synthetic_nhs_number(rng: random.Random) -> str:
@@ -131,8 +196,12 @@ class DemoBuilder:
         result.patients = self.build_patients()
         for step in self.later_steps():
             step(self)
-        record(by=None, action=AuditEvent.Action.CREATE, username="stepcare demo",
-               detail={"demo": True, "seed": self.seed, "patients": result.patients})
+        record(
+            by=None,
+            action=AuditEvent.Action.CREATE,
+            username="stepcare demo",
+            detail={"demo": True, "seed": self.seed, "patients": result.patients},
+        )
         return result
 
     def later_steps(self) -> list[Callable[[DemoBuilder], None]]:
@@ -144,15 +213,19 @@ class DemoBuilder:
         return []
 
     def build_organisation(self) -> Organisation:
-        org = Organisation.objects.create(name="Northbrook Health NHS Foundation Trust (demo)",
-                                          ods_code=DEMO_ODS_CODE)
+        org = Organisation.objects.create(
+            name="Northbrook Health NHS Foundation Trust (demo)", ods_code=DEMO_ODS_CODE
+        )
         service = Service.objects.create(organisation=org, name="Northbrook Talking Therapies")
         self.teams = [Team.objects.create(service=service, name=name) for name in TEAMS]
-        for site_name, postcode in (("Riverside Health Centre", "NB1 2AB"),
-                                    ("Market Street Clinic", "NB3 4CD"),
-                                    ("Southfield Wellbeing Hub", "NB7 8EF")):
-            site = Site.objects.create(service=service, name=site_name, postcode=postcode,
-                                       address=f"{site_name}\nNorthbrook")
+        for site_name, postcode in (
+            ("Riverside Health Centre", "NB1 2AB"),
+            ("Market Street Clinic", "NB3 4CD"),
+            ("Southfield Wellbeing Hub", "NB7 8EF"),
+        ):
+            site = Site.objects.create(
+                service=service, name=site_name, postcode=postcode, address=f"{site_name}\nNorthbrook"
+            )
             for n in range(1, 4):
                 Room.objects.create(site=site, name=f"Room {n}", capacity=2)
             Room.objects.create(site=site, name="Group room", capacity=12)
@@ -162,8 +235,13 @@ class DemoBuilder:
         accounts = []
         password_hash = make_password(DEMO_PASSWORD)  # one Argon2 hash shared by demo accounts
         for username, first, last, title, memberships in STAFF:
-            user = User(username=username, first_name=first, last_name=last, job_title=title,
-                        email=f"{username}@example.nhs.uk")
+            user = User(
+                username=username,
+                first_name=first,
+                last_name=last,
+                job_title=title,
+                email=f"{username}@example.nhs.uk",
+            )
             user.password = password_hash
             user.save()
             if username == "laura.bennett":
@@ -174,10 +252,14 @@ class DemoBuilder:
             key = demo_totp_key(self.seed, username)
             TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
             self.staff[username] = user
-            accounts.append(DemoAccount(
-                username=username, name=f"{first} {last}",
-                roles=", ".join(sorted({r.label for _, r in memberships})), totp_key=key,
-            ))
+            accounts.append(
+                DemoAccount(
+                    username=username,
+                    name=f"{first} {last}",
+                    roles=", ".join(sorted({r.label for _, r in memberships})),
+                    totp_key=key,
+                )
+            )
         return accounts
 
     def _clinicians_by_team(self) -> dict[int, list[User]]:
@@ -219,21 +301,29 @@ class DemoBuilder:
             mobile = f"07700 900{rng.randrange(0, 1000):03d}"
             practice_code, practice_name = rng.choice(practices)
             patient = Patient(
-                nhs_number=nhs, given_name=given, family_name=fake.last_name(),
-                date_of_birth=dob, stated_sex=sex, gender_identity=gender,
+                nhs_number=nhs,
+                given_name=given,
+                family_name=fake.last_name(),
+                date_of_birth=dob,
+                stated_sex=sex,
+                gender_identity=gender,
                 ethnic_category=self._weighted(ETHNICITY_WEIGHTS),
                 preferred_language=language,
                 interpreter_required=language not in {Language.ENGLISH} and rng.random() < 0.6,
                 employment_status=employment,
                 long_term_conditions=rng.sample(ltcs, k=rng.choice([1, 1, 2])) if rng.random() < 0.28 else [],
                 address=f"{fake.building_number()} {fake.street_name()}\nNorthbrook",
-                postcode=f"NB{rng.randrange(1, 10)} {rng.randrange(1, 10)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+                postcode=self._postcode(),
                 phone_mobile=mobile,
                 phone_home=f"0113 496 {rng.randrange(0, 1000):04d}" if rng.random() < 0.3 else "",
                 email=f"{given.lower()}.{rng.randrange(10, 99)}@example.com" if rng.random() < 0.7 else "",
-                may_phone=True, may_text=rng.random() < 0.85, may_email=False,
-                may_post=rng.random() < 0.9, safe_to_leave_message=rng.random() < 0.6,
-                gp_practice_code=practice_code, gp_practice_name=practice_name,
+                may_phone=True,
+                may_text=rng.random() < 0.85,
+                may_email=False,
+                may_post=rng.random() < 0.9,
+                safe_to_leave_message=rng.random() < 0.6,
+                gp_practice_code=practice_code,
+                gp_practice_name=practice_name,
                 team=team,
                 allocated_clinician=rng.choice(clinicians[team.pk]) if rng.random() < 0.4 else None,
                 sensitive=rng.random() < 0.01,
@@ -244,6 +334,12 @@ class DemoBuilder:
         Patient.objects.bulk_create(patients, batch_size=500)
         self._build_risk_flags()
         return len(patients)
+
+    def _postcode(self) -> str:
+        """A postcode in the fictional NB (Northbrook) area."""
+        letters = "ABDEFGHJLNPQRSTUWXYZ"
+        rng = self.rng
+        return f"NB{rng.randrange(1, 10)} {rng.randrange(1, 10)}{rng.choice(letters)}{rng.choice(letters)}"
 
     def _build_risk_flags(self) -> None:
         clinicians = self._clinicians_by_team()
@@ -256,6 +352,11 @@ class DemoBuilder:
         flags = []
         for patient in Patient.objects.filter(nhs_number__isnull=False).order_by("id"):
             if self.rng.random() < 0.06:
-                flags.append(RiskFlag(patient=patient, summary=self.rng.choice(summaries),
-                                      raised_by=self.rng.choice(clinicians[patient.team_id])))
+                flags.append(
+                    RiskFlag(
+                        patient=patient,
+                        summary=self.rng.choice(summaries),
+                        raised_by=self.rng.choice(clinicians[patient.team_id]),
+                    )
+                )
         RiskFlag.objects.bulk_create(flags)

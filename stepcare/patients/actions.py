@@ -32,11 +32,31 @@ class ConcurrentEdit(Exception):
 
 
 DEMOGRAPHIC_FIELDS = (
-    "nhs_number", "given_name", "family_name", "preferred_name", "date_of_birth", "stated_sex",
-    "gender_identity", "ethnic_category", "preferred_language", "interpreter_required",
-    "employment_status", "long_term_conditions", "address", "postcode", "phone_mobile",
-    "phone_home", "email", "may_phone", "may_text", "may_email", "may_post",
-    "safe_to_leave_message", "gp_practice_code", "gp_practice_name", "sensitive",
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "stated_sex",
+    "gender_identity",
+    "ethnic_category",
+    "preferred_language",
+    "interpreter_required",
+    "employment_status",
+    "long_term_conditions",
+    "address",
+    "postcode",
+    "phone_mobile",
+    "phone_home",
+    "email",
+    "may_phone",
+    "may_text",
+    "may_email",
+    "may_post",
+    "safe_to_leave_message",
+    "gp_practice_code",
+    "gp_practice_name",
+    "sensitive",
 )
 
 
@@ -71,27 +91,26 @@ def create_patient(
             list(Patient.objects.filter(nhs_number=data.get("nhs_number"))), blocking=True
         ) from exc
     record(
-        by=by, action=AuditEvent.Action.CREATE, patient=patient, obj=patient,
+        by=by,
+        action=AuditEvent.Action.CREATE,
+        patient=patient,
+        obj=patient,
         detail={"possible_duplicates_confirmed": [p.pk for p in matches]} if matches else {},
     )
     return patient
 
 
 @transaction.atomic
-def update_patient(
-    *, by: User, patient: Patient, data: dict[str, Any], expected_version: int
-) -> Patient:
+def update_patient(*, by: User, patient: Patient, data: dict[str, Any], expected_version: int) -> Patient:
     """Change demographics, refusing if the record changed since the form was opened."""
-    changed = {
-        k: v for k, v in data.items() if k in DEMOGRAPHIC_FIELDS and getattr(patient, k) != v
-    }
+    changed = {k: v for k, v in data.items() if k in DEMOGRAPHIC_FIELDS and getattr(patient, k) != v}
     current = Patient.objects.select_for_update().get(pk=patient.pk)
     if current.version != expected_version:
         raise ConcurrentEdit(
             "Someone else changed this record while you were editing it. "
             "Nothing you typed has been saved over their change: review the record and edit again."
         )
-    if "nhs_number" in changed and changed["nhs_number"]:
+    if changed.get("nhs_number"):
         clash = Patient.objects.filter(nhs_number=changed["nhs_number"]).exclude(pk=patient.pk)
         if clash.exists():
             raise PossibleDuplicate(list(clash), blocking=True)
@@ -102,7 +121,10 @@ def update_patient(
     current.version += 1
     current.save()
     record(
-        by=by, action=AuditEvent.Action.UPDATE, patient=current, obj=current,
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        patient=current,
+        obj=current,
         detail={"fields": sorted(changed)},
     )
     return current
@@ -121,6 +143,5 @@ def clear_risk_flag(*, by: User, flag: RiskFlag, reason: str) -> RiskFlag:
     flag.cleared_at = timezone.now()
     flag.cleared_reason = reason.strip()
     flag.save(update_fields=["cleared_by", "cleared_at", "cleared_reason"])
-    record(by=by, action=AuditEvent.Action.UPDATE, patient=flag.patient, obj=flag,
-           detail={"cleared": True})
+    record(by=by, action=AuditEvent.Action.UPDATE, patient=flag.patient, obj=flag, detail={"cleared": True})
     return flag

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from nhs_number import is_valid as nhs_number_is_valid
+from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from stepcare.accounts.models import Team
 from stepcare.patients.codes import LongTermCondition
@@ -22,9 +22,7 @@ def clean_nhs_number(value: str) -> str | None:
     if not compact:
         return None
     if not compact.isdigit() or len(compact) != 10:
-        raise forms.ValidationError(
-            "Enter the NHS number as 10 digits, for example 943 476 5919."
-        )
+        raise forms.ValidationError("Enter the NHS number as 10 digits, for example 943 476 5919.")
     if not nhs_number_is_valid(compact):
         raise forms.ValidationError(
             "This is not a valid NHS number: the last digit (the check digit) does not match. "
@@ -47,14 +45,16 @@ def clean_phone(value: str) -> str:
     return value
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(forms.ModelForm[Patient]):
     date_of_birth = forms.DateField(
         label="Date of birth",
         help_text="For example, 15/03/1984",
         error_messages={"invalid": "Enter the date of birth as day/month/year, for example 15/03/1984."},
     )
     nhs_number = forms.CharField(
-        label="NHS number", required=False, max_length=14,
+        label="NHS number",
+        required=False,
+        max_length=14,
         help_text="10 digits. Leave blank if the patient does not know it.",
     )
     long_term_conditions = forms.MultipleChoiceField(
@@ -68,12 +68,31 @@ class PatientForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = [
-            "nhs_number", "given_name", "family_name", "preferred_name", "date_of_birth",
-            "stated_sex", "gender_identity", "ethnic_category", "preferred_language",
-            "interpreter_required", "employment_status", "long_term_conditions", "address",
-            "postcode", "phone_mobile", "phone_home", "email", "may_phone", "may_text",
-            "may_email", "may_post", "safe_to_leave_message", "gp_practice_code",
-            "gp_practice_name", "sensitive",
+            "nhs_number",
+            "given_name",
+            "family_name",
+            "preferred_name",
+            "date_of_birth",
+            "stated_sex",
+            "gender_identity",
+            "ethnic_category",
+            "preferred_language",
+            "interpreter_required",
+            "employment_status",
+            "long_term_conditions",
+            "address",
+            "postcode",
+            "phone_mobile",
+            "phone_home",
+            "email",
+            "may_phone",
+            "may_text",
+            "may_email",
+            "may_post",
+            "safe_to_leave_message",
+            "gp_practice_code",
+            "gp_practice_name",
+            "sensitive",
         ]
         error_messages = {
             "given_name": {"required": "Enter the patient's first name."},
@@ -124,7 +143,7 @@ class PatientForm(forms.ModelForm):
         return clean_phone(self.cleaned_data.get("phone_home", ""))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("may_text") and not data.get("phone_mobile") and "phone_mobile" not in self.errors:
             self.add_error("phone_mobile", "Add a mobile number, or untick 'we may send text messages'.")
         if data.get("may_email") and not data.get("email") and "email" not in self.errors:
@@ -134,31 +153,34 @@ class PatientForm(forms.ModelForm):
     def _get_validation_exclusions(self) -> set[str]:
         # The form checks the NHS number's format; its uniqueness is checked by the action,
         # which shows the existing record instead of a bare error.
-        return {*super()._get_validation_exclusions(), "nhs_number"}
+        return {*super()._get_validation_exclusions(), "nhs_number"}  # type: ignore[misc]
 
 
 class NewPatientForm(PatientForm):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None,
-                                  label="Team responsible")
-    confirmed_not_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team responsible")
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        team_field.queryset = teams if teams is not None else Team.objects.none()
 
 
 class RiskFlagForm(forms.Form):
     summary = forms.CharField(
         label="What are the current risk concerns? (your clinical judgement)",
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
         error_messages={"required": "Describe the risk concerns in a sentence or two."},
     )
 
 
 class ClearRiskFlagForm(forms.Form):
     reason = forms.CharField(
-        label="Why is this concern no longer current?", widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=2000, error_messages={"required": "Say why the concern is no longer current."},
+        label="Why is this concern no longer current?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Say why the concern is no longer current."},
     )
 
 
@@ -166,7 +188,8 @@ class BreakGlassForm(forms.Form):
     reason = forms.CharField(
         label="Why do you need to open this record?",
         help_text="This is recorded, and reviewed by the information-governance officer.",
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
         error_messages={"required": "Write the reason you need this record."},
     )
 

@@ -52,8 +52,16 @@ class Patient(models.Model):
 
     # Fields holding personal data: scrubbed when a copy of the database leaves production.
     PERSONAL_DATA_FIELDS = (
-        "given_name", "family_name", "preferred_name", "date_of_birth", "nhs_number",
-        "address", "postcode", "phone_mobile", "phone_home", "email",
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "date_of_birth",
+        "nhs_number",
+        "address",
+        "postcode",
+        "phone_mobile",
+        "phone_home",
+        "email",
     )
 
     nhs_number = models.CharField("NHS number", max_length=10, null=True, blank=True)
@@ -61,22 +69,16 @@ class Patient(models.Model):
     family_name = models.CharField("last name", max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
-    stated_sex = models.CharField(
-        "sex", max_length=1, choices=StatedSex.choices, default=StatedSex.NOT_KNOWN
-    )
+    stated_sex = models.CharField("sex", max_length=1, choices=StatedSex.choices, default=StatedSex.NOT_KNOWN)
     gender_identity = models.CharField(
         max_length=1, choices=GenderIdentity.choices, default=GenderIdentity.NOT_KNOWN
     )
     ethnic_category = models.CharField(
         max_length=2, choices=EthnicCategory.choices, default=EthnicCategory.NOT_KNOWN
     )
-    preferred_language = models.CharField(
-        max_length=8, choices=Language.choices, default=Language.ENGLISH
-    )
+    preferred_language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     interpreter_required = models.BooleanField(default=False)
-    employment_status = models.CharField(
-        max_length=2, choices=EmploymentStatus.choices, blank=True
-    )
+    employment_status = models.CharField(max_length=2, choices=EmploymentStatus.choices, blank=True)
     long_term_conditions = models.JSONField(default=list, blank=True)
 
     address = models.TextField(blank=True)
@@ -100,7 +102,8 @@ class Patient(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     sensitive = models.BooleanField(
-        "sensitive record", default=False,
+        "sensitive record",
+        default=False,
         help_text="e.g. a member of staff or a person at risk from someone who could look them up",
     )
 
@@ -136,11 +139,13 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["date_of_birth"]),
             models.Index(
-                fields=["search_name"], name="patient_search_name_prefix",
+                fields=["search_name"],
+                name="patient_search_name_prefix",
                 opclasses=["varchar_pattern_ops"],
             ),
             models.Index(
-                fields=["search_given"], name="patient_search_given_prefix",
+                fields=["search_given"],
+                name="patient_search_given_prefix",
                 opclasses=["varchar_pattern_ops"],
             ),
         ]

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from nhs_number import is_valid as nhs_number_is_valid
+from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from stepcare.accounts.models import User
 from stepcare.accounts.permissions import Permission, team_ids_with_permission
@@ -34,16 +34,13 @@ _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 def parse_query(text: str) -> ParsedQuery:
     """Read a free-text search: a name, an NHS number, a date of birth, a phone number, or a
     name with a date of birth ("smith 01/02/1980")."""
-    nhs: str | None = None
     dob: dt.date | None = None
-    phone: str | None = None
     names: list[str] = []
-    compact = re.sub(r"[\s-]", "", text)
+    compact = re.sub(r"[\s()-]", "", text)
     if compact.isdigit() and len(compact) == 10 and nhs_number_is_valid(compact):
         return ParsedQuery(nhs_number=compact)
-    if compact.startswith(("0", "+44")) and phone_digits(compact).isdigit() and len(phone_digits(compact)) >= 6:
-        if re.fullmatch(r"\+?[0-9]+", compact):
-            return ParsedQuery(phone=phone_digits(compact))
+    if re.fullmatch(r"(\+44|0)[0-9]{5,}", compact):
+        return ParsedQuery(phone=phone_digits(compact))
     for token in text.split():
         m = _DATE.match(token)
         if m:
@@ -54,7 +51,7 @@ def parse_query(text: str) -> ParsedQuery:
                 continue
         elif re.fullmatch(r"[^\d]+", token):
             names.append(normalise_name(token))
-    return ParsedQuery(nhs_number=nhs, date_of_birth=dob, phone=phone, name_tokens=tuple(names))
+    return ParsedQuery(date_of_birth=dob, name_tokens=tuple(names))
 
 
 def _name_filter(tokens: tuple[str, ...]) -> Q:
@@ -87,13 +84,15 @@ def search_patients(*, user: User, query: str, whole_service: bool = False) -> Q
 
 
 def possible_duplicates(
-    *, nhs_number: str | None, family_name: str, given_name: str, date_of_birth: dt.date,
+    *,
+    nhs_number: str | None,
+    family_name: str,
+    given_name: str,
+    date_of_birth: dt.date,
     exclude_pk: int | None = None,
 ) -> QuerySet[Patient]:
     """Existing records that may be the same person: same NHS number, or same name and DOB."""
-    same_person = Q(
-        search_name=normalise_name(f"{family_name} {given_name}"), date_of_birth=date_of_birth
-    )
+    same_person = Q(search_name=normalise_name(f"{family_name} {given_name}"), date_of_birth=date_of_birth)
     if nhs_number:
         same_person |= Q(nhs_number=nhs_number)
     qs = Patient.objects.filter(same_person).select_related("team")

@@ -15,6 +15,7 @@ from stepcare.accounts.permissions import Permission, has_permission, team_ids_w
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.audit.selectors import patient_access_log
+from stepcare.http import StaffRequest
 from stepcare.patients import actions
 from stepcare.patients.forms import (
     BreakGlassForm,
@@ -25,7 +26,7 @@ from stepcare.patients.forms import (
     SearchForm,
 )
 from stepcare.patients.models import Patient, RiskFlag
-from stepcare.patients.selectors import patient_for_banner, search_patients
+from stepcare.patients.selectors import search_patients
 
 
 def _require(request: HttpRequest, permission: Permission) -> None:
@@ -34,7 +35,10 @@ def _require(request: HttpRequest, permission: Permission) -> None:
 
 
 def _get_patient_for_user(
-    request: HttpRequest, pk: int, permission: Permission = Permission.VIEW_PATIENT, *,
+    request: StaffRequest,
+    pk: int,
+    permission: Permission = Permission.VIEW_PATIENT,
+    *,
     audit_view: bool = True,
 ) -> Patient:
     """The patient, if this user may see it; every successful read is audited.
@@ -43,19 +47,28 @@ def _get_patient_for_user(
     """
     patient = get_object_or_404(Patient.objects.for_banner(), pk=pk)
     if not has_permission(request.user, permission, obj=patient):
-        audit_actions.record(by=request.user, action=AuditEvent.Action.ACCESS_DENIED,  # type: ignore[arg-type]
-                             patient=patient, detail={"permission": permission.value})
-        raise PermissionDenied(f"break-glass:{patient.pk}" if has_permission(
-            request.user, Permission.BREAK_GLASS) else "")
+        audit_actions.record(
+            by=request.user,
+            action=AuditEvent.Action.ACCESS_DENIED,
+            patient=patient,
+            detail={"permission": permission.value},
+        )
+        raise PermissionDenied(
+            f"break-glass:{patient.pk}" if has_permission(request.user, Permission.BREAK_GLASS) else ""
+        )
     if audit_view:
-        audit_actions.record(by=request.user, action=AuditEvent.Action.VIEW,  # type: ignore[arg-type]
-                             patient=patient, obj=patient, detail={"page": request.resolver_match.view_name}
-                             if request.resolver_match else {})
+        audit_actions.record(
+            by=request.user,
+            action=AuditEvent.Action.VIEW,
+            patient=patient,
+            obj=patient,
+            detail={"page": request.resolver_match.view_name} if request.resolver_match else {},
+        )
     return patient
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.FIND_PATIENT)
     form = SearchForm(request.GET or None)
     results: list[Patient] = []
@@ -66,33 +79,49 @@ def search(request: HttpRequest) -> HttpResponse:
         whole_service = form.cleaned_data["whole_service"]
         if whole_service and not has_permission(request.user, Permission.BREAK_GLASS):
             whole_service = False
-        results = list(search_patients(user=request.user, query=form.cleaned_data["q"],  # type: ignore[arg-type]
-                                       whole_service=whole_service))
-        audit_actions.record(by=request.user, action=AuditEvent.Action.SEARCH,  # type: ignore[arg-type]
-                             detail={"query": form.cleaned_data["q"], "whole_service": whole_service,
-                                     "results": len(results)})
-    own_teams = team_ids_with_permission(request.user, Permission.VIEW_PATIENT)  # type: ignore[arg-type]
-    return render(request, "patients/search.html", {
-        "form": form, "results": results, "searched": searched, "whole_service": whole_service,
-        "own_teams": own_teams,
-        "can_create": has_permission(request.user, Permission.CREATE_PATIENT),
-        "can_break_glass": has_permission(request.user, Permission.BREAK_GLASS),
-    })
+        results = list(
+            search_patients(
+                user=request.user,
+                query=form.cleaned_data["q"],
+                whole_service=whole_service,
+            )
+        )
+        audit_actions.record(
+            by=request.user,
+            action=AuditEvent.Action.SEARCH,
+            detail={"query": form.cleaned_data["q"], "whole_service": whole_service, "results": len(results)},
+        )
+    own_teams = team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
+    return render(
+        request,
+        "patients/search.html",
+        {
+            "form": form,
+            "results": results,
+            "searched": searched,
+            "whole_service": whole_service,
+            "own_teams": own_teams,
+            "can_create": has_permission(request.user, Permission.CREATE_PATIENT),
+            "can_break_glass": has_permission(request.user, Permission.BREAK_GLASS),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.CREATE_PATIENT)
-    teams = Team.objects.filter(id__in=team_ids_with_permission(request.user, Permission.CREATE_PATIENT))  # type: ignore[arg-type]
+    teams = Team.objects.filter(id__in=team_ids_with_permission(request.user, Permission.CREATE_PATIENT))
     form = NewPatientForm(request.POST or None, teams=teams)
     duplicates = None
     blocking = False
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in {"team", "version", "confirmed_not_duplicate"}}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in {"team", "version"}}
         try:
             patient = actions.create_patient(
-                by=request.user, team=form.cleaned_data["team"], data=data,  # type: ignore[arg-type]
+                by=request.user,
+                team=form.cleaned_data["team"],
+                data=data,
                 confirmed_not_duplicate=bool(request.POST.get("confirm_not_duplicate")),
             )
         except actions.PossibleDuplicate as dup:
@@ -100,34 +129,49 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Record created for {patient.display_name}.")
             return redirect("patients:detail", pk=patient.pk)
-    return render(request, "patients/form.html", {
-        "form": form, "duplicates": duplicates, "blocking": blocking, "creating": True,
-        "own_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),  # type: ignore[arg-type]
-    })
+    return render(
+        request,
+        "patients/form.html",
+        {
+            "form": form,
+            "duplicates": duplicates,
+            "blocking": blocking,
+            "creating": True,
+            "own_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
+        },
+    )
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: StaffRequest, pk: int) -> HttpResponse:
     _require(request, Permission.FIND_PATIENT)
     patient = _get_patient_for_user(request, pk)
-    return render(request, "patients/detail.html", {
-        "patient": patient,
-        "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
-        "can_flag_risk": has_permission(request.user, Permission.WRITE_CLINICAL_NOTES, obj=patient),
-        "risk_form": RiskFlagForm(),
-    })
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            "patient": patient,
+            "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
+            "can_flag_risk": has_permission(request.user, Permission.WRITE_CLINICAL_NOTES, obj=patient),
+            "risk_form": RiskFlagForm(),
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: StaffRequest, pk: int) -> HttpResponse:
     patient = _get_patient_for_user(request, pk, Permission.EDIT_PATIENT, audit_view=request.method == "GET")
     form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            actions.update_patient(by=request.user, patient=patient, data=data,  # type: ignore[arg-type]
-                                   expected_version=form.cleaned_data.get("version") or 0)
+            actions.update_patient(
+                by=request.user,
+                patient=patient,
+                data=data,
+                expected_version=form.cleaned_data.get("version") or 0,
+            )
         except actions.ConcurrentEdit as exc:
             form.add_error(None, str(exc))
         except actions.PossibleDuplicate as dup:
@@ -140,28 +184,36 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def raise_risk(request: HttpRequest, pk: int) -> HttpResponse:
+def raise_risk(request: StaffRequest, pk: int) -> HttpResponse:
     patient = _get_patient_for_user(request, pk, Permission.WRITE_CLINICAL_NOTES, audit_view=False)
     form = RiskFlagForm(request.POST)
     if form.is_valid():
-        actions.raise_risk_flag(by=request.user, patient=patient, summary=form.cleaned_data["summary"])  # type: ignore[arg-type]
+        actions.raise_risk_flag(by=request.user, patient=patient, summary=form.cleaned_data["summary"])
         messages.success(request, "Risk concern recorded. It now shows on the banner.")
         return redirect("patients:detail", pk=pk)
-    return render(request, "patients/detail.html", {
-        "patient": patient, "risk_form": form, "can_flag_risk": True,
-        "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
-    }, status=400)
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            "patient": patient,
+            "risk_form": form,
+            "can_flag_risk": True,
+            "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
+        },
+        status=400,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def clear_risk(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
-    patient = _get_patient_for_user(request, pk, Permission.WRITE_CLINICAL_NOTES,
-                                    audit_view=request.method == "GET")
+def clear_risk(request: StaffRequest, pk: int, flag_pk: int) -> HttpResponse:
+    patient = _get_patient_for_user(
+        request, pk, Permission.WRITE_CLINICAL_NOTES, audit_view=request.method == "GET"
+    )
     flag = get_object_or_404(RiskFlag, pk=flag_pk, patient=patient, cleared_at__isnull=True)
     form = ClearRiskFlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.clear_risk_flag(by=request.user, flag=flag, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        actions.clear_risk_flag(by=request.user, flag=flag, reason=form.cleaned_data["reason"])
         messages.success(request, "Risk concern marked as no longer current.")
         return redirect("patients:detail", pk=pk)
     return render(request, "patients/clear_risk.html", {"patient": patient, "flag": flag, "form": form})
@@ -169,7 +221,7 @@ def clear_risk(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
+def break_glass(request: StaffRequest, pk: int) -> HttpResponse:
     """Open a record outside one's teams, giving a reason. Shows no identifiers until granted."""
     _require(request, Permission.BREAK_GLASS)
     patient = get_object_or_404(Patient, pk=pk)
@@ -178,7 +230,7 @@ def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            audit_actions.break_glass(by=request.user, patient=patient, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+            audit_actions.break_glass(by=request.user, patient=patient, reason=form.cleaned_data["reason"])
         except audit_actions.BreakGlassRefused as exc:
             form.add_error("reason", str(exc))
         else:
@@ -188,12 +240,16 @@ def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def access_log(request: HttpRequest, pk: int) -> HttpResponse:
+def access_log(request: StaffRequest, pk: int) -> HttpResponse:
     """Who looked at or changed this record, for the information-governance officer."""
     _require(request, Permission.VIEW_AUDIT)
     with transaction.atomic():
         patient = get_object_or_404(Patient.objects.for_banner(), pk=pk)
-        audit_actions.record(by=request.user, action=AuditEvent.Action.VIEW, patient=patient,  # type: ignore[arg-type]
-                             detail={"page": "access_log"})
+        audit_actions.record(
+            by=request.user,
+            action=AuditEvent.Action.VIEW,
+            patient=patient,
+            detail={"page": "access_log"},
+        )
     events = list(patient_access_log(patient=patient)[:500])
     return render(request, "patients/access_log.html", {"patient": patient, "events": events})

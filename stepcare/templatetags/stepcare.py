@@ -14,7 +14,7 @@ def nhs_widget(field: forms.BoundField, subwidget: object = None) -> SafeString:
     css = widget_class(field.field.widget)
     if field.errors and css in {"nhsuk-input", "nhsuk-select", "nhsuk-textarea"}:
         css += f" {css}--error"
-    attrs = {"class": css}
+    attrs: dict[str, str | bool] = {"class": css}
     if field.help_text:
         attrs["aria-describedby"] = f"{field.auto_id}-hint"
     return field.as_widget(attrs=attrs)

@@ -16,11 +16,16 @@ from tests.factories.patients import PatientFactory, RiskFlagFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_new_therapist_enrols_mfa_finds_a_patient_and_sees_the_banner(page: Page, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_new_therapist_enrols_mfa_finds_a_patient_and_sees_the_banner(page: Page, live_server) -> None:
     user = UserFactory(username="new.therapist", first_name="Nia", last_name="Jones")
     membership = MembershipFactory(user=user, role=Role.HIGH_INTENSITY_THERAPIST)
-    patient = PatientFactory(team=membership.team, given_name="Marion", family_name="Ashdown",
-                             nhs_number="9434765919", allocated_clinician=user)
+    patient = PatientFactory(
+        team=membership.team,
+        given_name="Marion",
+        family_name="Ashdown",
+        nhs_number="9434765919",
+        allocated_clinician=user,
+    )
     RiskFlagFactory(patient=patient, raised_by=user)
 
     page.goto(f"{live_server.url}/patients/")

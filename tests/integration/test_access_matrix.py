@@ -19,8 +19,9 @@ from tests.factories.patients import PatientFactory, RiskFlagFactory
 
 R = Role
 ALL = frozenset(Role)
-CLINICIANS = frozenset({R.HIGH_INTENSITY_THERAPIST, R.TRAINEE_HIGH_INTENSITY_THERAPIST, R.PWP,
-                        R.CLINICAL_SUPERVISOR})
+CLINICIANS = frozenset(
+    {R.HIGH_INTENSITY_THERAPIST, R.TRAINEE_HIGH_INTENSITY_THERAPIST, R.PWP, R.CLINICAL_SUPERVISOR}
+)
 FINDERS = CLINICIANS | {R.SERVICE_MANAGER, R.ADMINISTRATOR, R.EMPLOYMENT_ADVISER, R.IG_OFFICER}
 VIEWERS = CLINICIANS | {R.SERVICE_MANAGER, R.ADMINISTRATOR, R.EMPLOYMENT_ADVISER}
 EDITORS = CLINICIANS | {R.ADMINISTRATOR}
@@ -82,7 +83,7 @@ def test_every_url_has_an_access_rule() -> None:
     assert not stale, f"ACCESS names URLs that no longer exist: {stale}"
 
 
-def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:
     patient = PatientFactory(team=team, family_name="Quillfeather", given_name="Oriel")
     values: dict[str, int] = {}
     if "pk" in rule.kwargs:
@@ -90,8 +91,9 @@ def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:  # type: i
     if "flag_pk" in rule.kwargs:
         values["flag_pk"] = RiskFlagFactory(patient=patient, raised_by=service.staff[R.PWP]).pk
     if "grant_pk" in rule.kwargs:
-        grant = BreakGlassGrant.objects.create(user=service.staff[R.PWP], patient=patient,
-                                               reason="Emergency contact from the crisis team")
+        grant = BreakGlassGrant.objects.create(
+            user=service.staff[R.PWP], patient=patient, reason="Emergency contact from the crisis team"
+        )
         values["pk"] = grant.pk
     return reverse(name, kwargs=values), patient
 
@@ -104,7 +106,7 @@ CELLS = [(name, "own") for name in URL_NAMES] + [
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 @pytest.mark.parametrize(("name", "whose"), CELLS)
-def test_role_reaches_exactly_what_it_should(service, name: str, role: Role, whose: str) -> None:  # type: ignore[no-untyped-def]
+def test_role_reaches_exactly_what_it_should(service, name: str, role: Role, whose: str) -> None:
     rule = ACCESS[name]
     team = service.team if whose == "own" else service.other_team
     url, patient = _url(name, rule, team, service)
@@ -123,7 +125,7 @@ def test_role_reaches_exactly_what_it_should(service, name: str, role: Role, who
 
 
 @pytest.mark.parametrize("name", URL_NAMES)
-def test_signed_out_visitors_are_sent_to_sign_in(service, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_visitors_are_sent_to_sign_in(service, name: str) -> None:
     rule = ACCESS[name]
     url, _patient = _url(name, rule, service.team, service)
     response = getattr(Client(), rule.method)(url)
@@ -134,6 +136,6 @@ def test_signed_out_visitors_are_sent_to_sign_in(service, name: str) -> None:  #
         assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_admin_site_is_refused_to_staff_who_are_not_superusers(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_admin_site_is_refused_to_staff_who_are_not_superusers(client_for) -> None:
     response = client_for(R.HIGH_INTENSITY_THERAPIST).get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]

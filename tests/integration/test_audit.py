@@ -12,7 +12,9 @@ from stepcare.audit.models import AuditEvent, AuditLogIsAppendOnly, BreakGlassGr
 from tests.conftest import sign_in
 
 
-def test_viewing_a_record_writes_one_audit_event_with_who_role_and_where(service, client_for, patient) -> None:  # type: ignore[no-untyped-def]
+def test_viewing_a_record_writes_one_audit_event_with_who_role_and_where(
+    service, client_for, patient
+) -> None:
     client = client_for(Role.HIGH_INTENSITY_THERAPIST)
     client.get(reverse("patients:detail", args=[patient.pk]), REMOTE_ADDR="10.1.2.3")
     event = AuditEvent.objects.get(patient=patient, action=AuditEvent.Action.VIEW)
@@ -24,18 +26,18 @@ def test_viewing_a_record_writes_one_audit_event_with_who_role_and_where(service
 
 
 @pytest.mark.parametrize("url_name", ["patients:detail", "patients:edit"])
-def test_every_patient_page_view_is_audited(service, client_for, patient, url_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_patient_page_view_is_audited(service, client_for, patient, url_name: str) -> None:
     before = AuditEvent.objects.filter(patient=patient).count()
     client_for(Role.ADMINISTRATOR).get(reverse(url_name, args=[patient.pk]))
     assert AuditEvent.objects.filter(patient=patient).count() == before + 1
 
 
-def test_a_refused_view_is_audited_too(service, client_for, other_patient) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_view_is_audited_too(service, client_for, other_patient) -> None:
     client_for(Role.PWP).get(reverse("patients:detail", args=[other_patient.pk]))
     assert AuditEvent.objects.filter(patient=other_patient, action=AuditEvent.Action.ACCESS_DENIED).exists()
 
 
-def test_audit_events_cannot_be_changed_or_deleted_through_the_application(service, patient) -> None:  # type: ignore[no-untyped-def]
+def test_audit_events_cannot_be_changed_or_deleted_through_the_application(service, patient) -> None:
     event = AuditEvent.objects.create(action=AuditEvent.Action.VIEW, patient=patient)
     event.action = AuditEvent.Action.UPDATE
     with pytest.raises(AuditLogIsAppendOnly):
@@ -49,16 +51,22 @@ def test_audit_events_cannot_be_changed_or_deleted_through_the_application(servi
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
-def test_postgresql_trigger_refuses_to_change_or_delete_audit_rows(service, patient) -> None:  # type: ignore[no-untyped-def]
+def test_postgresql_trigger_refuses_to_change_or_delete_audit_rows(service, patient) -> None:
     event = AuditEvent.objects.create(action=AuditEvent.Action.VIEW, patient=patient)
-    for sql in ("UPDATE audit_auditevent SET action = 'x' WHERE id = %s",
-                "DELETE FROM audit_auditevent WHERE id = %s"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+    for sql in (
+        "UPDATE audit_auditevent SET action = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
             c.execute(sql, [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, action=AuditEvent.Action.VIEW).exists()
 
 
-def test_ig_officer_lists_who_looked_at_a_record(service, client_for, patient) -> None:  # type: ignore[no-untyped-def]
+def test_ig_officer_lists_who_looked_at_a_record(service, client_for, patient) -> None:
     client_for(Role.HIGH_INTENSITY_THERAPIST).get(reverse("patients:detail", args=[patient.pk]))
     client_for(Role.ADMINISTRATOR).get(reverse("patients:edit", args=[patient.pk]))
     body = client_for(Role.IG_OFFICER).get(reverse("patients:access_log", args=[patient.pk])).content.decode()
@@ -67,7 +75,9 @@ def test_ig_officer_lists_who_looked_at_a_record(service, client_for, patient) -
     assert "High-intensity therapist" in body and "Viewed" in body
 
 
-def test_break_glass_needs_a_reason_lasts_until_sign_out_and_is_listed_for_ig(service, client_for, other_patient) -> None:  # type: ignore[no-untyped-def]
+def test_break_glass_needs_a_reason_lasts_until_sign_out_and_is_listed_for_ig(
+    service, client_for, other_patient
+) -> None:
     therapist = service.staff[Role.HIGH_INTENSITY_THERAPIST]
     client = sign_in(Client(), therapist)
     detail = reverse("patients:detail", args=[other_patient.pk])
@@ -79,8 +89,10 @@ def test_break_glass_needs_a_reason_lasts_until_sign_out_and_is_listed_for_ig(se
     assert "at least 15 characters" in short.content.decode()
     assert not BreakGlassGrant.objects.exists()
 
-    client.post(reverse("patients:break_glass", args=[other_patient.pk]),
-                {"reason": "Crisis team called about this patient out of hours"})
+    client.post(
+        reverse("patients:break_glass", args=[other_patient.pk]),
+        {"reason": "Crisis team called about this patient out of hours"},
+    )
     assert client.get(detail).status_code == 200
     assert AuditEvent.objects.filter(patient=other_patient, action=AuditEvent.Action.BREAK_GLASS).exists()
 
@@ -93,9 +105,10 @@ def test_break_glass_needs_a_reason_lasts_until_sign_out_and_is_listed_for_ig(se
     assert BreakGlassGrant.objects.get().ended_at is not None
 
 
-def test_ig_officer_marks_a_break_glass_grant_reviewed(service, client_for, other_patient) -> None:  # type: ignore[no-untyped-def]
-    grant = BreakGlassGrant.objects.create(user=service.staff[Role.PWP], patient=other_patient,
-                                           reason="Emergency contact from the crisis team")
+def test_ig_officer_marks_a_break_glass_grant_reviewed(service, client_for, other_patient) -> None:
+    grant = BreakGlassGrant.objects.create(
+        user=service.staff[Role.PWP], patient=other_patient, reason="Emergency contact from the crisis team"
+    )
     client = client_for(Role.IG_OFFICER)
     client.post(reverse("audit:review_break_glass", args=[grant.pk]), {"note": "Appropriate."})
     grant.refresh_from_db()

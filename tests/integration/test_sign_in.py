@@ -22,7 +22,7 @@ from tests.factories.accounts import TEST_PASSWORD, TOTPDeviceFactory, UserFacto
 LOGIN = "/account/sign-in/"
 
 
-def _password_step(client: Client, username: str, password: str = TEST_PASSWORD):  # type: ignore[no-untyped-def]
+def _password_step(client: Client, username: str, password: str = TEST_PASSWORD):
     return client.post(LOGIN, {"username": username, "password": password})
 
 
@@ -68,7 +68,7 @@ def test_staff_without_an_authenticator_are_sent_to_enrol() -> None:
 
 
 @pytest.mark.django_db
-def test_a_correct_code_completes_sign_in_and_a_wrong_one_is_explained(service) -> None:  # type: ignore[no-untyped-def]
+def test_a_correct_code_completes_sign_in_and_a_wrong_one_is_explained(service) -> None:
     user = service.staff[Role.HIGH_INTENSITY_THERAPIST]
     device = user.totpdevice_set.get()
     client = Client()
@@ -106,7 +106,7 @@ def test_a_new_session_id_is_issued_at_sign_in() -> None:
 
 
 @pytest.mark.django_db
-def test_five_wrong_passwords_lock_the_account(settings) -> None:  # type: ignore[no-untyped-def]
+def test_five_wrong_passwords_lock_the_account(settings) -> None:
     UserFactory(username="ben")
     client = Client()
     for _ in range(4):
@@ -121,7 +121,7 @@ def test_five_wrong_passwords_lock_the_account(settings) -> None:  # type: ignor
 
 
 @pytest.mark.django_db
-def test_idle_sessions_end_after_30_minutes(service) -> None:  # type: ignore[no-untyped-def]
+def test_idle_sessions_end_after_30_minutes(service) -> None:
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
         client = sign_in(Client(), service.staff[Role.PWP])
@@ -135,7 +135,7 @@ def test_idle_sessions_end_after_30_minutes(service) -> None:  # type: ignore[no
 
 
 @pytest.mark.django_db
-def test_sessions_end_after_12_hours_even_when_active(service) -> None:  # type: ignore[no-untyped-def]
+def test_sessions_end_after_12_hours_even_when_active(service) -> None:
     start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
         client = sign_in(Client(), service.staff[Role.PWP])
@@ -148,7 +148,7 @@ def test_sessions_end_after_12_hours_even_when_active(service) -> None:  # type:
 
 
 @pytest.mark.django_db
-def test_sign_out_ends_the_session(service) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_ends_the_session(service) -> None:
     client = sign_in(Client(), service.staff[Role.PWP])
     assert client.post(reverse("accounts:logout")).status_code == 302
     response = client.get("/patients/")
@@ -157,10 +157,12 @@ def test_sign_out_ends_the_session(service) -> None:  # type: ignore[no-untyped-
 
 
 @pytest.mark.django_db
-def test_next_parameter_cannot_send_people_to_another_site(service) -> None:  # type: ignore[no-untyped-def]
+def test_next_parameter_cannot_send_people_to_another_site(service) -> None:
     user = service.staff[Role.PWP]
     client = Client()
     _password_step(client, user.username)
-    response = client.post(reverse("accounts:mfa_verify") + "?next=https://evil.example/",
-                           {"token": _code(user.totpdevice_set.get())})
+    response = client.post(
+        reverse("accounts:mfa_verify") + "?next=https://evil.example/",
+        {"token": _code(user.totpdevice_set.get())},
+    )
     assert response["Location"] == "/"

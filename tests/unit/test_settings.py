@@ -19,7 +19,10 @@ def _load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in GOOD and k not in {"DEBUG", "AXES_ENABLED"}}
     return subprocess.run(
         [sys.executable, "-c", "import stepcare.settings"],
-        env={**clean, **env}, capture_output=True, text=True, check=False,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -34,9 +37,15 @@ def test_production_without_a_secret_key_names_what_is_missing() -> None:
 
 
 def test_production_refuses_sqlite_debug_and_disabled_lockout() -> None:
-    result = _load_settings({**GOOD, "DATABASE_URL": "sqlite:///x.db", "DEBUG": "true", "AXES_ENABLED": "false"})
+    result = _load_settings(
+        {**GOOD, "DATABASE_URL": "sqlite:///x.db", "DEBUG": "true", "AXES_ENABLED": "false"}
+    )
     assert result.returncode != 0
-    for hint in ("DATABASE_URL must point at PostgreSQL", "DEBUG must be false", "AXES_ENABLED cannot be false"):
+    for hint in (
+        "DATABASE_URL must point at PostgreSQL",
+        "DEBUG must be false",
+        "AXES_ENABLED cannot be false",
+    ):
         assert hint in result.stderr
 
 

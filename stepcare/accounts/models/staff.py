@@ -48,9 +48,7 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "team", "role"], name="membership_unique"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="membership_role_known"
-            ),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_known"),
         ]
 
     def __str__(self) -> str:

@@ -7,99 +7,303 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nhs_number', models.CharField(blank=True, max_length=10, null=True, verbose_name='NHS number')),
-                ('given_name', models.CharField(max_length=100, verbose_name='first name')),
-                ('family_name', models.CharField(max_length=100, verbose_name='last name')),
-                ('preferred_name', models.CharField(blank=True, max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('stated_sex', models.CharField(choices=[('1', 'Male'), ('2', 'Female'), ('9', 'Indeterminate (unable to be classified as either male or female)'), ('X', 'Not known')], default='X', max_length=1, verbose_name='sex')),
-                ('gender_identity', models.CharField(choices=[('1', 'Male (including trans man)'), ('2', 'Female (including trans woman)'), ('3', 'Non-binary'), ('4', 'Other (not listed)'), ('X', 'Not known'), ('Z', 'Not stated (person asked but declined to provide a response)')], default='X', max_length=1)),
-                ('ethnic_category', models.CharField(choices=[('A', 'White - British'), ('B', 'White - Irish'), ('C', 'White - Any other White background'), ('D', 'Mixed - White and Black Caribbean'), ('E', 'Mixed - White and Black African'), ('F', 'Mixed - White and Asian'), ('G', 'Mixed - Any other mixed background'), ('H', 'Asian or Asian British - Indian'), ('J', 'Asian or Asian British - Pakistani'), ('K', 'Asian or Asian British - Bangladeshi'), ('L', 'Asian or Asian British - Any other Asian background'), ('M', 'Black or Black British - Caribbean'), ('N', 'Black or Black British - African'), ('P', 'Black or Black British - Any other Black background'), ('R', 'Other ethnic groups - Chinese'), ('S', 'Other ethnic groups - Any other ethnic group'), ('Z', 'Not stated'), ('99', 'Not known')], default='99', max_length=2)),
-                ('preferred_language', models.CharField(choices=[('en', 'English'), ('ar', 'Arabic'), ('bn', 'Bengali'), ('sgn', 'British Sign Language'), ('zh', 'Chinese'), ('fa', 'Farsi (Persian)'), ('fr', 'French'), ('gu', 'Gujarati'), ('hi', 'Hindi'), ('it', 'Italian'), ('ku', 'Kurdish'), ('lt', 'Lithuanian'), ('pl', 'Polish'), ('pt', 'Portuguese'), ('pa', 'Punjabi'), ('ro', 'Romanian'), ('ru', 'Russian'), ('so', 'Somali'), ('es', 'Spanish'), ('ta', 'Tamil'), ('tr', 'Turkish'), ('uk', 'Ukrainian'), ('ur', 'Urdu'), ('cy', 'Welsh'), ('other', 'Other (record in notes)')], default='en', max_length=8)),
-                ('interpreter_required', models.BooleanField(default=False)),
-                ('employment_status', models.CharField(blank=True, choices=[('01', 'Employed'), ('02', 'Unemployed and actively seeking work'), ('03', 'Undergoing full (at least 16 hours per week) or part-time education or training'), ('04', 'Long-term sick or disabled, receiving benefits'), ('05', 'Looking after the family or home as a homemaker'), ('06', 'Not receiving benefits and not working or actively seeking work'), ('07', 'Unpaid voluntary work and not working or actively seeking work'), ('08', 'Retired'), ('ZZ', 'Not stated (person asked but declined to provide a response)')], max_length=2)),
-                ('long_term_conditions', models.JSONField(blank=True, default=list)),
-                ('address', models.TextField(blank=True)),
-                ('postcode', models.CharField(blank=True, max_length=10)),
-                ('phone_mobile', models.CharField(blank=True, max_length=20, verbose_name='mobile phone')),
-                ('phone_home', models.CharField(blank=True, max_length=20, verbose_name='other phone')),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('may_phone', models.BooleanField(default=True, verbose_name='we may phone')),
-                ('may_text', models.BooleanField(default=True, verbose_name='we may send text messages')),
-                ('may_email', models.BooleanField(default=False, verbose_name='we may email')),
-                ('may_post', models.BooleanField(default=True, verbose_name='we may send letters')),
-                ('safe_to_leave_message', models.BooleanField(default=False, verbose_name='safe to leave a message')),
-                ('gp_practice_code', models.CharField(blank=True, max_length=6, validators=[django.core.validators.RegexValidator('^[A-Z][0-9]{5}$', 'A GP practice code is a capital letter followed by five digits, for example A81001.')], verbose_name='GP practice code')),
-                ('gp_practice_name', models.CharField(blank=True, max_length=200, verbose_name='GP practice')),
-                ('sensitive', models.BooleanField(default=False, help_text='e.g. a member of staff or a person at risk from someone who could look them up', verbose_name='sensitive record')),
-                ('search_name', models.CharField(db_index=True, editable=False, max_length=201)),
-                ('search_given', models.CharField(db_index=True, editable=False, max_length=100)),
-                ('search_phones', models.CharField(db_index=True, editable=False, max_length=50)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('allocated_clinician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "nhs_number",
+                    models.CharField(blank=True, max_length=10, null=True, verbose_name="NHS number"),
+                ),
+                ("given_name", models.CharField(max_length=100, verbose_name="first name")),
+                ("family_name", models.CharField(max_length=100, verbose_name="last name")),
+                ("preferred_name", models.CharField(blank=True, max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "stated_sex",
+                    models.CharField(
+                        choices=[
+                            ("1", "Male"),
+                            ("2", "Female"),
+                            ("9", "Indeterminate (unable to be classified as either male or female)"),
+                            ("X", "Not known"),
+                        ],
+                        default="X",
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                (
+                    "gender_identity",
+                    models.CharField(
+                        choices=[
+                            ("1", "Male (including trans man)"),
+                            ("2", "Female (including trans woman)"),
+                            ("3", "Non-binary"),
+                            ("4", "Other (not listed)"),
+                            ("X", "Not known"),
+                            ("Z", "Not stated (person asked but declined to provide a response)"),
+                        ],
+                        default="X",
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "ethnic_category",
+                    models.CharField(
+                        choices=[
+                            ("A", "White - British"),
+                            ("B", "White - Irish"),
+                            ("C", "White - Any other White background"),
+                            ("D", "Mixed - White and Black Caribbean"),
+                            ("E", "Mixed - White and Black African"),
+                            ("F", "Mixed - White and Asian"),
+                            ("G", "Mixed - Any other mixed background"),
+                            ("H", "Asian or Asian British - Indian"),
+                            ("J", "Asian or Asian British - Pakistani"),
+                            ("K", "Asian or Asian British - Bangladeshi"),
+                            ("L", "Asian or Asian British - Any other Asian background"),
+                            ("M", "Black or Black British - Caribbean"),
+                            ("N", "Black or Black British - African"),
+                            ("P", "Black or Black British - Any other Black background"),
+                            ("R", "Other ethnic groups - Chinese"),
+                            ("S", "Other ethnic groups - Any other ethnic group"),
+                            ("Z", "Not stated"),
+                            ("99", "Not known"),
+                        ],
+                        default="99",
+                        max_length=2,
+                    ),
+                ),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[
+                            ("en", "English"),
+                            ("ar", "Arabic"),
+                            ("bn", "Bengali"),
+                            ("sgn", "British Sign Language"),
+                            ("zh", "Chinese"),
+                            ("fa", "Farsi (Persian)"),
+                            ("fr", "French"),
+                            ("gu", "Gujarati"),
+                            ("hi", "Hindi"),
+                            ("it", "Italian"),
+                            ("ku", "Kurdish"),
+                            ("lt", "Lithuanian"),
+                            ("pl", "Polish"),
+                            ("pt", "Portuguese"),
+                            ("pa", "Punjabi"),
+                            ("ro", "Romanian"),
+                            ("ru", "Russian"),
+                            ("so", "Somali"),
+                            ("es", "Spanish"),
+                            ("ta", "Tamil"),
+                            ("tr", "Turkish"),
+                            ("uk", "Ukrainian"),
+                            ("ur", "Urdu"),
+                            ("cy", "Welsh"),
+                            ("other", "Other (record in notes)"),
+                        ],
+                        default="en",
+                        max_length=8,
+                    ),
+                ),
+                ("interpreter_required", models.BooleanField(default=False)),
+                (
+                    "employment_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("01", "Employed"),
+                            ("02", "Unemployed and actively seeking work"),
+                            (
+                                "03",
+                                "Undergoing full (at least 16 hours per week) or part-time education or training",
+                            ),
+                            ("04", "Long-term sick or disabled, receiving benefits"),
+                            ("05", "Looking after the family or home as a homemaker"),
+                            ("06", "Not receiving benefits and not working or actively seeking work"),
+                            ("07", "Unpaid voluntary work and not working or actively seeking work"),
+                            ("08", "Retired"),
+                            ("ZZ", "Not stated (person asked but declined to provide a response)"),
+                        ],
+                        max_length=2,
+                    ),
+                ),
+                ("long_term_conditions", models.JSONField(blank=True, default=list)),
+                ("address", models.TextField(blank=True)),
+                ("postcode", models.CharField(blank=True, max_length=10)),
+                ("phone_mobile", models.CharField(blank=True, max_length=20, verbose_name="mobile phone")),
+                ("phone_home", models.CharField(blank=True, max_length=20, verbose_name="other phone")),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("may_phone", models.BooleanField(default=True, verbose_name="we may phone")),
+                ("may_text", models.BooleanField(default=True, verbose_name="we may send text messages")),
+                ("may_email", models.BooleanField(default=False, verbose_name="we may email")),
+                ("may_post", models.BooleanField(default=True, verbose_name="we may send letters")),
+                (
+                    "safe_to_leave_message",
+                    models.BooleanField(default=False, verbose_name="safe to leave a message"),
+                ),
+                (
+                    "gp_practice_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=6,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z][0-9]{5}$",
+                                "A GP practice code is a capital letter followed by five digits, for example A81001.",
+                            )
+                        ],
+                        verbose_name="GP practice code",
+                    ),
+                ),
+                (
+                    "gp_practice_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="GP practice"),
+                ),
+                (
+                    "sensitive",
+                    models.BooleanField(
+                        default=False,
+                        help_text="e.g. a member of staff or a person at risk from someone who could look them up",
+                        verbose_name="sensitive record",
+                    ),
+                ),
+                ("search_name", models.CharField(db_index=True, editable=False, max_length=201)),
+                ("search_given", models.CharField(db_index=True, editable=False, max_length=100)),
+                ("search_phones", models.CharField(db_index=True, editable=False, max_length=50)),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "allocated_clinician",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name'],
+                "ordering": ["family_name", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='RiskFlag',
+            name="RiskFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('summary', models.TextField()),
-                ('raised_at', models.DateTimeField(auto_now_add=True)),
-                ('cleared_at', models.DateTimeField(blank=True, null=True)),
-                ('cleared_reason', models.TextField(blank=True)),
-                ('cleared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='risk_flags', to='patients.patient')),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("summary", models.TextField()),
+                ("raised_at", models.DateTimeField(auto_now_add=True)),
+                ("cleared_at", models.DateTimeField(blank=True, null=True)),
+                ("cleared_reason", models.TextField(blank=True)),
+                (
+                    "cleared_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="risk_flags",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_at'],
+                "ordering": ["-raised_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['date_of_birth'], name='patients_pa_date_of_4302f5_idx'),
+            model_name="patient",
+            index=models.Index(fields=["date_of_birth"], name="patients_pa_date_of_4302f5_idx"),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['search_name'], name='patient_search_name_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="patient",
+            index=models.Index(
+                fields=["search_name"], name="patient_search_name_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['search_given'], name='patient_search_given_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="patient",
+            index=models.Index(
+                fields=["search_given"], name="patient_search_given_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.UniqueConstraint(condition=models.Q(('nhs_number__isnull', False)), fields=('nhs_number',), name='patient_nhs_number_unique', violation_error_message='A patient with this NHS number already exists.'),
+            model_name="patient",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("nhs_number__isnull", False)),
+                fields=("nhs_number",),
+                name="patient_nhs_number_unique",
+                violation_error_message="A patient with this NHS number already exists.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(('nhs_number__isnull', True), ('nhs_number__regex', '^[0-9]{10}$'), _connector='OR'), name='patient_nhs_number_ten_digits'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("nhs_number__isnull", True), ("nhs_number__regex", "^[0-9]{10}$"), _connector="OR"
+                ),
+                name="patient_nhs_number_ten_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('given_name', ''), _negated=True), models.Q(('family_name', ''), _negated=True)), name='patient_name_required'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("given_name", ""), _negated=True), models.Q(("family_name", ""), _negated=True)
+                ),
+                name="patient_name_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='riskflag',
-            constraint=models.CheckConstraint(condition=models.Q(('summary', ''), _negated=True), name='risk_flag_summary_required'),
+            model_name="riskflag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("summary", ""), _negated=True), name="risk_flag_summary_required"
+            ),
         ),
     ]

@@ -20,8 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, default=600, help="number of patients (default 600)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same demo)")
         parser.add_argument("--reset", action="store_true", help="empty the database first")
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing (and succeed) if the database already holds a service")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (and succeed) if the database already holds a service",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["patients"] < 0 or options["patients"] > 1_000_000:
@@ -40,10 +43,12 @@ class Command(BaseCommand):
                 )
             call_command("flush", interactive=False, verbosity=0)
         result = DemoBuilder(seed=options["seed"], patients=options["patients"]).build()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo service loaded: {result.organisation.name}, {len(result.accounts)} staff, "
-            f"{result.patients} patients (all synthetic)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo service loaded: {result.organisation.name}, {len(result.accounts)} staff, "
+                f"{result.patients} patients (all synthetic)."
+            )
+        )
         self._print_accounts(result.accounts)
 
     def _print_accounts(self, accounts: list[Any] | None) -> None:

@@ -28,8 +28,7 @@ class Command(BaseCommand):
                 f"No demo authenticator for {options['username']!r}. Codes are printed only for "
                 "demo accounts created by 'stepcare demo'."
             )
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits,
-                    drift=device.drift)
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
         remaining = device.step - int(time.time() - device.t0) % device.step
         self.stdout.write(f"{code:0{device.digits}d}")
         self.stderr.write(f"(valid for another {remaining} seconds)")
