@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from stepcare.patients.lookups import SearchKeyField
 from stepcare.patients.codes import (
     EmploymentStatus,
     EthnicCategory,
@@ -108,9 +109,10 @@ class Patient(models.Model):
     )
 
     # Derived search keys, kept by save(); indexed for search on large services.
-    search_name = models.CharField(max_length=201, editable=False, db_index=True)
-    search_given = models.CharField(max_length=100, editable=False, db_index=True)
-    search_phones = models.CharField(max_length=50, editable=False, db_index=True)
+    search_name = SearchKeyField(max_length=201, editable=False, db_index=True)
+    search_given = SearchKeyField(max_length=100, editable=False, db_index=True)
+    search_mobile = SearchKeyField(max_length=20, editable=False, db_index=True, default="")
+    search_home = SearchKeyField(max_length=20, editable=False, db_index=True, default="")
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -148,6 +150,16 @@ class Patient(models.Model):
                 name="patient_search_given_prefix",
                 opclasses=["varchar_pattern_ops"],
             ),
+            models.Index(
+                fields=["search_mobile"],
+                name="patient_search_mobile_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["search_home"],
+                name="patient_search_home_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,9 +173,8 @@ class Patient(models.Model):
         """Derive the indexed search keys; call before ``bulk_create``, which skips save()."""
         self.search_name = normalise_name(f"{self.family_name} {self.given_name}")[:201]
         self.search_given = normalise_name(self.given_name)[:100]
-        self.search_phones = " ".join(
-            p for p in (phone_digits(self.phone_mobile), phone_digits(self.phone_home)) if p
-        )[:50]
+        self.search_mobile = phone_digits(self.phone_mobile)[:20]
+        self.search_home = phone_digits(self.phone_home)[:20]
 
     @property
     def display_name(self) -> str:

@@ -57,11 +57,11 @@ def parse_query(text: str) -> ParsedQuery:
 def _name_filter(tokens: tuple[str, ...]) -> Q:
     if len(tokens) == 1:
         (t,) = tokens
-        return Q(search_name__startswith=t) | Q(search_given__startswith=t)
+        return Q(search_name__prefix=t) | Q(search_given__prefix=t)
     first, rest = tokens[0], " ".join(tokens[1:])
     last, before = tokens[-1], " ".join(tokens[:-1])
     # "smith jane" (surname first) or "jane smith" (surname last).
-    return Q(search_name__startswith=f"{first} {rest}") | Q(search_name__startswith=f"{last} {before}")
+    return Q(search_name__prefix=f"{first} {rest}") | Q(search_name__prefix=f"{last} {before}")
 
 
 def search_patients(*, user: User, query: str, whole_service: bool = False) -> QuerySet[Patient]:
@@ -75,7 +75,7 @@ def search_patients(*, user: User, query: str, whole_service: bool = False) -> Q
     if parsed.nhs_number:
         qs = qs.filter(nhs_number=parsed.nhs_number)
     if parsed.phone:
-        qs = qs.filter(search_phones__contains=parsed.phone)
+        qs = qs.filter(Q(search_mobile__prefix=parsed.phone) | Q(search_home__prefix=parsed.phone))
     if parsed.date_of_birth:
         qs = qs.filter(date_of_birth=parsed.date_of_birth)
     if parsed.name_tokens:

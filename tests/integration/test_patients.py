@@ -247,3 +247,14 @@ def test_search_page_query_count_does_not_grow_with_results(
     PatientFactory.create_batch(30, team=service.team, family_name="Ashdown")
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(reverse("patients:search"), {"q": "ashdown"})
+
+
+def test_prefix_search_treats_wildcards_and_apostrophes_as_plain_text(service, client_for) -> None:
+    PatientFactory(team=service.team, given_name="Siobhan", family_name="O'Brien")
+    PatientFactory(team=service.team, given_name="Ann", family_name="Obama")
+    client = client_for(Role.PWP)
+    found = client.get(reverse("patients:search"), {"q": "o'b"}).content.decode()
+    assert "O&#x27;BRIEN, Siobhan" in found and "OBAMA" not in found
+    for wildcard in ("%", "_", "o%"):
+        body = client.get(reverse("patients:search"), {"q": wildcard}).content.decode()
+        assert "BRIEN" not in body and "OBAMA" not in body
