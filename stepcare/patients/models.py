@@ -10,7 +10,6 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from stepcare.patients.lookups import SearchKeyField
 from stepcare.patients.codes import (
     EmploymentStatus,
     EthnicCategory,
@@ -19,6 +18,7 @@ from stepcare.patients.codes import (
     LongTermCondition,
     StatedSex,
 )
+from stepcare.patients.lookups import SearchKeyField
 
 gp_practice_code_validator = RegexValidator(
     r"^[A-Z][0-9]{5}$",
