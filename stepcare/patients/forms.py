@@ -94,6 +94,7 @@ class PatientForm(forms.ModelForm[Patient]):
             "gp_practice_name",
             "sensitive",
         ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
         error_messages = {
             "given_name": {"required": "Enter the patient's first name."},
             "family_name": {"required": "Enter the patient's last name."},

@@ -71,6 +71,7 @@ def _get_patient_for_user(
 def search(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.FIND_PATIENT)
     form = SearchForm(request.GET or None)
+    can_audit = has_permission(request.user, Permission.VIEW_AUDIT)
     results: list[Patient] = []
     searched = False
     whole_service = False
@@ -79,6 +80,8 @@ def search(request: StaffRequest) -> HttpResponse:
         whole_service = form.cleaned_data["whole_service"]
         if whole_service and not has_permission(request.user, Permission.BREAK_GLASS):
             whole_service = False
+        if can_audit and not has_permission(request.user, Permission.VIEW_PATIENT):
+            whole_service = True  # the IG officer finds any record to see who looked at it
         results = list(
             search_patients(
                 user=request.user,
@@ -103,6 +106,7 @@ def search(request: StaffRequest) -> HttpResponse:
             "own_teams": own_teams,
             "can_create": has_permission(request.user, Permission.CREATE_PATIENT),
             "can_break_glass": has_permission(request.user, Permission.BREAK_GLASS),
+            "can_audit": can_audit,
         },
     )
 

@@ -114,3 +114,12 @@ def test_ig_officer_marks_a_break_glass_grant_reviewed(service, client_for, othe
     grant.refresh_from_db()
     assert grant.reviewed_by == service.staff[Role.IG_OFFICER] and grant.review_note == "Appropriate."
     assert "Nothing to review" in client.get(reverse("audit:break_glass_list")).content.decode()
+
+
+def test_ig_officer_finds_any_record_and_reaches_its_access_log_but_not_the_record(
+    service, client_for, other_patient
+):
+    body = client_for(Role.IG_OFFICER).get(reverse("patients:search"), {"q": other_patient.nhs_number})
+    html = body.content.decode()
+    assert reverse("patients:access_log", args=[other_patient.pk]) in html
+    assert f'href="{reverse("patients:detail", args=[other_patient.pk])}"' not in html
