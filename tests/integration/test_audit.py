@@ -123,3 +123,31 @@ def test_ig_officer_finds_any_record_and_reaches_its_access_log_but_not_the_reco
     html = body.content.decode()
     assert reverse("patients:access_log", args=[other_patient.pk]) in html
     assert f'href="{reverse("patients:detail", args=[other_patient.pk])}"' not in html
+
+
+def test_access_log_and_break_glass_list_query_counts_do_not_grow(
+    service, client_for, patient, django_assert_num_queries
+):
+    ig = client_for(Role.IG_OFFICER)
+    clinician = client_for(Role.PWP)
+    clinician.get(reverse("patients:detail", args=[patient.pk]))
+    BreakGlassGrant.objects.create(
+        user=service.staff[Role.PWP], patient=patient, reason="Crisis call out of hours"
+    )
+    ig.get(reverse("patients:access_log", args=[patient.pk]))
+    ig.get(reverse("audit:break_glass_list"))
+    with django_assert_num_queries(13):
+        ig.get(reverse("patients:access_log", args=[patient.pk]))
+    with django_assert_num_queries(8):
+        ig.get(reverse("audit:break_glass_list"))
+    for _ in range(10):
+        clinician.get(reverse("patients:detail", args=[patient.pk]))
+        BreakGlassGrant.objects.create(
+            user=service.staff[Role.HIGH_INTENSITY_THERAPIST],
+            patient=patient,
+            reason="Crisis call out of hours",
+        )
+    with django_assert_num_queries(13):
+        ig.get(reverse("patients:access_log", args=[patient.pk]))
+    with django_assert_num_queries(8):
+        ig.get(reverse("audit:break_glass_list"))

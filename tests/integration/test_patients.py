@@ -225,14 +225,12 @@ def test_raising_and_clearing_a_risk_flag(service, client_for, patient) -> None:
     assert flag.cleared_at is not None and flag.cleared_by == service.staff[Role.HIGH_INTENSITY_THERAPIST]
 
 
-def test_patient_page_query_count_is_fixed(
-    service, client_for, patient, django_assert_max_num_queries
-) -> None:
+def test_patient_page_query_count_is_fixed(service, client_for, patient, django_assert_num_queries) -> None:
     for _ in range(5):
         RiskFlagFactory(patient=patient, raised_by=service.staff[Role.PWP])
     client = client_for(Role.PWP)
     client.get(reverse("patients:detail", args=[patient.pk]))
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(10):
         client.get(reverse("patients:detail", args=[patient.pk]))
 
 
@@ -242,10 +240,10 @@ def test_search_page_query_count_does_not_grow_with_results(
     client = client_for(Role.PWP)
     PatientFactory.create_batch(3, team=service.team, family_name="Ashdown")
     client.get(reverse("patients:search"), {"q": "ashdown"})
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(9):
         client.get(reverse("patients:search"), {"q": "ashdown"})
     PatientFactory.create_batch(30, team=service.team, family_name="Ashdown")
-    with django_assert_num_queries(len(few.captured_queries)):
+    with django_assert_num_queries(9):
         client.get(reverse("patients:search"), {"q": "ashdown"})
 
 
