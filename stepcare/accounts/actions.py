@@ -37,3 +37,76 @@ def add_membership(*, by: User | None, user: User, team: Team, role: str) -> Mem
         detail={"user": user.username, "team": team.name, "role": role},
     )
     return membership
+
+
+@transaction.atomic
+def create_staff(
+    *,
+    by: User,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    job_title: str,
+    temporary_password: str,
+    team: Team,
+    role: str,
+) -> User:
+    """A new member of staff with a temporary password, changed at first sign-in."""
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        job_title=job_title,
+        must_change_password=True,
+    )
+    user.set_password(temporary_password)
+    user.save()
+    record(by=by, action=AuditEvent.Action.CREATE, obj=user, detail={"username": username})
+    add_membership(by=by, user=user, team=team, role=role)
+    return user
+
+
+@transaction.atomic
+def end_membership(*, by: User, membership: Membership) -> Membership:
+    membership.active = False
+    membership.save(update_fields=["active"])
+    record(
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        obj=membership,
+        detail={"user": membership.user.username, "ended": membership.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def reset_mfa(*, by: User, user: User) -> int:
+    """Remove the person's authenticators: they enrol a new one at their next sign-in."""
+    removed: int = TOTPDevice.objects.filter(user=user).delete()[0]
+    record(by=by, action=AuditEvent.Action.UPDATE, obj=user, detail={"mfa_reset": True})
+    return removed
+
+
+@transaction.atomic
+def set_active(*, by: User, user: User, active: bool, temporary_password: str = "") -> User:
+    """Switch an account off (it can no longer sign in) or back on."""
+    user.is_active = active
+    fields = ["is_active"]
+    if temporary_password:
+        user.set_password(temporary_password)
+        user.must_change_password = True
+        fields += ["password", "must_change_password"]
+    user.save(update_fields=fields)
+    record(by=by, action=AuditEvent.Action.UPDATE, obj=user, detail={"active": active})
+    return user
+
+
+@transaction.atomic
+def change_own_password(*, user: User, new_password: str) -> User:
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    record(by=user, action=AuditEvent.Action.UPDATE, obj=user, detail={"password_changed": True})
+    return user

@@ -16,6 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     if has_permission(user, Permission.FIND_PATIENT):
         items.append(("Patients", reverse("patients:search")))
+    if has_permission(user, Permission.MANAGE_STAFF):
+        items.append(("Staff", reverse("accounts:staff_list")))
     if has_permission(user, Permission.VIEW_AUDIT):
         items.append(("Break-glass log", reverse("audit:break_glass_list")))
     return {"nav_items": items}

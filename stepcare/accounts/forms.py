@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+from django.db.models import QuerySet
+
+from stepcare.accounts.models import Team, User
+from stepcare.accounts.permissions import Role
 
 
 class SignInForm(AuthenticationForm):
@@ -37,3 +44,86 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError("The code is 6 digits, with no letters.")
         return token
+
+
+class StaffForm(forms.Form):
+    username = forms.RegexField(
+        regex=r"^[a-z0-9.\-_]{3,150}$",
+        label="Username",
+        help_text="Lower-case letters, digits and . - _ (for example jane.smith)",
+        error_messages={
+            "required": "Enter a username.",
+            "invalid": "Use 3 or more lower-case letters, digits, dots, hyphens or underscores.",
+        },
+    )
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    email = forms.EmailField(
+        label="Work email", error_messages={"invalid": "Enter an email address like name@nhs.net."}
+    )
+    job_title = forms.CharField(label="Job title", max_length=120, required=False)
+    temporary_password = forms.CharField(
+        label="Temporary password",
+        help_text="At least 12 characters. Tell them in person; they choose their own at first sign-in.",
+        widget=forms.PasswordInput(render_value=True),
+    )
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
+    role = forms.ChoiceField(choices=Role.choices, label="Role in that team")
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        team_field.queryset = teams
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if User.objects.filter(username=username).exists():
+            raise forms.ValidationError("That username is taken. Add a number or the middle initial.")
+        return username
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password = data.get("temporary_password")
+        if password:
+            probe = User(
+                username=data.get("username", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                email=data.get("email", ""),
+            )
+            try:
+                validate_password(password, probe)
+            except forms.ValidationError as exc:
+                self.add_error("temporary_password", exc)
+        return data
+
+
+class MembershipForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
+    role = forms.ChoiceField(choices=Role.choices, label="Role")
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        team_field.queryset = teams
+
+
+class ReactivateForm(forms.Form):
+    temporary_password = forms.CharField(
+        label="New temporary password",
+        widget=forms.PasswordInput(render_value=True),
+        required=False,
+        help_text="Optional. Give one if they have forgotten theirs.",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_temporary_password(self) -> str:
+        password: str = self.cleaned_data.get("temporary_password", "")
+        if password:
+            validate_password(password, self.user)
+        return password

@@ -57,7 +57,8 @@ class SessionLimitsMiddleware:
 
 
 class RequireMFAMiddleware:
-    """Every signed-in member of staff must have passed a TOTP check this session."""
+    """Every signed-in member of staff must have passed a TOTP check this session, and must
+    replace a temporary password before opening anything."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -75,4 +76,13 @@ class RequireMFAMiddleware:
             has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             target = "accounts:mfa_verify" if has_device else "accounts:mfa_enrol"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(PUBLIC_PREFIXES)
+            and request.path not in (*_mfa_exempt_paths(), reverse("accounts:change_password"))
+        ):
+            # A temporary password from a manager is replaced before anything else is opened
+            # (after the second factor, so a password alone cannot change the password).
+            return redirect("accounts:change_password")
         return self.get_response(request)

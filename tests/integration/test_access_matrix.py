@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from stepcare.accounts.permissions import Role
 from stepcare.audit.models import BreakGlassGrant
 from tests.conftest import sign_in
+from tests.factories.accounts import MembershipFactory
 from tests.factories.patients import PatientFactory, RiskFlagFactory
 
 R = Role
@@ -28,6 +29,7 @@ EDITORS = CLINICIANS | {R.ADMINISTRATOR}
 NOTE_WRITERS = CLINICIANS | {R.EMPLOYMENT_ADVISER}
 BREAK_GLASS = CLINICIANS | {R.SERVICE_MANAGER}
 IG = frozenset({R.IG_OFFICER})
+MANAGERS = frozenset({R.SERVICE_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Rule:
     public: bool = False
     method: str = "get"
     kwargs: tuple[str, ...] = field(default=())
+    # Refused with 404 rather than 403: the page would otherwise confirm that someone exists.
+    hidden: bool = False
 
 
 ACCESS: dict[str, Rule] = {
@@ -56,6 +60,15 @@ ACCESS: dict[str, Rule] = {
     "patients:clear_risk": Rule(own=NOTE_WRITERS, kwargs=("pk", "flag_pk")),
     "patients:break_glass": Rule(own=BREAK_GLASS, other=BREAK_GLASS, kwargs=("pk",)),
     "patients:access_log": Rule(own=IG, other=IG, kwargs=("pk",)),
+    "accounts:change_password": Rule(own=ALL),
+    "accounts:staff_list": Rule(own=MANAGERS),
+    "accounts:staff_new": Rule(own=MANAGERS),
+    "accounts:staff_detail": Rule(own=MANAGERS, kwargs=("staff_pk",), hidden=True),
+    "accounts:staff_end_membership": Rule(
+        own=MANAGERS, method="post", kwargs=("staff_pk", "membership_pk"), hidden=True
+    ),
+    "accounts:staff_reset_mfa": Rule(own=MANAGERS, method="post", kwargs=("staff_pk",), hidden=True),
+    "accounts:staff_set_active": Rule(own=MANAGERS, method="post", kwargs=("staff_pk",), hidden=True),
     "audit:break_glass_list": Rule(own=IG),
     "audit:review_break_glass": Rule(own=IG, other=IG, method="post", kwargs=("grant_pk",)),
 }
@@ -90,6 +103,11 @@ def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:
         values["pk"] = patient.pk
     if "flag_pk" in rule.kwargs:
         values["flag_pk"] = RiskFlagFactory(patient=patient, raised_by=service.staff[R.PWP]).pk
+    if "staff_pk" in rule.kwargs:
+        membership = MembershipFactory(team=team, role=R.PWP, user__username=f"colleague{team.pk}")
+        values["pk"] = membership.user.pk
+        if "membership_pk" in rule.kwargs:
+            values["membership_pk"] = membership.pk
     if "grant_pk" in rule.kwargs:
         grant = BreakGlassGrant.objects.create(
             user=service.staff[R.PWP], patient=patient, reason="Emergency contact from the crisis team"
@@ -118,7 +136,8 @@ def test_role_reaches_exactly_what_it_should(service, name: str, role: Role, who
         if response.status_code == 302:
             assert "/account/sign-in/" not in response["Location"]
     else:
-        assert response.status_code == 403, (name, role, whose, response.status_code)
+        refused = {403, 404} if rule.hidden else {403}
+        assert response.status_code in refused, (name, role, whose, response.status_code)
         body = response.content.decode()
         assert patient.family_name not in body and patient.family_name.upper() not in body
         assert patient.nhs_number not in body

@@ -17,6 +17,9 @@ class User(AbstractUser):
     professional_registration = models.CharField(
         max_length=60, blank=True, help_text="e.g. BABCP accreditation or HCPC number"
     )
+    must_change_password = models.BooleanField(
+        default=False, help_text="Set when a manager gives a temporary password."
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
