@@ -7,6 +7,7 @@ needs are present and sound, and say which is wrong and how to fix it.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -44,6 +45,21 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def _env_json(name: str, default: dict[str, str]) -> dict[str, str]:
+    raw = _env(name)
+    if not raw:
+        return default
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON ({exc.msg}).") from None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ImproperlyConfigured(
+            f'{name} must be a JSON object of strings, e.g. {{"reminder:sms": "..."}}.'
+        )
+    return value
 
 
 STEPCARE_ENV = _env("STEPCARE_ENV", "development")
@@ -94,6 +110,8 @@ INSTALLED_APPS = [
     "stepcare.accounts",
     "stepcare.audit",
     "stepcare.patients",
+    "stepcare.referrals",
+    "stepcare.scheduling",
     "stepcare.demo",
     "stepcare",
 ]
@@ -208,6 +226,38 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background jobs (Celery). With REDIS_URL, jobs go to workers through Redis; without it (the
+# embedded default) each job runs at once in the process that queued it.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Europe/London"
+# Texts and emails to patients: GOV.UK Notify in production, a fake that sends nothing otherwise.
+NOTIFY_API_KEY = _env("NOTIFY_API_KEY")
+# GOV.UK Notify template ids, as JSON: {"reminder:sms": "<uuid>", "reminder:email": "<uuid>", ...}
+NOTIFY_TEMPLATE_IDS = _env_json("NOTIFY_TEMPLATE_IDS", {})
+# Video appointments: the joining link is this address followed by a code per appointment.
+VIDEO_BASE_URL = _env("VIDEO_BASE_URL", "https://video.example.invalid/join/")
+# The public referral form: the least time a person takes to fill it in, and how many forms
+# one address may send in an hour.
+REFERRAL_FORM_MIN_SECONDS = _env_int("REFERRAL_FORM_MIN_SECONDS", 4)
+REFERRAL_FORM_RATE_LIMIT_PER_HOUR = _env_int("REFERRAL_FORM_RATE_LIMIT_PER_HOUR", 10)
+NOTIFICATION_ADAPTER = (
+    "stepcare.scheduling.notifications.GovUkNotifyAdapter"
+    if NOTIFY_API_KEY
+    else "stepcare.scheduling.notifications.FakeNotifyAdapter"
+)
+CELERY_BEAT_SCHEDULE = {
+    "appointment-reminders": {
+        "task": "stepcare.scheduling.tasks.send_due_reminders",
+        "schedule": 15 * 60,  # seconds
+    },
+}
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -231,6 +281,12 @@ if PRODUCTION:
         _problems.append("REDIS_URL must be set (redis://host:6379/0) for jobs and the cache")
     if not _env("ALLOWED_HOSTS"):
         _problems.append("ALLOWED_HOSTS must list the host names the service answers to")
+    if NOTIFY_API_KEY and not NOTIFY_TEMPLATE_IDS:
+        _problems.append(
+            "NOTIFY_TEMPLATE_IDS must name the GOV.UK Notify templates when NOTIFY_API_KEY is set"
+        )
+    if ".invalid/" in VIDEO_BASE_URL:
+        _problems.append("VIDEO_BASE_URL must be your video service's joining address (https://…/join/)")
     if not AXES_ENABLED:
         _problems.append("AXES_ENABLED cannot be false: lockout after failed sign-ins is required")
     if _problems:

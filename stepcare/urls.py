@@ -12,5 +12,9 @@ urlpatterns = [
     path("account/", include("stepcare.accounts.urls")),
     path("patients/", include("stepcare.patients.urls")),
     path("audit/", include("stepcare.audit.urls")),
+    path("referrals/", include("stepcare.referrals.urls")),
+    path("refer/", include("stepcare.referrals.public_urls")),
+    path("diary/", include("stepcare.scheduling.urls")),
+    path("calendar/", include("stepcare.scheduling.feed_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     if has_permission(user, Permission.FIND_PATIENT):
         items.append(("Patients", reverse("patients:search")))
+    if has_permission(user, Permission.BOOK_APPOINTMENTS) or has_permission(
+        user, Permission.VIEW_TEAM_CASELOAD
+    ):
+        items.append(("Diary", reverse("scheduling:my_week")))
+    if has_permission(user, Permission.MANAGE_REFERRALS):
+        items.append(("Referrals", reverse("referrals:inbox")))
+    if has_permission(user, Permission.MANAGE_REFERRALS) or has_permission(user, Permission.ALLOCATE):
+        items.append(("Waiting list", reverse("referrals:waiting_list")))
+    if has_permission(user, Permission.MANAGE_REFERRALS):
+        items.append(("Directory", reverse("referrals:directory")))
     if has_permission(user, Permission.MANAGE_STAFF):
         items.append(("Staff", reverse("accounts:staff_list")))
     if has_permission(user, Permission.VIEW_AUDIT):

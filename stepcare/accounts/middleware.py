@@ -17,8 +17,8 @@ AUTH_AT = "_stepcare_auth_at"
 LAST_SEEN = "_stepcare_last_seen"
 
 # Paths that need no verified second factor: signing in and out, enrolment, static files,
-# the health check and the public (patient-facing) pages.
-PUBLIC_PREFIXES = ("/static/", "/health/", "/refer/", "/favicon.ico")
+# the health check, the public (patient-facing) pages and private calendar feeds.
+PUBLIC_PREFIXES = ("/static/", "/health/", "/refer/", "/calendar/", "/favicon.ico")
 
 
 def _mfa_exempt_paths() -> tuple[str, ...]:

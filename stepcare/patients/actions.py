@@ -10,7 +10,7 @@ from django.utils import timezone
 from stepcare.accounts.models import Team, User
 from stepcare.audit.actions import record
 from stepcare.audit.models import AuditEvent
-from stepcare.patients.models import Patient, RiskFlag
+from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, RiskFlag
 from stepcare.patients.selectors import possible_duplicates
 
 
@@ -31,43 +31,15 @@ class ConcurrentEdit(Exception):
     """Someone else saved the record after this edit began; nothing was overwritten."""
 
 
-DEMOGRAPHIC_FIELDS = (
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "preferred_name",
-    "date_of_birth",
-    "stated_sex",
-    "gender_identity",
-    "ethnic_category",
-    "preferred_language",
-    "interpreter_required",
-    "employment_status",
-    "long_term_conditions",
-    "address",
-    "postcode",
-    "phone_mobile",
-    "phone_home",
-    "email",
-    "may_phone",
-    "may_text",
-    "may_email",
-    "may_post",
-    "safe_to_leave_message",
-    "gp_practice_code",
-    "gp_practice_name",
-    "sensitive",
-)
-
-
 @transaction.atomic
 def create_patient(
-    *, by: User, team: Team, data: dict[str, Any], confirmed_not_duplicate: bool = False
+    *, by: User | None, team: Team, data: dict[str, Any], confirmed_not_duplicate: bool = False
 ) -> Patient:
     """Create a patient after checking for possible duplicates.
 
     The same NHS number always blocks; the same name and date of birth blocks until the user
-    confirms, having looked, that this is a different person.
+    confirms, having looked, that this is a different person. ``by`` is None only for
+    referrals that arrive without a member of staff (public forms, imports).
     """
     matches = list(
         possible_duplicates(

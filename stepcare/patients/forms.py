@@ -12,7 +12,7 @@ from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from stepcare.accounts.models import Team
 from stepcare.patients.codes import LongTermCondition
-from stepcare.patients.models import Patient, phone_digits
+from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, phone_digits
 
 UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
@@ -67,33 +67,7 @@ class PatientForm(forms.ModelForm[Patient]):
 
     class Meta:
         model = Patient
-        fields = [
-            "nhs_number",
-            "given_name",
-            "family_name",
-            "preferred_name",
-            "date_of_birth",
-            "stated_sex",
-            "gender_identity",
-            "ethnic_category",
-            "preferred_language",
-            "interpreter_required",
-            "employment_status",
-            "long_term_conditions",
-            "address",
-            "postcode",
-            "phone_mobile",
-            "phone_home",
-            "email",
-            "may_phone",
-            "may_text",
-            "may_email",
-            "may_post",
-            "safe_to_leave_message",
-            "gp_practice_code",
-            "gp_practice_name",
-            "sensitive",
-        ]
+        fields = list(DEMOGRAPHIC_FIELDS)
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
         error_messages = {
             "given_name": {"required": "Enter the patient's first name."},

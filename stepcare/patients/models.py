@@ -37,6 +37,36 @@ def phone_digits(value: str) -> str:
     return digits
 
 
+# The demographics staff may record and change, in the order forms show them.
+DEMOGRAPHIC_FIELDS = (
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "stated_sex",
+    "gender_identity",
+    "ethnic_category",
+    "preferred_language",
+    "interpreter_required",
+    "employment_status",
+    "long_term_conditions",
+    "address",
+    "postcode",
+    "phone_mobile",
+    "phone_home",
+    "email",
+    "may_phone",
+    "may_text",
+    "may_email",
+    "may_post",
+    "safe_to_leave_message",
+    "gp_practice_code",
+    "gp_practice_name",
+    "sensitive",
+)
+
+
 class PatientQuerySet(models.QuerySet["Patient"]):
     def for_banner(self) -> PatientQuerySet:
         return self.select_related("team", "allocated_clinician").prefetch_related(

@@ -30,6 +30,11 @@ NOTE_WRITERS = CLINICIANS | {R.EMPLOYMENT_ADVISER}
 BREAK_GLASS = CLINICIANS | {R.SERVICE_MANAGER}
 IG = frozenset({R.IG_OFFICER})
 MANAGERS = frozenset({R.SERVICE_MANAGER})
+REFERRERS = CLINICIANS | {R.SERVICE_MANAGER, R.ADMINISTRATOR}
+DECIDERS = frozenset({R.HIGH_INTENSITY_THERAPIST, R.PWP, R.CLINICAL_SUPERVISOR})
+ALLOCATORS = frozenset({R.CLINICAL_SUPERVISOR, R.SERVICE_MANAGER})
+BOOKERS = CLINICIANS | {R.ADMINISTRATOR, R.EMPLOYMENT_ADVISER}
+DIARY = BOOKERS | {R.SERVICE_MANAGER}
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,46 @@ ACCESS: dict[str, Rule] = {
     "accounts:staff_set_active": Rule(own=MANAGERS, method="post", kwargs=("staff_pk",), hidden=True),
     "audit:break_glass_list": Rule(own=IG),
     "audit:review_break_glass": Rule(own=IG, other=IG, method="post", kwargs=("grant_pk",)),
+    # Referrals: public forms, then staff pages (about a referral in one's own team)
+    "refer:self": Rule(own=ALL, public=True),
+    "refer:professional": Rule(own=ALL, public=True),
+    "refer:thanks": Rule(own=ALL, public=True),
+    "referrals:inbox": Rule(own=REFERRERS),
+    "referrals:new": Rule(own=REFERRERS),
+    "referrals:import": Rule(own=REFERRERS),
+    "referrals:waiting_list": Rule(own=REFERRERS),
+    "referrals:directory": Rule(own=REFERRERS),
+    "referrals:detail": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:identity": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:screen": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:assessment": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:decide": Rule(own=DECIDERS, kwargs=("referral_pk",)),
+    "referrals:problem": Rule(own=DECIDERS, kwargs=("referral_pk",)),
+    "referrals:pause": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:resume": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:allocate": Rule(own=ALLOCATORS, kwargs=("referral_pk",)),
+    "referrals:first_treatment": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:step": Rule(own=DECIDERS, kwargs=("referral_pk",)),
+    "referrals:signpost": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:letter": Rule(own=REFERRERS, kwargs=("referral_pk", "onward_pk")),
+    "referrals:end": Rule(own=DECIDERS, kwargs=("referral_pk",)),
+    "referrals:reopen": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    "referrals:entered_in_error": Rule(own=REFERRERS, kwargs=("referral_pk",)),
+    # Diary and appointments
+    "scheduling:my_week": Rule(own=DIARY),
+    "scheduling:clinician_diary": Rule(own=DIARY, kwargs=("clinician_pk",)),
+    "scheduling:team_diary": Rule(own=DIARY, kwargs=("team_pk",)),
+    "scheduling:room_diary": Rule(own=DIARY, other=DIARY, kwargs=("room_pk",)),  # rooms are the service's
+    "scheduling:patient_appointments": Rule(own=VIEWERS, kwargs=("pk",)),
+    "scheduling:book": Rule(own=BOOKERS, kwargs=("pk",)),
+    "scheduling:appointment": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:move": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:cancel": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:attendance": Rule(own=BOOKERS, method="post", kwargs=("appointment_pk",)),
+    "scheduling:rebook": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:follow_up": Rule(own=BOOKERS, method="post", kwargs=("appointment_pk",)),
+    "scheduling:calendar_settings": Rule(own=ALL),
+    "calendar:feed": Rule(own=ALL, public=True, kwargs=("token",)),  # the secret is the key
 }
 
 
@@ -113,7 +158,36 @@ def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:
             user=service.staff[R.PWP], patient=patient, reason="Emergency contact from the crisis team"
         )
         values["pk"] = grant.pk
+    _scheduling_url_values(rule, team, service, patient, values)
+    _referral_url_values(rule, team, service, patient, values)
     return reverse(name, kwargs=values), patient
+
+
+def _scheduling_url_values(rule: Rule, team, service, patient, values: dict) -> None:
+    from stepcare.scheduling import actions as scheduling_actions
+    from tests.factories.accounts import RoomFactory, SiteFactory
+    from tests.factories.scheduling import book, participant
+
+    if "appointment_pk" in rule.kwargs:
+        values["appointment_pk"] = book(participants=[participant(patient)]).pk
+    if "clinician_pk" in rule.kwargs:
+        values["clinician_pk"] = MembershipFactory(team=team, role=R.PWP).user.pk
+    if "team_pk" in rule.kwargs:
+        values["team_pk"] = team.pk
+    if "room_pk" in rule.kwargs:
+        values["room_pk"] = RoomFactory(site=SiteFactory(service=team.service)).pk
+    if "token" in rule.kwargs:
+        values["token"] = scheduling_actions.create_calendar_feed(by=service.staff[R.PWP])[1]
+
+
+def _referral_url_values(rule: Rule, team, service, patient, values: dict) -> None:
+    from tests.factories.referrals import OnwardReferralFactory, ReferralFactory
+
+    if "referral_pk" in rule.kwargs:
+        referral = ReferralFactory(team=team, patient=patient)
+        values["referral_pk"] = referral.pk
+        if "onward_pk" in rule.kwargs:
+            values["onward_pk"] = OnwardReferralFactory(referral=referral, made_by=service.staff[R.PWP]).pk
 
 
 # Every URL for an object in one's own team; URLs about an object also for another team's.

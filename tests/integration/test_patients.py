@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -226,12 +228,19 @@ def test_raising_and_clearing_a_risk_flag(service, client_for, patient) -> None:
 
 
 def test_patient_page_query_count_is_fixed(service, client_for, patient, django_assert_num_queries) -> None:
-    for _ in range(5):
-        RiskFlagFactory(patient=patient, raised_by=service.staff[Role.PWP])
+    from tests.factories.referrals import ReferralFactory
+
     client = client_for(Role.PWP)
     client.get(reverse("patients:detail", args=[patient.pk]))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(reverse("patients:detail", args=[patient.pk]))
+    for _ in range(5):
+        RiskFlagFactory(patient=patient, raised_by=service.staff[Role.PWP])
+        ReferralFactory(patient=patient, team=service.team)
+    with django_assert_num_queries(11):
+        body = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert len(re.findall(r'href="/referrals/\d+/"', body)) == 5
+    assert reverse("scheduling:patient_appointments", args=[patient.pk]) in body
 
 
 def test_search_page_query_count_does_not_grow_with_results(

@@ -12,11 +12,16 @@ GOOD = {
     "DATABASE_URL": "postgresql://stepcare@localhost/stepcare",
     "REDIS_URL": "redis://localhost:6379/0",
     "ALLOWED_HOSTS": "stepcare.example.nhs.uk",
+    "VIDEO_BASE_URL": "https://video.example.nhs.uk/join/",
 }
 
 
 def _load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k not in {"DEBUG", "AXES_ENABLED"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in GOOD and k not in {"DEBUG", "AXES_ENABLED", "NOTIFY_API_KEY", "NOTIFY_TEMPLATE_IDS"}
+    }
     return subprocess.run(
         [sys.executable, "-c", "import stepcare.settings"],
         env={**clean, **env},
@@ -53,3 +58,15 @@ def test_malformed_boolean_is_reported_with_its_name() -> None:
     result = _load_settings({"DEBUG": "perhaps"})
     assert result.returncode != 0
     assert "DEBUG='perhaps' is not a true/false value" in result.stderr
+
+
+def test_notify_without_template_ids_and_a_placeholder_video_address_are_refused() -> None:
+    env = {**GOOD, "NOTIFY_API_KEY": "key", "VIDEO_BASE_URL": "https://video.example.invalid/join/"}
+    result = _load_settings(env)
+    assert "NOTIFY_TEMPLATE_IDS must name the GOV.UK Notify templates" in result.stderr
+    assert "VIDEO_BASE_URL must be your video service's joining address" in result.stderr
+
+
+def test_malformed_json_setting_is_reported_with_its_name() -> None:
+    result = _load_settings({"NOTIFY_TEMPLATE_IDS": "{not json"})
+    assert result.returncode != 0 and "NOTIFY_TEMPLATE_IDS is not valid JSON" in result.stderr

@@ -1,0 +1,151 @@
+"""Reading referrals from a CSV file. Every row is checked with the same rules as the forms,
+and each bad row is reported with its line number and what is wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from stepcare.patients.codes import Language
+from stepcare.referrals.actions import Submission
+from stepcare.referrals.forms import TEXT_MAX, PersonForm, clean_practice_code, clean_text
+from stepcare.referrals.models import PreferredContact, SourceOfReferral, Urgency
+
+REQUIRED_COLUMNS = ("given_name", "family_name", "date_of_birth", "source", "received_on")
+OPTIONAL_COLUMNS = (
+    "nhs_number",
+    "phone_mobile",
+    "email",
+    "address",
+    "postcode",
+    "presenting_difficulties",
+    "urgency",
+    "preferred_contact",
+    "preferred_language",
+    "interpreter_required",
+    "gp_practice_code",
+    "gp_practice_name",
+    "referrer_name",
+    "referrer_organisation",
+    "referrer_contact",
+)
+MAX_ROWS = 5000
+
+
+class ImportRowForm(PersonForm):
+    source = forms.ChoiceField(choices=SourceOfReferral.choices)
+    received_on = forms.DateField(error_messages={"invalid": "Enter the date received as day/month/year."})
+    presenting_difficulties = forms.CharField(max_length=TEXT_MAX, required=False)
+    urgency = forms.ChoiceField(choices=Urgency.choices, required=False)
+    preferred_contact = forms.ChoiceField(choices=PreferredContact.choices, required=False)
+    preferred_language = forms.ChoiceField(choices=Language.choices, required=False)
+    interpreter_required = forms.CharField(required=False, max_length=5)
+    gp_practice_code = forms.CharField(max_length=6, required=False)
+    gp_practice_name = forms.CharField(max_length=200, required=False)
+    referrer_name = forms.CharField(max_length=200, required=False)
+    referrer_organisation = forms.CharField(max_length=200, required=False)
+    referrer_contact = forms.CharField(max_length=200, required=False)
+
+    def clean_received_on(self) -> Any:
+        day = self.cleaned_data["received_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date received cannot be in the future.")
+        return day
+
+    def clean_gp_practice_code(self) -> str:
+        return clean_practice_code(self.cleaned_data.get("gp_practice_code", ""))
+
+    def clean_interpreter_required(self) -> bool:
+        raw = (self.cleaned_data.get("interpreter_required") or "").strip().lower()
+        if raw in {"", "no", "n", "false", "0"}:
+            return False
+        if raw in {"yes", "y", "true", "1"}:
+            return True
+        raise forms.ValidationError("Write yes or no.")
+
+    def clean_presenting_difficulties(self) -> str:
+        return clean_text(self.cleaned_data.get("presenting_difficulties", ""))
+
+    def submission(self) -> Submission:
+        d = self.cleaned_data
+        return Submission(
+            person=self.person(),
+            source=d["source"],
+            received_on=d["received_on"],
+            presenting_difficulties=d["presenting_difficulties"],
+            urgency=d.get("urgency") or Urgency.ROUTINE,
+            preferred_contact=d.get("preferred_contact") or PreferredContact.PHONE,
+            preferred_language=d.get("preferred_language") or "en",
+            interpreter_required=d["interpreter_required"],
+            gp_practice_code=d["gp_practice_code"],
+            gp_practice_name=clean_text(d.get("gp_practice_name", "")),
+            referrer_name=clean_text(d.get("referrer_name", "")),
+            referrer_organisation=clean_text(d.get("referrer_organisation", "")),
+            referrer_contact=clean_text(d.get("referrer_contact", "")),
+            consent_given=True,
+        )
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    problems: list[str]
+
+    def __str__(self) -> str:
+        return f"Row {self.line}: " + "; ".join(self.problems)
+
+
+@dataclass
+class ParsedFile:
+    good: list[Submission] = field(default_factory=list)
+    bad: list[RowProblem] = field(default_factory=list)
+    file_problem: str = ""
+
+
+def parse_referral_csv(data: bytes) -> ParsedFile:
+    """Check every row; rows are numbered as a spreadsheet shows them (the header is row 1)."""
+    result = ParsedFile()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        result.file_problem = "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."
+        return result
+    reader = csv.DictReader(io.StringIO(text))
+    headers = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    if missing:
+        result.file_problem = (
+            "The first row must name the columns. Missing: " + ", ".join(missing) + ". "
+            "Optional columns: " + ", ".join(OPTIONAL_COLUMNS) + "."
+        )
+        return result
+    unknown = [h for h in headers if h and h not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        result.file_problem = "Unknown columns: " + ", ".join(unknown) + ". Rename or remove them."
+        return result
+    for line, raw in enumerate(reader, start=2):
+        if line - 1 > MAX_ROWS:
+            result.file_problem = f"The file has more than {MAX_ROWS} rows. Split it into smaller files."
+            return result
+        if None in raw:
+            result.bad.append(RowProblem(line, ["the row has more cells than there are columns"]))
+            continue
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        if not any(row.values()):
+            continue
+        form = ImportRowForm(row)
+        if form.is_valid():
+            result.good.append(form.submission())
+        else:
+            result.bad.append(
+                RowProblem(
+                    line,
+                    [f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items()],
+                )
+            )
+    return result

@@ -1,0 +1,2 @@
+"""Diaries and appointments: working patterns, rooms, booking, series, groups, attendance,
+reminders and calendar feeds."""

@@ -1,0 +1,30 @@
+from stepcare.scheduling.models.appointments import (
+    DEFAULT_DURATION,
+    TREATMENT_TYPES,
+    Appointment,
+    AppointmentClinician,
+    AppointmentSeries,
+    Attendee,
+)
+from stepcare.scheduling.models.availability import OpeningHours, Unavailability, Weekday, WorkingHours
+from stepcare.scheduling.models.contact import CalendarFeed, DnaPolicy, FollowUpTask, Message
+from stepcare.scheduling.models.groups import Group, GroupMember
+
+__all__ = [
+    "DEFAULT_DURATION",
+    "TREATMENT_TYPES",
+    "Appointment",
+    "AppointmentClinician",
+    "AppointmentSeries",
+    "Attendee",
+    "CalendarFeed",
+    "DnaPolicy",
+    "FollowUpTask",
+    "Group",
+    "GroupMember",
+    "Message",
+    "OpeningHours",
+    "Unavailability",
+    "Weekday",
+    "WorkingHours",
+]

@@ -1,0 +1,318 @@
+"""Appointments, who is in them, and the weekly series they come from.
+
+An appointment is never deleted: a cancelled one stays, with who cancelled it and why.
+Times are stored in UTC and shown in Europe/London. Each clinician, patient and room taking
+part has its own row carrying the appointment's times and a ``live`` flag, so that the
+database can refuse two overlapping live rows for the same person or room (an exclusion
+constraint on PostgreSQL; a locked check on SQLite).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+DEFAULT_DURATION = dt.timedelta(minutes=60)
+
+
+class AttendOrDNA(models.TextChoices):
+    """National attendance codes (NHS data dictionary ATTENDED OR DID NOT ATTEND)."""
+
+    ATTENDED_ON_TIME = "5", "Attended on time, or before the clinician was ready"
+    ARRIVED_LATE_SEEN = "6", "Arrived late, but was seen"
+    ARRIVED_LATE_NOT_SEEN = "7", "Arrived late, could not be seen"
+    CANCELLED_BY_PATIENT = "2", "Cancelled by, or on behalf of, the patient"
+    DID_NOT_ATTEND = "3", "Did not attend, no advance warning"
+    CANCELLED_BY_PROVIDER = "4", "Cancelled or postponed by the service"
+
+
+class DeliveryMode(models.TextChoices):
+    """How the appointment is held (ConsMechanism, IDS201).
+
+    01 and 02 are confirmed; the remote codes follow the Mental Health Services Data Set
+    list that the Talking Therapies dataset shares (DOMAIN.md §4: labels UNVERIFIED).
+    """
+
+    FACE_TO_FACE = "01", "Face to face"
+    TELEPHONE = "02", "Telephone"
+    VIDEO = "11", "Video"
+    TEXT_OR_WEB = "10", "Text or web-based (instant messaging)"
+    EMAIL = "05", "Email"
+
+
+class AppType(models.TextChoices):
+    """National appointment type (AppType, NHS Talking Therapies dataset IDS201).
+
+    The labels of 05 and 06 are not yet checked against the technical output
+    specification (DOMAIN.md §3); the code values are the ones the national KPIs use.
+    """
+
+    ASSESSMENT = "01", "Assessment"
+    TREATMENT = "02", "Treatment"
+    ASSESSMENT_AND_TREATMENT = "03", "Assessment and treatment"
+    REVIEW_AND_TREATMENT = "05", "Review and treatment"
+    FOLLOW_UP = "06", "Follow-up"
+    EMPLOYMENT_SUPPORT = "10", "Employment support"
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def for_display(self) -> AppointmentQuerySet:
+        return self.select_related("room__site", "team", "series", "group").prefetch_related(
+            models.Prefetch(
+                "clinician_rows", queryset=AppointmentClinician.objects.select_related("clinician")
+            ),
+            models.Prefetch(
+                "attendees", queryset=Attendee.objects.select_related("patient", "referral").order_by("id")
+            ),
+        )
+
+
+class Appointment(models.Model):
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "One patient"
+        COUPLE = "couple", "Couple (two patients)"
+        GROUP = "group", "Group session"
+
+    Type = AppType
+
+    DeliveryMode = DeliveryMode
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class CancelledBy(models.TextChoices):
+        """Who cancelled: these are AttendOrDNA codes 2 and 4."""
+
+        PATIENT = "2", "The patient (or someone on their behalf)"
+        PROVIDER = "4", "The service"
+
+    class CancellationReason(models.TextChoices):
+        PATIENT_UNWELL = "patient_unwell", "Patient unwell"
+        PATIENT_WORK_OR_CARING = "patient_commitments", "Patient's work, study or caring commitments"
+        PATIENT_NO_LONGER_NEEDED = "patient_not_needed", "Patient no longer wants or needs it"
+        PATIENT_OTHER = "patient_other", "Other reason given by the patient"
+        CLINICIAN_UNAVAILABLE = "clinician_unavailable", "Clinician unavailable (sickness, leave)"
+        ROOM_UNAVAILABLE = "room_unavailable", "Room or site unavailable"
+        WEEK_SKIPPED = "week_skipped", "Week skipped by agreement"
+        COURSE_ENDED = "course_ended", "Course of treatment ended"
+        BOOKED_IN_ERROR = "booked_in_error", "Booked in error"
+        SERVICE_OTHER = "service_other", "Other service reason"
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    app_type = models.CharField("appointment type", max_length=2, choices=Type.choices)
+    delivery_mode = models.CharField(max_length=2, choices=DeliveryMode.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    room = models.ForeignKey(
+        "accounts.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    interpreter_needed = models.BooleanField(default=False)
+    interpreter_language = models.CharField(max_length=60, blank=True)
+    video_link = models.URLField("video joining link", blank=True, max_length=500)
+    series = models.ForeignKey(
+        "scheduling.AppointmentSeries",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+    )
+    series_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    group = models.ForeignKey(
+        "scheduling.Group", null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BOOKED)
+    cancelled_by = models.CharField(max_length=1, choices=CancelledBy.choices, blank=True)
+    cancellation_reason = models.CharField(max_length=32, choices=CancellationReason.choices, blank=True)
+    cancellation_note = models.CharField(max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    rebooked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rebookings"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["room", "starts_at"]),
+            models.Index(fields=["series", "series_position"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(app_type__in=AppType.values), name="appointment_type_national_code"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(delivery_mode__in=DeliveryMode.values), name="appointment_delivery_mode"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="booked", cancelled_by="", cancellation_reason="")
+                    | models.Q(status="cancelled", cancelled_by__in=["2", "4"])
+                    & ~models.Q(cancellation_reason="")
+                    & models.Q(cancelled_at__isnull=False)
+                ),
+                name="appointment_cancellation_has_who_and_why",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_app_type_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return self.ends_at - self.starts_at
+
+    @property
+    def duration_minutes(self) -> int:
+        return int(self.duration.total_seconds() // 60)
+
+    @property
+    def is_treatment(self) -> bool:
+        return self.app_type in TREATMENT_TYPES
+
+    # Helpers that read prefetched rows (see AppointmentQuerySet.for_display).
+    @property
+    def clinicians(self) -> list[Any]:
+        return [row.clinician for row in self.clinician_rows.all()]
+
+    @property
+    def patients(self) -> list[Any]:
+        return [a.patient for a in self.attendees.all()]
+
+
+TREATMENT_TYPES = frozenset(
+    {
+        Appointment.Type.TREATMENT,
+        Appointment.Type.ASSESSMENT_AND_TREATMENT,
+        Appointment.Type.REVIEW_AND_TREATMENT,
+    }
+)
+
+
+class AppointmentClinician(models.Model):
+    """A clinician (or group facilitator) taking part in an appointment."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="clinician_rows")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointment_rows"
+    )
+    # Copies of the appointment's times, so the database can refuse overlaps per clinician.
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    live = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["clinician", "starts_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "clinician"], name="appointment_clinician_once"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="appointment_clinician_times"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} in {self.appointment}"
+
+
+class Attendee(models.Model):
+    """A patient in an appointment, with their attendance (AttendOrDNA) once recorded."""
+
+    AttendOrDNA = AttendOrDNA
+
+    ATTENDED = frozenset({AttendOrDNA.ATTENDED_ON_TIME, AttendOrDNA.ARRIVED_LATE_SEEN})
+    # Codes recorded at or after the appointment time; 2 and 4 are cancellations.
+    OUTCOMES = (
+        AttendOrDNA.ATTENDED_ON_TIME,
+        AttendOrDNA.ARRIVED_LATE_SEEN,
+        AttendOrDNA.ARRIVED_LATE_NOT_SEEN,
+        AttendOrDNA.DID_NOT_ATTEND,
+    )
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="attendees")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointment_rows")
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.PROTECT, related_name="appointment_rows"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    live = models.BooleanField(default=True)
+    attendance = models.CharField(max_length=1, choices=AttendOrDNA.choices, blank=True)
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+    attendance_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["patient", "starts_at"]),
+            models.Index(fields=["referral", "starts_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "patient"], name="attendee_once_per_appointment"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="attendee_times"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attendance="") | models.Q(attendance__in=AttendOrDNA.values),
+                name="attendee_attendance_national_code",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(attendance__in=["2", "4"], live=True),
+                name="attendee_cancelled_is_not_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} in {self.appointment}"
+
+    @property
+    def attended(self) -> bool:
+        return self.attendance in self.ATTENDED
+
+
+class AppointmentSeries(models.Model):
+    """Every week (or every two weeks) at the same Europe/London time, for a number of weeks.
+
+    Each occurrence is a real appointment; the series records how they were made.
+    """
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="+")
+    interval_weeks = models.PositiveSmallIntegerField(default=1)
+    occurrences = models.PositiveSmallIntegerField()
+    local_time = models.TimeField(help_text="The time in Europe/London, kept across clock changes")
+    first_date = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "appointment series"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(interval_weeks__in=[1, 2]), name="series_weekly_or_fortnightly"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(occurrences__gte=1, occurrences__lte=52), name="series_occurrences_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        every = "Weekly" if self.interval_weeks == 1 else "Fortnightly"
+        return f"{every} at {self.local_time:%H:%M} from {self.first_date:%d/%m/%Y}"

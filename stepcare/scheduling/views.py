@@ -1,0 +1,582 @@
+"""Diary pages: my week, a clinician's, team's or room's day and week, booking, and one
+appointment's page (move, cancel, attendance, rebook). Thin: check, validate, call an action."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stepcare.accounts.models import Membership, Room, Site, Team, User
+from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
+from stepcare.audit import actions as audit_actions
+from stepcare.audit.models import AuditEvent
+from stepcare.http import StaffRequest
+from stepcare.patients.models import Patient
+from stepcare.patients.views import _get_patient_for_user
+from stepcare.referrals.models import Referral
+from stepcare.scheduling import actions, ical, selectors
+from stepcare.scheduling.forms import (
+    AttendanceForm,
+    BookSlotForm,
+    CalendarFeedForm,
+    CancelForm,
+    FindSlotForm,
+    FollowUpForm,
+    MoveForm,
+    RebookForm,
+)
+from stepcare.scheduling.models import Appointment, Attendee, CalendarFeed
+from stepcare.scheduling.timeslots import LONDON, local_date, week_start
+
+DIARY_PERMISSIONS = (Permission.BOOK_APPOINTMENTS, Permission.VIEW_TEAM_CASELOAD)
+
+
+def _diary_team_ids(user: User) -> set[int]:
+    """Teams whose diaries this person may see: where they book or oversee the caseload."""
+    teams: set[int] = set()
+    for permission in DIARY_PERMISSIONS:
+        teams |= team_ids_with_permission(user, permission)
+    return teams
+
+
+def _requested_day(request: HttpRequest) -> dt.date:
+    raw = request.GET.get("date", "")
+    try:
+        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _audit_diary(request: StaffRequest, kind: str, pk: int, first_day: dt.date) -> None:
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={"diary": kind, "id": pk, "from": first_day.isoformat()},
+    )
+
+
+def _diary_context(request: StaffRequest, first_day: dt.date, days: int) -> dict[str, Any]:
+    scope = "day" if days == 1 else "week"
+    step = dt.timedelta(days=days)
+    return {
+        "scope": scope,
+        "first_day": first_day,
+        "last_day": first_day + dt.timedelta(days=days - 1),
+        "previous_day": first_day - step,
+        "next_day": first_day + step,
+        "today": timezone.localdate(),
+        "visible_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
+    }
+
+
+def _scope(request: HttpRequest) -> tuple[dt.date, int]:
+    day = _requested_day(request)
+    if request.GET.get("view") == "day":
+        return day, 1
+    return week_start(day), 7
+
+
+@login_required
+def my_week(request: StaffRequest) -> HttpResponse:
+    return clinician_diary(request, request.user.pk)
+
+
+@login_required
+def clinician_diary(request: StaffRequest, clinician_pk: int) -> HttpResponse:
+    clinician = get_object_or_404(User, pk=clinician_pk, is_active=True)
+    if clinician != request.user:
+        their_teams = set(
+            Membership.objects.filter(user=clinician, active=True).values_list("team_id", flat=True)
+        )
+        if not their_teams & _diary_team_ids(request.user):
+            raise PermissionDenied
+    elif not _diary_team_ids(request.user) and not has_permission(request.user, Permission.VIEW_PATIENT):
+        raise PermissionDenied
+    first_day, days = _scope(request)
+    (diary,) = selectors.clinician_diaries(clinicians=[clinician], first_day=first_day, days=days)
+    _audit_diary(request, "clinician", clinician.pk, first_day)
+    if days == 7:  # a weekend shows only when someone works or is booked then
+        diary.days = [d for d in diary.days if d.day.weekday() < 5 or d.entries]
+    return render(
+        request,
+        "scheduling/clinician_diary.html",
+        {
+            **_diary_context(request, first_day, days),
+            "diary": diary,
+            "clinician": clinician,
+            "is_me": clinician == request.user,
+            "tasks": list(selectors.open_follow_up_tasks(user=clinician)[:20])
+            if clinician == request.user
+            else [],
+        },
+    )
+
+
+@login_required
+def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=team_pk)
+    if team.pk not in _diary_team_ids(request.user):
+        raise PermissionDenied
+    first_day, days = _scope(request)
+    clinicians = list(selectors.clinicians_in_teams([team.pk]))
+    diaries = selectors.clinician_diaries(clinicians=clinicians, first_day=first_day, days=days)
+    _audit_diary(request, "team", team.pk, first_day)
+    return render(
+        request,
+        "scheduling/team_diary.html",
+        {
+            **_diary_context(request, first_day, days),
+            "team": team,
+            "diaries": diaries,
+            "day_list": [first_day + dt.timedelta(days=i) for i in range(days)],
+        },
+    )
+
+
+@login_required
+def room_diary(request: StaffRequest, room_pk: int) -> HttpResponse:
+    room = get_object_or_404(Room.objects.select_related("site"), pk=room_pk)
+    allowed_services = set(
+        Team.objects.filter(pk__in=_diary_team_ids(request.user)).values_list("service_id", flat=True)
+    )
+    if room.site.service_id not in allowed_services:
+        raise PermissionDenied
+    first_day, days = _scope(request)
+    diary_days = selectors.room_diary(room=room, first_day=first_day, days=days)
+    _audit_diary(request, "room", room.pk, first_day)
+    return render(
+        request,
+        "scheduling/room_diary.html",
+        {**_diary_context(request, first_day, days), "room": room, "days": diary_days},
+    )
+
+
+# A patient's appointments and booking
+
+
+def _bookable_referrals(patient: Patient) -> Any:
+    return Referral.objects.open().filter(patient=patient).order_by("-received_on")
+
+
+@login_required
+def patient_appointments(request: StaffRequest, pk: int) -> HttpResponse:
+    patient = _get_patient_for_user(request, pk)
+    appointments = list(selectors.patient_appointments(patient=patient))
+    now = timezone.now()
+    return render(
+        request,
+        "scheduling/patient_appointments.html",
+        {
+            "patient": patient,
+            "upcoming": [a for a in appointments if a.ends_at >= now and not a.is_cancelled],
+            "past": [a for a in reversed(appointments) if a.ends_at < now or a.is_cancelled],
+            "can_book": has_permission(request.user, Permission.BOOK_APPOINTMENTS, obj=patient),
+        },
+    )
+
+
+def _finder_form_kwargs(patient: Patient) -> dict[str, Any]:
+    return {
+        "referrals": _bookable_referrals(patient),
+        "clinicians": selectors.clinicians_in_teams([patient.team_id]),
+        "sites": Site.objects.filter(service_id=patient.team.service_id).order_by("name"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book(request: StaffRequest, pk: int) -> HttpResponse:
+    patient = _get_patient_for_user(
+        request, pk, Permission.BOOK_APPOINTMENTS, audit_view=request.method == "GET"
+    )
+    kwargs = _finder_form_kwargs(patient)
+    slots: list[selectors.Slot] = []
+    searched = False
+    booking_error = ""
+    if request.method == "POST":
+        form: FindSlotForm = BookSlotForm(request.POST, **kwargs)
+        if form.is_valid():
+            data = form.cleaned_data
+            participants = [actions.Participant(patient, data["referral"])]
+            common = {
+                "by": request.user,
+                "participants": participants,
+                "clinicians": [data["clinician"]],
+                "app_type": data["app_type"],
+                "delivery_mode": data["delivery_mode"],
+                "duration": dt.timedelta(minutes=data["duration"]),
+                "room": data.get("room"),
+                "interpreter_needed": data["interpreter_needed"],
+                "interpreter_language": patient.get_preferred_language_display()
+                if data["interpreter_needed"]
+                else "",
+            }
+            try:
+                if form.occurrence_count > 1:
+                    start = data["starts_at"].astimezone(LONDON)
+                    series = actions.book_series(
+                        **common,
+                        first_date=start.date(),
+                        local_time=start.time(),
+                        occurrences=form.occurrence_count,
+                        interval_weeks=form.interval_weeks,
+                    )
+                    first = series.appointments.order_by("starts_at").first()
+                    messages.success(
+                        request,
+                        f"{form.occurrence_count} appointments booked, "
+                        f"{'every week' if form.interval_weeks == 1 else 'every two weeks'} "
+                        f"at {start:%H:%M}, starting {start:%A} {start.day} {start:%B}.",
+                    )
+                    assert first is not None
+                    return redirect("scheduling:appointment", appointment_pk=first.pk)
+                appointment = actions.book_appointment(**common, starts_at=data["starts_at"])
+            except actions.BookingRefused as exc:
+                booking_error = str(exc)
+            else:
+                messages.success(request, "Appointment booked.")
+                return redirect("scheduling:appointment", appointment_pk=appointment.pk)
+    else:
+        form = FindSlotForm(
+            request.GET or None, initial={"clinician": patient.allocated_clinician_id}, **kwargs
+        )
+    if form.is_valid():
+        searched = True
+        data = form.cleaned_data
+        slots = selectors.free_slots(
+            clinician=data["clinician"],
+            from_day=data["from_date"],
+            days=21,
+            duration=dt.timedelta(minutes=data["duration"]),
+            patients=[patient],
+            site=data.get("site") if data["delivery_mode"] == Appointment.DeliveryMode.FACE_TO_FACE else None,
+            weekdays=data.get("weekdays") or None,
+            parts_of_day=data.get("parts_of_day") or None,
+            interval_weeks=form.interval_weeks,
+            occurrences=form.occurrence_count,
+        )
+    return render(
+        request,
+        "scheduling/book.html",
+        {
+            "patient": patient,
+            "form": form,
+            "slots": slots,
+            "searched": searched,
+            "booking_error": booking_error,
+            "no_referral": not kwargs["referrals"].exists(),
+            "series": form.is_valid() and form.occurrence_count > 1,
+            "occurrences": form.occurrence_count if form.is_valid() else 1,
+            "interval_weeks": form.interval_weeks if form.is_valid() else 1,
+            "finder_query": request.GET if request.method == "GET" else request.POST,
+        },
+    )
+
+
+# One appointment
+
+
+def _get_appointment_for_user(
+    request: StaffRequest,
+    pk: int,
+    permission: Permission = Permission.BOOK_APPOINTMENTS,
+    *,
+    audit_view: bool = True,
+) -> Appointment:
+    try:
+        appointment = selectors.appointment_for_page(pk=pk)
+    except Appointment.DoesNotExist:
+        raise Http404 from None
+    if not has_permission(request.user, permission, obj=appointment):
+        raise PermissionDenied
+    if audit_view:
+        for attendee in appointment.attendees.all():
+            audit_actions.record(
+                by=request.user, action=AuditEvent.Action.VIEW, patient=attendee.patient, obj=appointment
+            )
+    return appointment
+
+
+def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: Any) -> HttpResponse:
+    attendees = list(appointment.attendees.all())
+    suggestions = {}
+    for attendee in attendees:
+        if attendee.attendance in ("3", "7"):
+            suggestions[attendee.pk] = selectors.dna_suggestion(
+                attendee=attendee, service_id=appointment.team.service_id
+            )
+    open_tasks = {(t.patient_id, t.kind) for t in appointment.follow_up_tasks.all() if t.status == "open"}
+    started = appointment.starts_at <= timezone.now()
+    return render(
+        request,
+        "scheduling/appointment.html",
+        {
+            "appointment": appointment,
+            "attendees": attendees,
+            "patient": attendees[0].patient if len(attendees) == 1 else None,
+            "suggestions": [
+                (a, suggestions[a.pk], (a.patient_id, suggestions[a.pk].kind) in open_tasks)
+                for a in attendees
+                if a.pk in suggestions and suggestions[a.pk].kind
+            ],
+            "attendance_form": extra.pop("attendance_form", None) or AttendanceForm(),
+            "started": started,
+            "settled": appointment.is_cancelled
+            or any(a.attendance in ("5", "6", "7", "3") for a in attendees),
+            "can_rebook": not appointment.group_id
+            and (appointment.is_cancelled or any(a.attendance in ("3", "7") for a in attendees))
+            and not appointment.rebookings.all(),
+            "outcome_choices": [(c.value, c.label) for c in Attendee.OUTCOMES],
+            **extra,
+        },
+    )
+
+
+@login_required
+def appointment_detail(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk)
+    return _appointment_page(request, appointment)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=request.method == "GET")
+    rooms = Room.objects.filter(site__service_id=appointment.team.service_id).select_related("site")
+    start = appointment.starts_at.astimezone(LONDON)
+    form = MoveForm(
+        request.POST or None,
+        rooms=rooms,
+        initial={"date": start.date(), "time": start.time(), "room": appointment.room_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.move_appointment(
+                by=request.user,
+                appointment=appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                room=form.cleaned_data["room"],
+                keep_room=False,
+            )
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Appointment moved. The patient will be told.")
+            return redirect("scheduling:appointment", appointment_pk=appointment.pk)
+    return render(
+        request,
+        "scheduling/move.html",
+        {"appointment": appointment, "form": form, "patient": _single_patient(appointment)},
+    )
+
+
+def _single_patient(appointment: Appointment) -> Patient | None:
+    attendees = list(appointment.attendees.all())
+    return attendees[0].patient if len(attendees) == 1 else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=request.method == "GET")
+    form = CancelForm(request.POST or None, in_series=appointment.series_id is not None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        scope = data.get("scope", CancelForm.SCOPE_ONE)
+        try:
+            if scope == CancelForm.SCOPE_REST:
+                done = actions.cancel_rest_of_series(
+                    by=request.user,
+                    appointment=appointment,
+                    cancelled_by=data["cancelled_by"],
+                    reason=data["reason"],
+                    note=data["note"],
+                )
+                messages.success(request, f"{len(done)} appointments cancelled.")
+            elif scope == CancelForm.SCOPE_SKIP:
+                added = actions.skip_occurrence(
+                    by=request.user, appointment=appointment, cancelled_by=data["cancelled_by"]
+                )
+                if added is not None:
+                    when = added.starts_at.astimezone(LONDON)
+                    messages.success(
+                        request,
+                        f"Week skipped. A session has been added on {when:%A} {when.day} {when:%B} "
+                        f"at {when:%H:%M}.",
+                    )
+            else:
+                actions.cancel_appointment(
+                    by=request.user,
+                    appointment=appointment,
+                    cancelled_by=data["cancelled_by"],
+                    reason=data["reason"],
+                    note=data["note"],
+                )
+                messages.success(request, "Appointment cancelled. The patient will be told.")
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            if "rebook" in request.POST:
+                return redirect("scheduling:rebook", appointment_pk=appointment.pk)
+            return redirect("scheduling:appointment", appointment_pk=appointment.pk)
+    return render(
+        request,
+        "scheduling/cancel.html",
+        {"appointment": appointment, "form": form, "patient": _single_patient(appointment)},
+    )
+
+
+@login_required
+@require_POST
+def attendance(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=False)
+    form = AttendanceForm(request.POST)
+    if form.is_valid():
+        attendee = next(
+            (a for a in appointment.attendees.all() if a.pk == form.cleaned_data["attendee"]), None
+        )
+        if attendee is None:
+            raise Http404
+        code = form.cleaned_data["code"]
+        try:
+            actions.record_attendance(by=request.user, attendee=attendee, code=code)
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            label = Attendee.AttendOrDNA(code).label
+            messages.success(request, f"Recorded for {attendee.patient.display_name}: {label.lower()}.")
+            return redirect("scheduling:appointment", appointment_pk=appointment.pk)
+    return _appointment_page(request, selectors.appointment_for_page(pk=appointment.pk), attendance_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rebook(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=request.method == "GET")
+    error = ""
+    if request.method == "POST":
+        form = RebookForm(request.POST)
+        if form.is_valid():
+            try:
+                new = actions.rebook(
+                    by=request.user,
+                    appointment=appointment,
+                    starts_at=form.cleaned_data["starts_at"],
+                    room=form.cleaned_data["room"],
+                )
+            except actions.BookingRefused as exc:
+                error = str(exc)
+            else:
+                messages.success(request, "Rebooked. The patient will be told.")
+                return redirect("scheduling:appointment", appointment_pk=new.pk)
+        else:
+            error = "Choose a time from the list."
+    clinicians = appointment.clinicians
+    day = (
+        _requested_day(request)
+        if request.GET.get("date")
+        else max(timezone.localdate(), local_date(appointment.starts_at))
+    )
+    slots = (
+        selectors.free_slots(
+            clinician=clinicians[0],
+            from_day=day,
+            days=14,
+            duration=appointment.duration,
+            patients=appointment.patients,
+            site=appointment.room.site if appointment.room else None,
+            people=len(clinicians) + len(appointment.patients),
+            limit=16,
+        )
+        if clinicians
+        else []
+    )
+    return render(
+        request,
+        "scheduling/rebook.html",
+        {
+            "appointment": appointment,
+            "slots": slots,
+            "error": error,
+            "from_day": day,
+            "patient": _single_patient(appointment),
+        },
+    )
+
+
+@login_required
+@require_POST
+def follow_up(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=False)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        return redirect("scheduling:appointment", appointment_pk=appointment.pk)
+    attendee = next((a for a in appointment.attendees.all() if a.pk == form.cleaned_data["attendee"]), None)
+    if attendee is None:
+        raise Http404
+    clinicians = appointment.clinicians
+    try:
+        actions.add_follow_up_task(
+            by=request.user,
+            attendee=attendee,
+            kind=form.cleaned_data["kind"],
+            due_on=form.cleaned_data["due_on"],
+            assigned_to=clinicians[0] if clinicians else request.user,
+        )
+    except actions.BookingRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Follow-up task added to the clinician's list.")
+    return redirect("scheduling:appointment", appointment_pk=appointment.pk)
+
+
+# Calendar feed
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_settings(request: StaffRequest) -> HttpResponse:
+    form = CalendarFeedForm(request.POST if request.method == "POST" else None)
+    feed_url = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            actions.revoke_calendar_feeds(by=request.user)
+            messages.success(request, "Your calendar address has stopped working.")
+            return redirect("scheduling:calendar_settings")
+        if form.is_valid():
+            _feed, token = actions.create_calendar_feed(
+                by=request.user, show_initials=form.cleaned_data["show_initials"]
+            )
+            feed_url = request.build_absolute_uri(reverse("calendar:feed", kwargs={"token": token}))
+    live = CalendarFeed.objects.filter(clinician=request.user, revoked_at__isnull=True).first()
+    return render(
+        request, "scheduling/calendar_settings.html", {"form": form, "feed_url": feed_url, "live": live}
+    )
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private iCalendar address: no sign-in (calendar apps cannot), a secret instead."""
+    feed = selectors.live_feed(token_hash=actions.feed_token_hash(token))
+    if feed is None:
+        raise Http404
+    with transaction.atomic():
+        type(feed).objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    body = ical.build_calendar(
+        feed=feed,
+        appointments=selectors.feed_appointments(clinician=feed.clinician),
+        host=request.get_host().split(":")[0],
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Robots-Tag"] = "noindex"
+    return response
