@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgresql://postgres@localhost:5432/stepcare
 export STEPCARE_ENV ?= development
 
-.PHONY: run test test-postgres test-browser lint fmt check-migrations bench install assets chromium demo clean
+.PHONY: run test test-postgres test-browser lint fmt check-migrations bench install assets chromium pango demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,13 @@ chromium: ## Debian's Chromium for the browser tests (installed with apt-get whe
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); \
 	  else echo "The browser tests need Debian's Chromium: sudo apt-get install chromium"; exit 1; fi; }
 
-run: install assets ## install, create the database, load the demo service and serve it
+pango: ## the Pango text library WeasyPrint draws PDF letters with (apt-get when run as root)
+	@ldconfig -p 2>/dev/null | grep -q 'libpango-1.0' || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null); \
+	  else echo "PDF letters need Pango: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; fi; }
+
+run: install assets pango ## install, create the database, load the demo service and serve it
 	$(BIN)/stepcare migrate --no-input -v0
 	$(BIN)/stepcare demo --if-empty
 	@echo "Stepcare is at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
@@ -41,10 +47,10 @@ demo: install ## reload the demo service from scratch (development only)
 	$(BIN)/stepcare migrate --no-input -v0
 	$(BIN)/stepcare demo --reset
 
-test: install assets chromium ## the whole suite on SQLite
+test: install assets chromium pango ## the whole suite on SQLite
 	STEPCARE_ENV=test $(BIN)/pytest
 
-test-postgres: install assets chromium ## the whole suite on PostgreSQL (PG_URL)
+test-postgres: install assets chromium pango ## the whole suite on PostgreSQL (PG_URL)
 	STEPCARE_ENV=test DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 lint: install ## ruff, mypy and the migrations check

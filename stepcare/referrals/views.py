@@ -22,6 +22,7 @@ from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
+from stepcare.pdf import pdf_response, render_pdf
 from stepcare.referrals import actions, selectors
 from stepcare.referrals.forms import (
     AgencySearchForm,
@@ -591,13 +592,13 @@ def letter(request: StaffRequest, referral_pk: int, onward_pk: int) -> HttpRespo
         action=AuditEvent.Action.EXPORT,
         patient=referral.patient,
         obj=onward,
-        detail={"letter": onward.kind},
+        detail={"letter": onward.kind, "format": request.GET.get("format", "html")},
     )
-    return render(
-        request,
-        "referrals/letter.html",
-        {"referral": referral, "patient": referral.patient, "onward": onward},
-    )
+    context = {"referral": referral, "patient": referral.patient, "onward": onward}
+    if request.GET.get("format") == "pdf":
+        pdf = render_pdf("referrals/letter.html", context, request=request)
+        return pdf_response(pdf, f"{referral.reference}-{onward.kind}-{onward.pk}.pdf")
+    return render(request, "referrals/letter.html", context)
 
 
 @login_required

@@ -6,16 +6,14 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.artifacts import ARTIFACTS
 from tests.factories.accounts import TEST_PASSWORD
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Playwright's sync API runs an event loop in this thread; Django's live server and ORM
 # calls from the test are synchronous and safe here.

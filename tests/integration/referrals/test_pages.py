@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from stepcare.accounts.permissions import Role
 from stepcare.referrals.models import Referral, SuitabilityDecision
+from tests.artifacts import ARTIFACTS
 from tests.factories.accounts import MembershipFactory
 from tests.factories.referrals import (
     AgencyFactory,
@@ -238,3 +239,34 @@ def test_a_trainee_cannot_make_the_suitability_decision(service, client_for) -> 
         .status_code
         == 200
     )
+
+
+def test_the_letter_downloads_as_a_pdf_with_the_same_words_and_the_export_is_audited(
+    service, client_for
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from stepcare.audit.models import AuditEvent
+
+    referral = ReferralFactory(team=service.team)
+    agency = AgencyFactory(name="Northbrook Housing Options", phone="0113 496 0101")
+    client = client_for(Role.PWP)
+    letter_url = client.post(
+        reverse("referrals:signpost", args=[referral.pk]),
+        {"agency": agency.pk, "kind": "signpost", "reason": "Rent arrears."},
+    )["Location"]
+    response = client.get(letter_url, {"format": "pdf"})
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith(f'attachment; filename="{referral.reference}-')
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "signposting-letter.pdf").write_bytes(response.content)  # for people to look at
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Northbrook Housing Options" in text and "Rent arrears." in text
+    assert "Download as PDF" not in text and "Print this letter" not in text
+    assert reader.pages[0].mediabox.width == pytest.approx(595, abs=1)  # A4
+    assert AuditEvent.objects.filter(
+        patient=referral.patient, action=AuditEvent.Action.EXPORT, detail__format="pdf"
+    ).exists()
