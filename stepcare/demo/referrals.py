@@ -14,6 +14,7 @@ from stepcare.accounts.models import Membership, User
 from stepcare.accounts.permissions import Role
 from stepcare.patients.models import Patient
 from stepcare.referrals.actions import REFERENCE_ALPHABET
+from stepcare.referrals.default_rules import ensure_default_rules
 from stepcare.referrals.models import (
     Agency,
     Allocation,
@@ -169,6 +170,7 @@ def build_referrals(builder: DemoBuilder) -> None:
     rng = builder.rng
     today = timezone.localdate()
     teams = builder.teams
+    ensure_default_rules()  # a reset demo has lost the rules the migration added
     IntakeTeam.objects.create(team=teams[0], is_default=True)
     for i, team in enumerate(teams[1:], start=1):
         IntakeTeam.objects.create(
