@@ -270,3 +270,10 @@ def test_the_letter_downloads_as_a_pdf_with_the_same_words_and_the_export_is_aud
     assert AuditEvent.objects.filter(
         patient=referral.patient, action=AuditEvent.Action.EXPORT, detail__format="pdf"
     ).exists()
+
+
+def test_an_open_referral_links_to_booking_an_appointment_for_its_patient(service, client_for) -> None:
+    referral = ReferralFactory(team=service.team)
+    page = client_for(Role.ADMINISTRATOR).get(reverse("referrals:detail", args=[referral.pk]))
+    body = page.content.decode()
+    assert reverse("scheduling:book", args=[referral.patient.pk]) in body
