@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         user, Permission.VIEW_TEAM_CASELOAD
     ):
         items.append(("Diary", reverse("scheduling:my_week")))
+    if has_permission(user, Permission.BOOK_APPOINTMENTS):
+        items.append(("Groups", reverse("scheduling:groups")))
     if has_permission(user, Permission.MANAGE_REFERRALS):
         items.append(("Referrals", reverse("referrals:inbox")))
     if has_permission(user, Permission.MANAGE_REFERRALS) or has_permission(user, Permission.ALLOCATE):

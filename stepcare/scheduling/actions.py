@@ -734,6 +734,17 @@ def add_unavailability(
         raise BookingRefused("The end must be after the start.")
     if kind not in Unavailability.Kind.values:
         raise BookingRefused("Choose the kind of absence.")
+    overlapping = (
+        Unavailability.objects.select_for_update()
+        .filter(clinician=clinician, withdrawn_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .first()
+    )
+    if overlapping is not None:
+        raise BookingRefused(
+            f"This overlaps {overlapping.get_kind_display().lower()} already recorded "
+            f"{format_range(overlapping.starts_at, overlapping.ends_at)}. "
+            "Change that entry or choose other dates."
+        )
     away = Unavailability.objects.create(
         clinician=clinician, kind=kind, starts_at=starts_at, ends_at=ends_at, note=note.strip(), created_by=by
     )
@@ -821,6 +832,92 @@ def add_group_member(*, by: User, group: Group, participant: Participant) -> Gro
 
 
 @transaction.atomic
+def remove_group_member(*, by: User, member: GroupMember) -> GroupMember:
+    """Take a patient off a group's list. Their places in sessions still to come are
+    cancelled (AttendOrDNA 2: they are leaving); attendance already recorded stays."""
+    member = GroupMember.objects.select_for_update().select_related("group", "patient").get(pk=member.pk)
+    if member.left_at is not None:
+        raise BookingRefused(f"{member.patient.display_name} has already left this group.")
+    member.left_at = timezone.now()
+    member.save(update_fields=["left_at"])
+    places = Attendee.objects.filter(
+        appointment__group=member.group,
+        appointment__status=Appointment.Status.BOOKED,
+        patient=member.patient,
+        starts_at__gt=member.left_at,
+        attendance="",
+    )
+    cancelled = places.update(live=False, attendance=AttendOrDNA.CANCELLED_BY_PATIENT)
+    record(
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        patient=member.patient,
+        obj=member,
+        detail={"group": member.group_id, "left": True, "places_cancelled": cancelled},
+    )
+    return member
+
+
+@transaction.atomic
+def start_group(
+    *,
+    by: User,
+    team: Team,
+    name: str,
+    kind: str,
+    capacity: int,
+    facilitators: Sequence[User],
+    room: Room | None,
+    delivery_mode: str,
+    first_date: dt.date,
+    local_time: dt.time,
+    sessions: int,
+    duration: dt.timedelta = dt.timedelta(hours=2),
+) -> Group:
+    """Create a group and book its weekly sessions in one step: both happen or neither."""
+    if not 1 <= sessions <= 52:
+        raise BookingRefused("A group has between 1 and 52 weekly sessions.")
+    if delivery_mode == Appointment.DeliveryMode.FACE_TO_FACE and room is None:
+        raise BookingRefused("A face-to-face group needs a room.")
+    group = create_group(
+        by=by,
+        team=team,
+        name=name,
+        kind=kind,
+        capacity=capacity,
+        facilitators=facilitators,
+        room=room,
+        delivery_mode=delivery_mode,
+    )
+    schedule_group_sessions(
+        by=by, group=group, first_date=first_date, local_time=local_time, sessions=sessions, duration=duration
+    )
+    return group
+
+
+@transaction.atomic
+def record_group_attendance(*, by: User, session: Appointment, codes: dict[int, str]) -> int:
+    """Record attendance for several members of one group session at once (attendee id to
+    AttendOrDNA code). If any one cannot be recorded, none is. Returns how many changed."""
+    if session.group_id is None:
+        raise BookingRefused("This is not a group session.")
+    attendees = {a.pk: a for a in Attendee.objects.filter(appointment=session).select_related("patient")}
+    changed = 0
+    for attendee_id, code in codes.items():
+        attendee = attendees.get(attendee_id)
+        if attendee is None:
+            raise BookingRefused("That person is not in this session.")
+        if not code or code == attendee.attendance:
+            continue
+        try:
+            record_attendance(by=by, attendee=attendee, code=code)
+        except BookingRefused as exc:
+            raise BookingRefused(f"{attendee.patient.display_name}: {exc}") from exc
+        changed += 1
+    return changed
+
+
+@transaction.atomic
 def schedule_group_sessions(
     *,
     by: User,
@@ -865,6 +962,12 @@ def schedule_group_sessions(
             series_position=position,
             group=group,
         )
+    record(
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        obj=group,
+        detail={"sessions": sessions, "first_date": first_date.isoformat(), "time": local_time.isoformat()},
+    )
     return series
 
 

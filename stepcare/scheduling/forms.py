@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
-from stepcare.accounts.models import Room, Site, User
+from stepcare.accounts.models import Room, Site, Team, User
 from stepcare.referrals.models import Referral
-from stepcare.scheduling.models import Appointment, Attendee, Unavailability, Weekday
+from stepcare.scheduling.models import Appointment, Attendee, Group, Unavailability, Weekday
 from stepcare.scheduling.timeslots import LONDON
 
 REPEAT_CHOICES = [("once", "Once"), ("1", "Every week"), ("2", "Every two weeks")]
@@ -87,10 +88,25 @@ class FindSlotForm(forms.Form):
         help_text="For a weekly or fortnightly series.",
     )
     interpreter_needed = forms.BooleanField(label="Interpreter needed", required=False)
+    partner_referral = forms.ModelChoiceField(
+        queryset=Referral.objects.none(),
+        required=False,
+        label="Second patient (behavioural couples therapy)",
+        empty_label="None: a one-to-one appointment",
+        help_text="Both people attend, each under their own open referral. Both must be free.",
+    )
 
-    def __init__(self, *args: Any, referrals: Any, clinicians: Any, sites: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, referrals: Any, clinicians: Any, sites: Any, partners: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["referral"].queryset = referrals  # type: ignore[attr-defined]
+        if partners is None:
+            del self.fields["partner_referral"]
+        else:
+            field = self.fields["partner_referral"]
+            field.queryset = partners  # type: ignore[attr-defined]
+            field.label_from_instance = referral_label  # type: ignore[attr-defined]
         self.fields["clinician"].queryset = clinicians  # type: ignore[attr-defined]
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
         self.fields["from_date"].initial = timezone.localdate() + dt.timedelta(days=1)
@@ -238,3 +254,223 @@ class UnavailabilityForm(forms.Form):
 
 def clinician_label(user: User) -> str:
     return user.get_full_name() or user.username
+
+
+def referral_label(referral: Referral) -> str:
+    patient = referral.patient
+    assert patient is not None
+    return f"{patient.display_name} – NHS {patient.formatted_nhs_number} – {referral.reference}"
+
+
+# Groups
+
+GROUP_MODES = [
+    (Appointment.DeliveryMode.FACE_TO_FACE.value, Appointment.DeliveryMode.FACE_TO_FACE.label),
+    (Appointment.DeliveryMode.VIDEO.value, Appointment.DeliveryMode.VIDEO.label),
+]
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=120, help_text="For example, MBCT Tuesday evenings, spring"
+    )
+    kind = forms.ChoiceField(label="Kind of group", choices=Group.Kind.choices)
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
+    capacity = forms.IntegerField(
+        label="Places",
+        min_value=2,
+        max_value=40,
+        initial=12,
+        error_messages={
+            "min_value": "A group has at least 2 places.",
+            "max_value": "A group has at most 40 places.",
+        },
+    )
+    facilitators = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        label="Facilitators",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one facilitator."},
+    )
+    delivery_mode = forms.ChoiceField(
+        label="How it will be held", choices=GROUP_MODES, initial=Appointment.DeliveryMode.FACE_TO_FACE
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.none(),
+        required=False,
+        label="Room",
+        empty_label="No room (video)",
+        help_text="A face-to-face group needs a room big enough for everyone.",
+    )
+    first_date = forms.DateField(
+        label="Date of the first session",
+        help_text="For example, 14/04/2026",
+        error_messages={"invalid": "Enter the date as day/month/year, for example 14/04/2026."},
+    )
+    time = forms.TimeField(
+        label="Start time",
+        initial=dt.time(18),
+        help_text="24-hour clock, for example 18:00",
+        error_messages={"invalid": "Enter the time like 18:00."},
+    )
+    duration = forms.IntegerField(
+        label="Length of each session in minutes",
+        initial=120,
+        min_value=30,
+        max_value=240,
+        error_messages={
+            "min_value": "A session is at least 30 minutes.",
+            "max_value": "A session is at most 4 hours.",
+        },
+    )
+    sessions = forms.IntegerField(
+        label="Number of weekly sessions",
+        initial=8,
+        min_value=1,
+        max_value=52,
+        error_messages={
+            "min_value": "A group has at least one session.",
+            "max_value": "A group has at most 52 weekly sessions.",
+        },
+    )
+
+    def __init__(self, *args: Any, teams: Any, facilitators: Any, rooms: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        self.fields["facilitators"].queryset = facilitators  # type: ignore[attr-defined]
+        self.fields["room"].queryset = rooms  # type: ignore[attr-defined]
+        self.fields["first_date"].initial = timezone.localdate() + dt.timedelta(days=7)
+        team_list = list(teams)
+        if len(team_list) == 1:
+            self.fields["team"].widget = forms.HiddenInput()
+            self.fields["team"].initial = team_list[0].pk
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("delivery_mode") == Appointment.DeliveryMode.FACE_TO_FACE and not data.get("room"):
+            self.add_error("room", "Choose a room: a face-to-face group needs one.")
+        if data.get("first_date") and data["first_date"] < timezone.localdate():
+            self.add_error("first_date", "The first session cannot be in the past.")
+        return data
+
+
+class GroupMemberForm(forms.Form):
+    referral = forms.ModelChoiceField(
+        queryset=Referral.objects.none(),
+        label="Patient",
+        empty_label="Choose a patient",
+        help_text="Patients in this team with an open referral who are not already in the group.",
+        error_messages={"required": "Choose the patient to add."},
+    )
+
+    def __init__(self, *args: Any, referrals: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["referral"]
+        field.queryset = referrals  # type: ignore[attr-defined]
+        field.label_from_instance = referral_label  # type: ignore[attr-defined]
+
+
+GROUP_ATTENDANCE_CHOICES = [
+    ("", "Not recorded"),
+    *[(c.value, c.label) for c in Attendee.OUTCOMES],
+    (Attendee.AttendOrDNA.CANCELLED_BY_PATIENT.value, "Cancelled their place"),
+]
+
+
+class _RegisterChoice(forms.ChoiceField):
+    """A member's line in the register: "Not recorded" is an answer, not a missing one."""
+
+    def validate(self, value: Any) -> None:
+        if value:
+            super().validate(value)
+
+
+class GroupAttendanceForm(forms.Form):
+    """One choice per member of one session: the register."""
+
+    def __init__(self, *args: Any, attendees: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attendees = list(attendees)
+        for attendee in self.attendees:
+            self.fields[f"attendee_{attendee.pk}"] = _RegisterChoice(
+                label=attendee.patient.display_name,
+                choices=GROUP_ATTENDANCE_CHOICES,
+                initial=attendee.attendance,
+            )
+
+    def codes(self) -> dict[int, str]:
+        return {a.pk: self.cleaned_data.get(f"attendee_{a.pk}") or "" for a in self.attendees}
+
+
+# Working patterns
+
+PATTERN_HELP = "For example 09:00-17:00, or 09:00-12:30, 13:00-17:00. Leave empty for a day not worked."
+
+
+def parse_blocks(text: str) -> list[tuple[dt.time, dt.time]]:
+    """``"09:00-12:30, 13:00-17:00"`` as a list of (start, end); a clear error otherwise."""
+    blocks: list[tuple[dt.time, dt.time]] = []
+    for part in text.replace("–", "-").replace(" to ", "-").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = [p.strip() for p in part.split("-")]
+        if len(pieces) != 2:
+            raise forms.ValidationError(f"“{part}” could not be read. Write times like 09:00-17:00.")
+        try:
+            start, end = (dt.time.fromisoformat(p.replace(".", ":").zfill(5)) for p in pieces)
+        except ValueError:
+            raise forms.ValidationError(
+                f"“{part}” could not be read. Write times like 09:00-17:00."
+            ) from None
+        if end <= start:
+            raise forms.ValidationError(f"In “{part}” the end is before the start.")
+        blocks.append((start, end))
+    blocks.sort()
+    for (_s1, end_a), (start_b, _e2) in pairwise(blocks):
+        if start_b < end_a:
+            raise forms.ValidationError("Two blocks of time on this day overlap.")
+    return blocks
+
+
+class WorkingPatternForm(forms.Form):
+    """A clinician's week: one line of hours per day, and the site they work at that day."""
+
+    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for day in Weekday:
+            key = day.name.lower()
+            self.fields[f"{key}_hours"] = forms.CharField(
+                label=f"{day.label} hours", required=False, max_length=100, help_text=PATTERN_HELP
+            )
+            self.fields[f"{key}_site"] = forms.ModelChoiceField(
+                queryset=sites, required=False, label=f"{day.label} site", empty_label="Any site or remote"
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        blocks: list[tuple[int, dt.time, dt.time, Any]] = []
+        for day in Weekday:
+            key = day.name.lower()
+            try:
+                for start, end in parse_blocks(data.get(f"{key}_hours") or ""):
+                    blocks.append((day.value, start, end, data.get(f"{key}_site")))
+            except forms.ValidationError as exc:
+                self.add_error(f"{key}_hours", exc)
+        data["blocks"] = blocks
+        return data
+
+    @staticmethod
+    def initial_for(rows: Any) -> dict[str, Any]:
+        by_day: dict[int, list[str]] = {}
+        sites: dict[int, Any] = {}
+        for row in rows:
+            by_day.setdefault(row.weekday, []).append(f"{row.starts:%H:%M}-{row.ends:%H:%M}")
+            if row.site_id:
+                sites.setdefault(row.weekday, row.site_id)
+        initial: dict[str, Any] = {}
+        for day in Weekday:
+            key = day.name.lower()
+            initial[f"{key}_hours"] = ", ".join(by_day.get(day.value, []))
+            initial[f"{key}_site"] = sites.get(day.value)
+        return initial

@@ -11,12 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from stepcare.accounts.models import Membership, Room, Site, User
 from stepcare.accounts.permissions import Role
 from stepcare.patients.models import Patient
+from stepcare.referrals.models import Referral
 from stepcare.scheduling.models import (
     Appointment,
     AppointmentClinician,
@@ -24,6 +25,8 @@ from stepcare.scheduling.models import (
     CalendarFeed,
     DnaPolicy,
     FollowUpTask,
+    Group,
+    GroupMember,
     Message,
     OpeningHours,
     Unavailability,
@@ -495,6 +498,118 @@ def due_reminders(
 
 def messages_for_referral(*, referral_id: int) -> QuerySet[Message]:
     return Message.objects.filter(referral_id=referral_id).select_related("appointment")
+
+
+def messages_for_patient(*, patient_id: int) -> QuerySet[Message]:
+    """Texts and emails sent to a patient, newest first: what, when and how; never the body."""
+    return (
+        Message.objects.filter(patient_id=patient_id)
+        .select_related("referral")
+        .only(
+            "sent_at",
+            "channel",
+            "kind",
+            "status",
+            "appointment_id",
+            "referral__reference",
+            "patient_id",
+            "referral_id",
+        )
+        .order_by("-sent_at", "-id")
+    )
+
+
+# Groups
+
+
+def open_referrals_in_team(*, team_id: int) -> QuerySet[Referral]:
+    """Open referrals of the team's patients, for choosing someone to book or add to a group."""
+    return (
+        Referral.objects.open()
+        .filter(patient__team_id=team_id)
+        .select_related("patient")
+        .order_by("patient__family_name", "patient__given_name", "-received_on")
+    )
+
+
+def groups_in_teams(*, team_ids: Iterable[int]) -> QuerySet[Group]:
+    upcoming = Appointment.objects.filter(
+        group_id=OuterRef("pk"), status=Appointment.Status.BOOKED, starts_at__gt=timezone.now()
+    )
+    return (
+        Group.objects.filter(team_id__in=list(team_ids))
+        .select_related("team", "room__site")
+        .annotate(
+            member_count=Count("members", filter=Q(members__left_at__isnull=True), distinct=True),
+            next_session=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
+        )
+        .order_by("name")
+    )
+
+
+@dataclass
+class GroupPage:
+    members: list[GroupMember]
+    former_members: list[GroupMember]
+    sessions: list[Appointment]
+    facilitators: list[User]
+    # (member, [attendee or None for each session])
+    register: list[tuple[GroupMember, list[Attendee | None]]]
+
+
+def group_page(*, group: Group) -> GroupPage:
+    """A group's members, facilitators, schedule and register, in four queries."""
+    all_members = list(
+        GroupMember.objects.filter(group=group).select_related("patient", "referral").order_by("id")
+    )
+    sessions = list(
+        Appointment.objects.filter(group=group)
+        .select_related("room__site")
+        .prefetch_related(Prefetch("attendees", queryset=Attendee.objects.order_by("id")))
+        .order_by("starts_at", "id")
+    )
+    facilitators = list(group.facilitators.order_by("last_name", "first_name"))
+    by_session_patient = {(a.appointment_id, a.patient_id): a for s in sessions for a in s.attendees.all()}
+    members = [m for m in all_members if m.left_at is None]
+    register = [
+        (m, [by_session_patient.get((s.pk, m.patient_id)) for s in sessions])
+        for m in sorted(all_members, key=lambda m: (m.left_at is not None, m.patient.family_name))
+    ]
+    return GroupPage(
+        members=members,
+        former_members=[m for m in all_members if m.left_at is not None],
+        sessions=sessions,
+        facilitators=facilitators,
+        register=register,
+    )
+
+
+def group_session(*, group: Group, pk: int) -> Appointment:
+    """One session of ``group`` with its attendees, for the register."""
+    return (
+        Appointment.objects.filter(group=group)
+        .prefetch_related(
+            Prefetch("attendees", queryset=Attendee.objects.select_related("patient").order_by("id"))
+        )
+        .get(pk=pk)
+    )
+
+
+# Working patterns and leave
+
+
+def time_away(*, clinician: User, now: dt.datetime | None = None) -> QuerySet[Unavailability]:
+    """Leave and other time away that has not yet ended, soonest first."""
+    now = now or timezone.now()
+    return Unavailability.objects.filter(
+        clinician=clinician, withdrawn_at__isnull=True, ends_at__gt=now
+    ).order_by("starts_at")
+
+
+def booked_during(*, clinician: User, starts_at: dt.datetime, ends_at: dt.datetime) -> int:
+    return AppointmentClinician.objects.filter(
+        clinician=clinician, live=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).count()
 
 
 # Calendar feeds

@@ -17,4 +17,26 @@ urlpatterns = [
     path("appointment/<int:appointment_pk>/rebook/", views.rebook, name="rebook"),
     path("appointment/<int:appointment_pk>/follow-up/", views.follow_up, name="follow_up"),
     path("calendar-feed/", views.calendar_settings, name="calendar_settings"),
+    path("groups/", views.group_list, name="groups"),
+    path("groups/new/", views.group_new, name="group_new"),
+    path("groups/<int:group_pk>/", views.group_detail, name="group"),
+    path("groups/<int:group_pk>/members/add/", views.group_add_member, name="group_add_member"),
+    path(
+        "groups/<int:group_pk>/members/<int:member_pk>/remove/",
+        views.group_remove_member,
+        name="group_remove_member",
+    ),
+    path(
+        "groups/<int:group_pk>/sessions/<int:appointment_pk>/attendance/",
+        views.group_attendance,
+        name="group_attendance",
+    ),
+    path("working-pattern/", views.my_availability, name="my_availability"),
+    path("working-pattern/<int:clinician_pk>/", views.availability, name="availability"),
+    path("working-pattern/<int:clinician_pk>/leave/", views.add_leave, name="add_leave"),
+    path(
+        "working-pattern/<int:clinician_pk>/leave/<int:away_pk>/withdraw/",
+        views.withdraw_leave,
+        name="withdraw_leave",
+    ),
 ]

@@ -32,10 +32,15 @@ from stepcare.scheduling.forms import (
     CancelForm,
     FindSlotForm,
     FollowUpForm,
+    GroupAttendanceForm,
+    GroupForm,
+    GroupMemberForm,
     MoveForm,
     RebookForm,
+    UnavailabilityForm,
+    WorkingPatternForm,
 )
-from stepcare.scheduling.models import Appointment, Attendee, CalendarFeed
+from stepcare.scheduling.models import Appointment, Attendee, CalendarFeed, Group, GroupMember, Unavailability
 from stepcare.scheduling.timeslots import LONDON, local_date, week_start
 
 DIARY_PERMISSIONS = (Permission.BOOK_APPOINTMENTS, Permission.VIEW_TEAM_CASELOAD)
@@ -181,6 +186,7 @@ def patient_appointments(request: StaffRequest, pk: int) -> HttpResponse:
             "upcoming": [a for a in appointments if a.ends_at >= now and not a.is_cancelled],
             "past": [a for a in reversed(appointments) if a.ends_at < now or a.is_cancelled],
             "can_book": has_permission(request.user, Permission.BOOK_APPOINTMENTS, obj=patient),
+            "sent_messages": list(selectors.messages_for_patient(patient_id=patient.pk)),
         },
     )
 
@@ -188,6 +194,7 @@ def patient_appointments(request: StaffRequest, pk: int) -> HttpResponse:
 def _finder_form_kwargs(patient: Patient) -> dict[str, Any]:
     return {
         "referrals": _bookable_referrals(patient),
+        "partners": selectors.open_referrals_in_team(team_id=patient.team_id).exclude(patient=patient),
         "clinicians": selectors.clinicians_in_teams([patient.team_id]),
         "sites": Site.objects.filter(service_id=patient.team.service_id).order_by("name"),
     }
@@ -208,6 +215,9 @@ def book(request: StaffRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             participants = [actions.Participant(patient, data["referral"])]
+            partner = data.get("partner_referral")
+            if partner is not None:
+                participants.append(actions.Participant(partner.patient, partner))
             common = {
                 "by": request.user,
                 "participants": participants,
@@ -258,7 +268,8 @@ def book(request: StaffRequest, pk: int) -> HttpResponse:
             from_day=data["from_date"],
             days=21,
             duration=dt.timedelta(minutes=data["duration"]),
-            patients=[patient],
+            patients=[patient, *([data["partner_referral"].patient] if data.get("partner_referral") else [])],
+            people=3 if data.get("partner_referral") else 2,
             site=data.get("site") if data["delivery_mode"] == Appointment.DeliveryMode.FACE_TO_FACE else None,
             weekdays=data.get("weekdays") or None,
             parts_of_day=data.get("parts_of_day") or None,
@@ -580,3 +591,280 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, max-age=300"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# Groups
+
+
+def _group_team_ids(user: User) -> set[int]:
+    return team_ids_with_permission(user, Permission.BOOK_APPOINTMENTS)
+
+
+def _get_group_for_user(request: StaffRequest, group_pk: int) -> Group:
+    group = get_object_or_404(Group.objects.select_related("team", "room__site"), pk=group_pk)
+    if not has_permission(request.user, Permission.BOOK_APPOINTMENTS, obj=group):
+        raise PermissionDenied
+    return group
+
+
+@login_required
+def group_list(request: StaffRequest) -> HttpResponse:
+    team_ids = _group_team_ids(request.user)
+    if not team_ids:
+        raise PermissionDenied
+    return render(
+        request, "scheduling/group_list.html", {"groups": list(selectors.groups_in_teams(team_ids=team_ids))}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_new(request: StaffRequest) -> HttpResponse:
+    team_ids = _group_team_ids(request.user)
+    if not team_ids:
+        raise PermissionDenied
+    teams = Team.objects.filter(pk__in=team_ids).order_by("name")
+    form = GroupForm(
+        request.POST or None,
+        teams=teams,
+        facilitators=selectors.clinicians_in_teams(team_ids),
+        rooms=Room.objects.filter(site__service_id__in={t.service_id for t in teams})
+        .select_related("site")
+        .order_by("site__name", "name"),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            group = actions.start_group(
+                by=request.user,
+                team=data["team"],
+                name=data["name"],
+                kind=data["kind"],
+                capacity=data["capacity"],
+                facilitators=list(data["facilitators"]),
+                room=data["room"],
+                delivery_mode=data["delivery_mode"],
+                first_date=data["first_date"],
+                local_time=data["time"],
+                sessions=data["sessions"],
+                duration=dt.timedelta(minutes=data["duration"]),
+            )
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{group.name} created with {data['sessions']} weekly sessions.")
+            return redirect("scheduling:group", group_pk=group.pk)
+    return render(request, "scheduling/group_new.html", {"form": form})
+
+
+@login_required
+def group_detail(request: StaffRequest, group_pk: int) -> HttpResponse:
+    group = _get_group_for_user(request, group_pk)
+    page = selectors.group_page(group=group)
+    for member in page.members:
+        audit_actions.record(
+            by=request.user, action=AuditEvent.Action.VIEW, patient=member.patient, obj=group
+        )
+    return render(
+        request,
+        "scheduling/group_detail.html",
+        {"group": group, "page": page, "full": len(page.members) >= group.capacity, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
+    group = _get_group_for_user(request, group_pk)
+    referrals = selectors.open_referrals_in_team(team_id=group.team_id).exclude(
+        patient_id__in=GroupMember.objects.filter(group=group, left_at__isnull=True).values("patient_id")
+    )
+    form = GroupMemberForm(request.POST or None, referrals=referrals)
+    if request.method == "POST" and form.is_valid():
+        referral = form.cleaned_data["referral"]
+        try:
+            member = actions.add_group_member(
+                by=request.user, group=group, participant=actions.Participant(referral.patient, referral)
+            )
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{member.patient.display_name} added to {group.name}.")
+            return redirect("scheduling:group", group_pk=group.pk)
+    members = GroupMember.objects.filter(group=group, left_at__isnull=True).count()
+    return render(
+        request,
+        "scheduling/group_add_member.html",
+        {"group": group, "form": form, "places_left": max(group.capacity - members, 0)},
+    )
+
+
+@login_required
+@require_POST
+def group_remove_member(request: StaffRequest, group_pk: int, member_pk: int) -> HttpResponse:
+    group = _get_group_for_user(request, group_pk)
+    member = get_object_or_404(GroupMember.objects.select_related("patient"), pk=member_pk, group=group)
+    try:
+        actions.remove_group_member(by=request.user, member=member)
+    except actions.BookingRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{member.patient.display_name} has left {group.name}. "
+            "Their places in later sessions are cancelled.",
+        )
+    return redirect("scheduling:group", group_pk=group.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_attendance(request: StaffRequest, group_pk: int, appointment_pk: int) -> HttpResponse:
+    group = _get_group_for_user(request, group_pk)
+    try:
+        session = selectors.group_session(group=group, pk=appointment_pk)
+    except Appointment.DoesNotExist:
+        raise Http404 from None
+    attendees = [a for a in session.attendees.all() if a.live or a.attendance]
+    form = GroupAttendanceForm(request.POST or None, attendees=attendees)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.record_group_attendance(by=request.user, session=session, codes=form.codes())
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            plural = "s" if changed != 1 else ""
+            messages.success(request, f"Attendance recorded for {changed} member{plural}.")
+            return redirect("scheduling:group", group_pk=group.pk)
+    elif request.method == "GET":
+        for attendee in attendees:
+            audit_actions.record(
+                by=request.user, action=AuditEvent.Action.VIEW, patient=attendee.patient, obj=session
+            )
+    return render(
+        request,
+        "scheduling/group_attendance.html",
+        {"group": group, "session": session, "form": form, "started": session.starts_at <= timezone.now()},
+    )
+
+
+# Working patterns and leave
+
+
+def _get_clinician_for_user(request: StaffRequest, clinician_pk: int) -> User:
+    """The member of staff whose pattern this is: oneself, or someone in a team one manages
+    or supervises."""
+    clinician = get_object_or_404(User, pk=clinician_pk, is_active=True)
+    if clinician == request.user:
+        return clinician
+    overseen = team_ids_with_permission(request.user, Permission.MANAGE_STAFF) | team_ids_with_permission(
+        request.user, Permission.SUPERVISE
+    )
+    if not overseen & selectors.team_ids_of(clinician):
+        raise PermissionDenied
+    return clinician
+
+
+def _pattern_sites(request: StaffRequest, clinician: User) -> Any:
+    services = Team.objects.filter(pk__in=selectors.team_ids_of(clinician)).values("service_id")
+    return Site.objects.filter(service_id__in=services).order_by("name")
+
+
+@login_required
+def my_availability(request: StaffRequest) -> HttpResponse:
+    return redirect("scheduling:availability", clinician_pk=request.user.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def availability(request: StaffRequest, clinician_pk: int) -> HttpResponse:
+    """A clinician's weekly working pattern, and their leave and other time away."""
+    clinician = _get_clinician_for_user(request, clinician_pk)
+    sites = _pattern_sites(request, clinician)
+    rows = selectors.working_pattern(clinician)
+    pattern_form = WorkingPatternForm(
+        request.POST if request.method == "POST" else None,
+        sites=sites,
+        initial=WorkingPatternForm.initial_for(rows),
+    )
+    if request.method == "POST" and pattern_form.is_valid():
+        try:
+            actions.set_working_pattern(
+                by=request.user, clinician=clinician, blocks=pattern_form.cleaned_data["blocks"]
+            )
+        except actions.BookingRefused as exc:
+            pattern_form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Working pattern saved.")
+            return redirect("scheduling:availability", clinician_pk=clinician.pk)
+    return _availability_page(request, clinician, rows, pattern_form, UnavailabilityForm())
+
+
+def _availability_page(
+    request: StaffRequest,
+    clinician: User,
+    rows: list[Any],
+    pattern_form: WorkingPatternForm,
+    leave_form: UnavailabilityForm,
+) -> HttpResponse:
+    return render(
+        request,
+        "scheduling/availability.html",
+        {
+            "clinician": clinician,
+            "is_me": clinician == request.user,
+            "rows": rows,
+            "uses_default": not rows,
+            "weekly_hours": sum(r.hours for r in rows) if rows else 37.5,
+            "pattern_form": pattern_form,
+            "leave_form": leave_form,
+            "away": list(selectors.time_away(clinician=clinician)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def add_leave(request: StaffRequest, clinician_pk: int) -> HttpResponse:
+    clinician = _get_clinician_for_user(request, clinician_pk)
+    form = UnavailabilityForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            away = actions.add_unavailability(
+                by=request.user,
+                clinician=clinician,
+                kind=data["kind"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                note=data["note"],
+            )
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            booked = selectors.booked_during(
+                clinician=clinician, starts_at=away.starts_at, ends_at=away.ends_at
+            )
+            messages.success(request, f"{away.get_kind_display()} recorded.")
+            if booked:
+                messages.warning(
+                    request,
+                    f"{booked} appointment{'s are' if booked != 1 else ' is'} already booked in that time. "
+                    "Move or cancel them from the diary: nothing is moved automatically.",
+                )
+            return redirect("scheduling:availability", clinician_pk=clinician.pk)
+    rows = selectors.working_pattern(clinician)
+    pattern_form = WorkingPatternForm(
+        sites=_pattern_sites(request, clinician), initial=WorkingPatternForm.initial_for(rows)
+    )
+    return _availability_page(request, clinician, rows, pattern_form, form)
+
+
+@login_required
+@require_POST
+def withdraw_leave(request: StaffRequest, clinician_pk: int, away_pk: int) -> HttpResponse:
+    clinician = _get_clinician_for_user(request, clinician_pk)
+    away = get_object_or_404(Unavailability, pk=away_pk, clinician=clinician, withdrawn_at__isnull=True)
+    actions.withdraw_unavailability(by=request.user, away=away)
+    messages.success(request, f"{away.get_kind_display()} removed.")
+    return redirect("scheduling:availability", clinician_pk=clinician.pk)

@@ -69,6 +69,28 @@ def book(
     )
 
 
+def start_group(*, team, facilitator=None, capacity: int = 10, sessions: int = 8, first_date=None, **kwargs):
+    """A face-to-face group with its weekly sessions booked, through the real action."""
+    from tests.factories.accounts import SiteFactory
+
+    facilitator = facilitator or clinician_in(team)
+    return actions.start_group(
+        by=facilitator,
+        team=team,
+        name=kwargs.pop("name", "MBCT Tuesday evenings"),
+        kind=kwargs.pop("kind", Group.Kind.MBCT),
+        capacity=capacity,
+        facilitators=[facilitator],
+        room=kwargs.pop("room", None) or RoomFactory(site=SiteFactory(service=team.service), capacity=40),
+        delivery_mode=Appointment.DeliveryMode.FACE_TO_FACE,
+        first_date=first_date or next_weekday(1),
+        local_time=kwargs.pop("local_time", dt.time(17, 30)),
+        sessions=sessions,
+        duration=dt.timedelta(hours=2),
+        **kwargs,
+    )
+
+
 class WorkingHoursFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = WorkingHours

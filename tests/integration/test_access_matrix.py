@@ -35,6 +35,8 @@ DECIDERS = frozenset({R.HIGH_INTENSITY_THERAPIST, R.PWP, R.CLINICAL_SUPERVISOR})
 ALLOCATORS = frozenset({R.CLINICAL_SUPERVISOR, R.SERVICE_MANAGER})
 BOOKERS = CLINICIANS | {R.ADMINISTRATOR, R.EMPLOYMENT_ADVISER}
 DIARY = BOOKERS | {R.SERVICE_MANAGER}
+# Who may see and change a colleague's working pattern and leave (everyone may change their own).
+OVERSEERS = frozenset({R.SERVICE_MANAGER, R.CLINICAL_SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,16 @@ ACCESS: dict[str, Rule] = {
     "scheduling:rebook": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
     "scheduling:follow_up": Rule(own=BOOKERS, method="post", kwargs=("appointment_pk",)),
     "scheduling:calendar_settings": Rule(own=ALL),
+    "scheduling:groups": Rule(own=BOOKERS),
+    "scheduling:group_new": Rule(own=BOOKERS),
+    "scheduling:group": Rule(own=BOOKERS, kwargs=("group_pk",)),
+    "scheduling:group_add_member": Rule(own=BOOKERS, kwargs=("group_pk",)),
+    "scheduling:group_remove_member": Rule(own=BOOKERS, method="post", kwargs=("group_pk", "member_pk")),
+    "scheduling:group_attendance": Rule(own=BOOKERS, kwargs=("group_pk", "appointment_pk")),
+    "scheduling:my_availability": Rule(own=ALL),  # one's own pattern and leave
+    "scheduling:availability": Rule(own=OVERSEERS, kwargs=("clinician_pk",)),
+    "scheduling:add_leave": Rule(own=OVERSEERS, method="post", kwargs=("clinician_pk",)),
+    "scheduling:withdraw_leave": Rule(own=OVERSEERS, method="post", kwargs=("clinician_pk", "away_pk")),
     "calendar:feed": Rule(own=ALL, public=True, kwargs=("token",)),  # the secret is the key
 }
 
@@ -166,12 +178,25 @@ def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:
 def _scheduling_url_values(rule: Rule, team, service, patient, values: dict) -> None:
     from stepcare.scheduling import actions as scheduling_actions
     from tests.factories.accounts import RoomFactory, SiteFactory
-    from tests.factories.scheduling import book, participant
+    from tests.factories.scheduling import UnavailabilityFactory, book, participant, start_group
 
-    if "appointment_pk" in rule.kwargs:
+    if "group_pk" in rule.kwargs:
+        group = start_group(team=team)
+        values["group_pk"] = group.pk
+        member = scheduling_actions.add_group_member(
+            by=service.staff[R.PWP], group=group, participant=participant(patient)
+        )
+        if "member_pk" in rule.kwargs:
+            values["member_pk"] = member.pk
+        if "appointment_pk" in rule.kwargs:
+            values["appointment_pk"] = group.sessions.order_by("starts_at").first().pk
+    elif "appointment_pk" in rule.kwargs:
         values["appointment_pk"] = book(participants=[participant(patient)]).pk
     if "clinician_pk" in rule.kwargs:
-        values["clinician_pk"] = MembershipFactory(team=team, role=R.PWP).user.pk
+        clinician = MembershipFactory(team=team, role=R.PWP).user
+        values["clinician_pk"] = clinician.pk
+        if "away_pk" in rule.kwargs:
+            values["away_pk"] = UnavailabilityFactory(clinician=clinician).pk
     if "team_pk" in rule.kwargs:
         values["team_pk"] = team.pk
     if "room_pk" in rule.kwargs:
