@@ -31,6 +31,17 @@ def clean_nhs_number(value: str) -> str | None:
     return compact
 
 
+def clean_postcode(value: str) -> str:
+    """A full UK postcode in capitals with its single space (ls14ap → LS1 4AP)."""
+    raw = (value or "").upper().strip()
+    if not raw:
+        return ""
+    m = UK_POSTCODE.match(raw)
+    if not m:
+        raise forms.ValidationError("Enter a full UK postcode, for example LS1 4AP.")
+    return f"{m.group(1)} {m.group(2)}"
+
+
 def clean_phone(value: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -100,13 +111,7 @@ class PatientForm(forms.ModelForm[Patient]):
         return " ".join(self.cleaned_data["family_name"].split())
 
     def clean_postcode(self) -> str:
-        raw = (self.cleaned_data.get("postcode") or "").upper().strip()
-        if not raw:
-            return ""
-        m = UK_POSTCODE.match(raw)
-        if not m:
-            raise forms.ValidationError("Enter a full UK postcode, for example LS1 4AP.")
-        return f"{m.group(1)} {m.group(2)}"
+        return clean_postcode(self.cleaned_data.get("postcode", ""))
 
     def clean_gp_practice_code(self) -> str:
         return (self.cleaned_data.get("gp_practice_code") or "").upper().strip()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
 from stepcare.patients.codes import Language
-from stepcare.patients.forms import UK_POSTCODE, clean_nhs_number, clean_phone
+from stepcare.patients.forms import clean_nhs_number, clean_phone, clean_postcode
 from stepcare.referrals.models import (
     Agency,
     EndCode,
@@ -52,16 +52,6 @@ def validate_date_of_birth(dob: dt.date) -> dt.date:
     if dob < today.replace(year=today.year - 120):
         raise forms.ValidationError("The date of birth is more than 120 years ago: check the year.")
     return dob
-
-
-def clean_postcode(value: str) -> str:
-    raw = (value or "").upper().strip()
-    if not raw:
-        return ""
-    m = UK_POSTCODE.match(raw)
-    if not m:
-        raise forms.ValidationError("Enter a full UK postcode, for example LS1 4AP.")
-    return f"{m.group(1)} {m.group(2)}"
 
 
 def clean_practice_code(value: str) -> str:
