@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from stepcare.patients.models import RiskFlag
+
 DEFAULT_DURATION = dt.timedelta(minutes=60)
 
 
@@ -65,7 +67,17 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
                 "clinician_rows", queryset=AppointmentClinician.objects.select_related("clinician")
             ),
             models.Prefetch(
-                "attendees", queryset=Attendee.objects.select_related("patient", "referral").order_by("id")
+                "attendees",
+                queryset=Attendee.objects.select_related("patient", "referral")
+                .prefetch_related(
+                    # Risk is shown wherever a patient appears in a diary.
+                    models.Prefetch(
+                        "patient__risk_flags",
+                        queryset=RiskFlag.objects.filter(cleared_at__isnull=True),
+                        to_attr="active_risk_flags",
+                    )
+                )
+                .order_by("id"),
             ),
         )
 

@@ -230,7 +230,7 @@ def test_patient_page_lists_messages_sent_without_their_text(
     _send(attendee, Message.Kind.REMINDER, channel="email", status="failed")
     client = client_for(Role.ADMINISTRATOR)
     url = reverse("scheduling:patient_appointments", args=[someone.patient.pk])
-    expected = 14
+    expected = 15
     with django_assert_num_queries(expected):
         body = client.get(url).content.decode()
     assert 'data-testid="messages-sent"' in body and "Reminder" in body and "<strong>Failed</strong>" in body

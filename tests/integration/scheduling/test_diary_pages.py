@@ -151,7 +151,7 @@ def test_week_view_query_count_is_pinned_and_does_not_grow(
     url = reverse(url_name, kwargs={"team_pk": service.team.pk} if "team" in url_name else {})
     client = client_for(HIT)
     _fill_week(service, clinician, week, 3)
-    expected = 15
+    expected = 16  # one of them fetches current risk flags for the diary cards
     with django_assert_num_queries(expected):
         assert client.get(url, {"date": week.isoformat()}).status_code == 200
     for n in range(20):  # a busier week, and a year of appointments elsewhere
@@ -248,3 +248,18 @@ def test_calendar_may_show_initials_when_the_clinician_chooses(service, client, 
         .context["feed_url"]
     )
     assert "(RK)" in client.get(url).content.decode()
+
+
+def test_risk_concerns_show_on_the_diary_card_for_the_clinicians_own_team(service, client_for) -> None:
+    from tests.factories.patients import RiskFlagFactory
+
+    clinician = service.staff[HIT]
+    week = next_weekday(0)
+    flagged = participant(team=service.team)
+    RiskFlagFactory(patient=flagged.patient, raised_by=clinician)
+    book(clinician=clinician, participants=[flagged], starts_at=local(week, dt.time(10)))
+    book(
+        clinician=clinician, participants=[participant(team=service.team)], starts_at=local(week, dt.time(12))
+    )
+    body = client_for(HIT).get(reverse("scheduling:my_week"), {"date": week.isoformat()}).content.decode()
+    assert body.count('data-testid="diary-risk"') == 1
