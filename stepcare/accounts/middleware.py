@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -21,6 +22,7 @@ LAST_SEEN = "_stepcare_last_seen"
 PUBLIC_PREFIXES = ("/static/", "/health/", "/refer/", "/calendar/", "/favicon.ico")
 
 
+@functools.cache
 def _mfa_exempt_paths() -> tuple[str, ...]:
     return (
         reverse("accounts:login"),
