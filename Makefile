@@ -6,8 +6,15 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PG_URL ?= postgresql://postgres@localhost:5432/stepcare
 export STEPCARE_ENV ?= development
+SMOKE_PG_URL ?= postgresql://postgres@localhost:5432/stepcare_smoke
 
-.PHONY: run test test-postgres test-browser lint fmt check-migrations bench install assets chromium pango demo clean
+.DEFAULT_GOAL := help
+.PHONY: help run test test-postgres test-browser lint fmt check-migrations bench install assets chromium pango demo clean ci smoke-prod pg-client
+
+help: ## list the targets (this text)
+	@echo "Stepcare: make <target>"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)$$/\1\t\2/' | \
+	  awk -F '\t' '{ printf "  %-16s %s\n", $$1, $$2 }'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +57,23 @@ demo: install ## reload the demo service from scratch (development only)
 test: install assets chromium pango ## the whole suite on SQLite
 	STEPCARE_ENV=test $(BIN)/pytest
 
-test-postgres: install assets chromium pango ## the whole suite on PostgreSQL (PG_URL)
+test-postgres: install assets chromium pango pg-client ## the whole suite on PostgreSQL (PG_URL)
 	STEPCARE_ENV=test DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+test-browser: install assets chromium pango ## only the browser journeys (headless Chromium)
+	STEPCARE_ENV=test $(BIN)/pytest -m browser
+
+pg-client: ## PostgreSQL's client tools (pg_dump, pg_restore, psql) for backups (apt-get when root)
+	@command -v pg_dump >/dev/null && command -v pg_restore >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null); \
+	  else echo "Backups on PostgreSQL need its client tools: sudo apt-get install postgresql-client"; exit 1; fi; }
+
+smoke-prod: install assets pg-client ## a production-like stack on loopback (PostgreSQL, Redis, gunicorn over TLS, Celery), driven as a user
+	SMOKE_PG_URL=$(SMOKE_PG_URL) scripts/smoke_prod.sh
+
+ci: ## what CI runs: lint, both suites, then the production smoke (.ci/run)
+	.ci/run
 
 lint: install ## ruff, mypy and the migrations check
 	$(BIN)/ruff check .
@@ -59,15 +81,15 @@ lint: install ## ruff, mypy and the migrations check
 	$(BIN)/mypy
 	$(BIN)/stepcare makemigrations --check --dry-run
 
-check-migrations: install
+check-migrations: install ## fail if a model change has no migration
 	$(BIN)/stepcare makemigrations --check --dry-run
 
-fmt: install
+fmt: install ## format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 bench: install ## speed and memory figures (see bench/)
 	@for b in bench/bench_*.py; do echo "== $$b"; STEPCARE_ENV=test $(BIN)/python $$b || exit 1; done
 
-clean:
+clean: ## remove .venv, node_modules and built assets
 	rm -rf $(VENV) frontend/node_modules stepcare/static/vendor staticfiles

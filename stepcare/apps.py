@@ -6,3 +6,6 @@ class StepcareConfig(AppConfig):
 
     name = "stepcare"
     label = "stepcare"
+
+    def ready(self) -> None:
+        from stepcare import startup  # noqa: F401  (registers the production checks)

@@ -289,6 +289,13 @@ if PRODUCTION:
         _problems.append("VIDEO_BASE_URL must be your video service's joining address (https://…/join/)")
     if not AXES_ENABLED:
         _problems.append("AXES_ENABLED cannot be false: lockout after failed sign-ins is required")
+    if AXES_IPWARE_PROXY_COUNT > 0 and not CSRF_TRUSTED_ORIGINS:
+        _problems.append(
+            "CSRF_TRUSTED_ORIGINS must list the public address (https://stepcare.example.nhs.uk) "
+            "when PROXY_COUNT says a proxy is in front"
+        )
+    if AXES_IPWARE_PROXY_COUNT < 0:
+        _problems.append("PROXY_COUNT cannot be negative")
     if _problems:
         raise ImproperlyConfigured(
             "Production configuration is incomplete:\n  - "
@@ -301,6 +308,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Load balancers may check health over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
 
 # Outside production, serve static files straight from the source folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION

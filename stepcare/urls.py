@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from stepcare import views
+from stepcare import health, views
 
 handler403 = "stepcare.views.permission_denied"
 handler404 = "stepcare.views.page_not_found"
@@ -17,4 +17,5 @@ urlpatterns = [
     path("diary/", include("stepcare.scheduling.urls")),
     path("calendar/", include("stepcare.scheduling.feed_urls")),
     path("admin/", admin.site.urls),
+    path("health/ready/", health.ready, name="health_ready"),
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from stepcare.accounts.models import Membership, Team, User
+from stepcare.accounts.models import Membership, Organisation, Service, Team, User
+from stepcare.accounts.permissions import Role
 from stepcare.audit.actions import record
 from stepcare.audit.models import AuditEvent
 
@@ -109,4 +110,86 @@ def change_own_password(*, user: User, new_password: str) -> User:
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
     record(by=user, action=AuditEvent.Action.UPDATE, obj=user, detail={"password_changed": True})
+    return user
+
+
+class TeamRefused(Exception):
+    """A team that cannot be created; the message is for the person who asked."""
+
+
+@transaction.atomic
+def create_team(*, by: User, service: Service, name: str) -> Team:
+    """A new team in ``service``. Whoever creates it manages it (holds the service-manager
+    role in it), so they can add its staff straight away."""
+    name = " ".join(name.split())
+    if not name:
+        raise TeamRefused("Enter the team's name.")
+    if Team.objects.filter(service=service, name__iexact=name).exists():
+        raise TeamRefused(f"{service} already has a team called {name}. Choose another name.")
+    team = Team.objects.create(service=service, name=name)
+    record(by=by, action=AuditEvent.Action.CREATE, obj=team, detail={"team": name, "service": service.name})
+    add_membership(by=by, user=by, team=team, role=Role.SERVICE_MANAGER)
+    return team
+
+
+class BootstrapRefused(Exception):
+    """The service is already set up: bootstrapping again needs an explicit --force."""
+
+
+@transaction.atomic
+def bootstrap_service(
+    *,
+    ods_code: str,
+    organisation_name: str,
+    service_name: str,
+    team_name: str,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    one_time_password: str,
+    force: bool = False,
+) -> User:
+    """The first organisation, service, team and service manager of a new installation.
+
+    The manager signs in with ``one_time_password``, enrols an authenticator and must then
+    choose their own password (the same flow as staff added by a manager). Refused when
+    any member of staff already exists, unless ``force``.
+    """
+    if User.objects.exists() and not force:
+        raise BootstrapRefused(
+            "Stepcare is already set up: staff accounts exist. Service managers add staff at "
+            "/account/staff/. Use --force only to add another organisation and manager on purpose."
+        )
+    if User.objects.filter(username=username).exists():
+        raise BootstrapRefused(f"The username {username} is taken. Choose another with --username.")
+    organisation, _ = Organisation.objects.get_or_create(
+        ods_code=ods_code, defaults={"name": organisation_name or ods_code}
+    )
+    service, _ = Service.objects.get_or_create(organisation=organisation, name=service_name)
+    team, _ = Team.objects.get_or_create(service=service, name=team_name)
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        job_title="Service manager",
+        must_change_password=True,
+    )
+    user.set_password(one_time_password)
+    user.save()
+    record(
+        by=None,
+        action=AuditEvent.Action.CREATE,
+        obj=user,
+        detail={
+            "bootstrap": True,
+            "forced": force,
+            "username": username,
+            "organisation": organisation.ods_code,
+            "service": service.name,
+            "team": team.name,
+        },
+    )
+    add_membership(by=None, user=user, team=team, role=Role.SERVICE_MANAGER)
     return user

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.db.models import QuerySet
 
-from stepcare.accounts.models import Team, User
+from stepcare.accounts.models import Service, Team, User
 from stepcare.accounts.permissions import Role
 
 
@@ -127,3 +127,19 @@ class ReactivateForm(forms.Form):
         if password:
             validate_password(password, self.user)
         return password
+
+
+class TeamForm(forms.Form):
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), empty_label=None, label="Service")
+    name = forms.CharField(
+        label="Team name",
+        max_length=200,
+        help_text="For example Step 3 North. You will manage the new team and can add its staff.",
+        error_messages={"required": "Enter the team's name."},
+    )
+
+    def __init__(self, *args: Any, services: QuerySet[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        service_field = self.fields["service"]
+        assert isinstance(service_field, forms.ModelChoiceField)
+        service_field.queryset = services

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts import actions
-from stepcare.accounts.forms import MembershipForm, ReactivateForm, StaffForm
-from stepcare.accounts.models import Membership, User
+from stepcare.accounts.forms import MembershipForm, ReactivateForm, StaffForm, TeamForm
+from stepcare.accounts.models import Membership, Service, User
 from stepcare.accounts.permissions import Permission, team_ids_with_permission
 from stepcare.accounts.selectors import staff_in_teams, teams_by_id
 from stepcare.http import StaffRequest
@@ -153,3 +153,23 @@ def change_password(request: StaffRequest) -> HttpResponse:
         "accounts/change_password.html",
         {"form": form, "required": request.user.must_change_password},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_new(request: StaffRequest) -> HttpResponse:
+    """A service manager adds a team to a service they manage a team in."""
+    services = Service.objects.filter(teams__id__in=_managed_team_ids(request)).distinct().order_by("name")
+    form = TeamForm(request.POST or None, services=services)
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = actions.create_team(
+                by=request.user, service=form.cleaned_data["service"], name=form.cleaned_data["name"]
+            )
+        except actions.TeamRefused as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"Team {team.name} created. You manage it: add its staff now.")
+            return redirect("accounts:staff_new")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/team_new.html", {"form": form}, status=status)

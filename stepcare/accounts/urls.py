@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("staff/<int:pk>/reset-mfa/", staff_views.staff_reset_mfa, name="staff_reset_mfa"),
     path("staff/<int:pk>/active/", staff_views.staff_set_active, name="staff_set_active"),
+    path("teams/new/", staff_views.team_new, name="team_new"),
 ]

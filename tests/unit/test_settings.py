@@ -70,3 +70,49 @@ def test_notify_without_template_ids_and_a_placeholder_video_address_are_refused
 def test_malformed_json_setting_is_reported_with_its_name() -> None:
     result = _load_settings({"NOTIFY_TEMPLATE_IDS": "{not json"})
     assert result.returncode != 0 and "NOTIFY_TEMPLATE_IDS is not valid JSON" in result.stderr
+
+
+def test_a_proxy_in_front_without_trusted_origins_is_refused() -> None:
+    result = _load_settings({**GOOD, "PROXY_COUNT": "1"})
+    assert result.returncode != 0
+    assert "CSRF_TRUSTED_ORIGINS must list the public address" in result.stderr
+    trusted = {**GOOD, "PROXY_COUNT": "1", "CSRF_TRUSTED_ORIGINS": "https://stepcare.example.nhs.uk"}
+    assert _load_settings(trusted).returncode == 0
+
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing answers Redis there
+
+
+def _run(code: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "DEBUG"}
+    return subprocess.run(
+        code, env={**clean, **env}, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_the_web_server_refuses_to_start_when_redis_does_not_answer() -> None:
+    result = _run([sys.executable, "-c", "import stepcare.wsgi"], {**GOOD, "REDIS_URL": UNREACHABLE_REDIS})
+    assert result.returncode != 0
+    assert "Stepcare web server cannot start" in result.stderr
+    assert "REDIS_URL does not answer" in result.stderr
+
+
+def test_the_worker_refuses_to_start_when_redis_does_not_answer() -> None:
+    celery = [sys.executable, "-m", "celery", "-A", "stepcare", "worker", "--pool=solo", "--loglevel=ERROR"]
+    result = _run(celery, {**GOOD, "REDIS_URL": UNREACHABLE_REDIS})
+    assert result.returncode != 0
+    assert "Stepcare worker cannot start" in result.stdout + result.stderr
+
+
+def test_management_commands_still_run_and_the_deploy_check_names_unreachable_redis() -> None:
+    stepcare = [sys.executable, "-m", "stepcare.cli", "check", "--deploy"]
+    result = _run(stepcare, {**GOOD, "REDIS_URL": UNREACHABLE_REDIS})
+    assert result.returncode == 0, result.stderr
+    assert "stepcare.W001" in result.stderr and "REDIS_URL does not answer" in result.stderr
+
+
+def test_the_web_server_starts_in_production_when_redis_answers() -> None:
+    result = _run(
+        [sys.executable, "-c", "import stepcare.wsgi"], {**GOOD, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    )
+    assert result.returncode == 0, result.stderr
