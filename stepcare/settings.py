@@ -206,7 +206,8 @@ USE_TZ = True
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d %m %Y", "%d %b %Y", "%d %B %Y"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = PROJECT_DIR / "staticfiles"
+# Where collectstatic writes (and WhiteNoise serves from) in production.
+STATIC_ROOT = Path(_env("STATIC_ROOT")) if _env("STATIC_ROOT") else PROJECT_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
