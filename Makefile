@@ -70,7 +70,7 @@ pg-client: ## PostgreSQL's client tools (pg_dump, pg_restore, psql) for backups 
 	  else echo "Backups on PostgreSQL need its client tools: sudo apt-get install postgresql-client"; exit 1; fi; }
 
 smoke-prod: install assets pg-client ## a production-like stack on loopback (PostgreSQL, Redis, gunicorn over TLS, Celery), driven as a user
-	SMOKE_PG_URL=$(SMOKE_PG_URL) scripts/smoke_prod.sh
+	SMOKE_PG_URL=$(SMOKE_PG_URL) $(BIN)/python scripts/smoke_prod.py
 
 ci: ## what CI runs: lint, both suites, then the production smoke (.ci/run)
 	.ci/run

@@ -38,9 +38,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current.set(
-            RequestContext(ip_address=client_address(request), path=request.path[:500])
-        )
+        token = current.set(RequestContext(ip_address=client_address(request), path=request.path[:500]))
         try:
             return self.get_response(request)
         finally:

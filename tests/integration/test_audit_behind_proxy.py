@@ -26,6 +26,8 @@ def test_the_audit_log_records_the_address_the_trusted_proxy_saw(
 def test_without_a_proxy_a_forwarded_header_is_ignored(service, client_for, patient) -> None:
     client = client_for(Role.HIGH_INTENSITY_THERAPIST)
     client.get(
-        reverse("patients:detail", args=[patient.pk]), REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="192.0.2.66"
+        reverse("patients:detail", args=[patient.pk]),
+        REMOTE_ADDR="10.1.2.3",
+        HTTP_X_FORWARDED_FOR="192.0.2.66",
     )
     assert AuditEvent.objects.get(patient=patient, action=AuditEvent.Action.VIEW).ip_address == "10.1.2.3"
