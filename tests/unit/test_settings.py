@@ -116,3 +116,14 @@ def test_the_web_server_starts_in_production_when_redis_answers() -> None:
         [sys.executable, "-c", "import stepcare.wsgi"], {**GOOD, "REDIS_URL": "redis://127.0.0.1:6379/0"}
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_redirects_to_https_except_health_checks_from_the_load_balancer() -> None:
+    code = (
+        "import stepcare.settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_REDIRECT_EXEMPT, "
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    )
+    result = _run([sys.executable, "-c", code], GOOD)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "['^health/']", "True", "True"]
