@@ -84,7 +84,12 @@ UNREACHABLE_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing answers
 
 
 def _run(code: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "DEBUG"}
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment never would.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in GOOD and k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
         code, env={**clean, **env}, capture_output=True, text=True, check=False, timeout=120
     )
