@@ -19,6 +19,8 @@ from stepcare.audit.models import AuditEvent
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
+# Session, user, memberships, MFA device, services, and the page's own reads: not one per team.
+QUERIES_ON_TEAM_PAGE = 9
 
 
 def _bootstrap(*extra: str) -> str:
@@ -139,3 +141,19 @@ def test_a_manager_cannot_add_a_team_to_a_service_they_do_not_manage(service, cl
 def test_staff_without_the_manage_staff_permission_cannot_add_teams(service) -> None:
     client = sign_in(Client(), service.staff[Role.HIGH_INTENSITY_THERAPIST])
     assert client.get(reverse("accounts:team_new")).status_code == 403
+
+
+def test_the_add_a_team_page_runs_a_fixed_number_of_queries(
+    service, client_for, django_assert_num_queries
+) -> None:
+    from tests.factories.accounts import TeamFactory
+
+    manager = client_for(Role.SERVICE_MANAGER)
+    manager.get(reverse("accounts:team_new"))
+    for n in range(3):
+        team = TeamFactory(name=f"Extra {n}", service=service.team.service)
+        Membership.objects.create(
+            user=service.staff[Role.SERVICE_MANAGER], team=team, role=Role.SERVICE_MANAGER
+        )
+    with django_assert_num_queries(QUERIES_ON_TEAM_PAGE):
+        assert manager.get(reverse("accounts:team_new")).status_code == 200
