@@ -322,7 +322,7 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
     attendees = list(appointment.attendees.all())
     suggestions = {}
     for attendee in attendees:
-        if attendee.attendance in ("3", "7"):
+        if attendee.is_missed:
             suggestions[attendee.pk] = selectors.dna_suggestion(
                 attendee=attendee, service_id=appointment.team.service_id
             )
@@ -342,10 +342,9 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
             ],
             "attendance_form": extra.pop("attendance_form", None) or AttendanceForm(),
             "started": started,
-            "settled": appointment.is_cancelled
-            or any(a.attendance in ("5", "6", "7", "3") for a in attendees),
+            "settled": appointment.is_cancelled or any(a.is_attended or a.is_missed for a in attendees),
             "can_rebook": not appointment.group_id
-            and (appointment.is_cancelled or any(a.attendance in ("3", "7") for a in attendees))
+            and (appointment.is_cancelled or any(a.is_missed for a in attendees))
             and not appointment.rebookings.all(),
             "outcome_choices": [(c.value, c.label) for c in Attendee.OUTCOMES],
             **extra,
