@@ -60,3 +60,52 @@ def attendance_changed(*, by: User, attendee: Attendee, previous: str) -> None:
             )
     except MoveRefused as exc:
         raise ReferralDisagrees(str(exc)) from exc
+
+
+def attended_assessment_dates(referral_ids: Iterable[int]) -> dict[int, list[dt.date]]:
+    """The Europe/London dates of each referral's attended assessment appointments."""
+    dates: dict[int, list[dt.date]] = defaultdict(list)
+    rows = Attendee.objects.filter(
+        referral_id__in=list(referral_ids),
+        attendance__in=Attendee.ATTENDED,
+        appointment__app_type__in=ASSESSMENT_TYPES,
+        appointment__status=Appointment.Status.BOOKED,
+    ).values_list("referral_id", "starts_at")
+    for referral_id, starts_at in rows:
+        dates[referral_id].append(local_date(starts_at))
+    return dates
+
+
+FIELDS = ("first_treatment_date", "second_treatment_date", "last_treatment_date", "treatment_contact_count")
+
+
+def derived_mismatches(*, fix: bool = False, chunk: int = 2000) -> list[str]:
+    """Recompute every referral's derived treatment fields from the diary and return a line
+    for each one that differs from what is stored (with ``fix``, store the recomputed values)."""
+    problems: list[str] = []
+    last_pk = 0
+    while True:
+        referrals = list(
+            Referral.objects.filter(pk__gt=last_pk).order_by("pk").only("pk", "reference", *FIELDS)[:chunk]
+        )
+        if not referrals:
+            return problems
+        last_pk = referrals[-1].pk
+        dates = attended_treatment_dates(r.pk for r in referrals)
+        changed = []
+        for referral in referrals:
+            want = referral_actions.TreatmentContacts.from_dates(dates.get(referral.pk, []))
+            have = referral_actions.TreatmentContacts.of(referral)
+            if want != have:
+                problems.append(
+                    f"{referral.reference}: stored first {have.first} second {have.second} last "
+                    f"{have.last} count {have.count}; the diary gives first {want.first} second "
+                    f"{want.second} last {want.last} count {want.count}"
+                )
+                referral.first_treatment_date = want.first
+                referral.second_treatment_date = want.second
+                referral.last_treatment_date = want.last
+                referral.treatment_contact_count = want.count
+                changed.append(referral)
+        if fix and changed:
+            Referral.objects.bulk_update(changed, FIELDS)
