@@ -572,6 +572,11 @@ def assessment_attended(
     current = Referral.objects.select_for_update().get(pk=referral.pk)
     if current.status == S.ENTERED_IN_ERROR:
         return current
+    if current.status == S.ENDED and current.end_code in NOT_ASSESSED_CODES:
+        raise MoveRefused(
+            f"This referral was ended as “{EndCode(current.end_code).label}”, so no assessment can be "
+            "recorded as attended on it."
+        )
     changed = False
     if current.assessment_date is None or assessment_date < current.assessment_date:
         _not_before_receipt(current, assessment_date, "assessment appointment")
