@@ -292,3 +292,19 @@ def test_the_banner_shows_a_death_and_the_clinician_of_the_open_referral(service
     )
     page = client.get(reverse("patients:detail", args=[referral.patient_id])).content.decode()
     assert 'data-testid="banner-deceased"' in page and "Not allocated" in page
+
+
+def test_staff_confirm_a_second_open_referral_on_the_page_with_a_reason(service, client_for) -> None:
+    referral = _ended(service)
+    client = client_for(Role.ADMINISTRATOR)
+    url = reverse("referrals:reopen", args=[referral.pk])
+    refused = client.post(url, {"reason": "Low mood again.", "confirm_second": "on"})
+    assert (
+        refused.status_code == 400 and "Say why a second open referral is needed" in refused.content.decode()
+    )
+    response = client.post(
+        url, {"reason": "Low mood again.", "confirm_second": "on", "second_reason": "Separate couples work."}
+    )
+    assert response.status_code == 302
+    new = Referral.objects.get(previous_referral=referral)
+    assert new.status == S.RECEIVED and new.patient == referral.patient
