@@ -308,3 +308,20 @@ def test_staff_confirm_a_second_open_referral_on_the_page_with_a_reason(service,
     assert response.status_code == 302
     new = Referral.objects.get(previous_referral=referral)
     assert new.status == S.RECEIVED and new.patient == referral.patient
+
+
+def test_the_waiting_list_shows_the_national_wait_beside_the_paused_local_one(service, client_for) -> None:
+    referral = _accepted(service, allocate=False, received_days_ago=30)
+    actions.pause_wait(
+        by=service.staff[Role.ADMINISTRATOR],
+        referral=referral,
+        start_date=timezone.localdate() - dt.timedelta(days=20),
+        reason="Away.",
+    )
+    actions.resume_wait(
+        by=service.staff[Role.ADMINISTRATOR],
+        referral=referral,
+        end_date=timezone.localdate() - dt.timedelta(days=10),
+    )
+    body = client_for(Role.ADMINISTRATOR).get(reverse("referrals:waiting_list")).content.decode()
+    assert "30 national (no pauses)" in body
