@@ -212,9 +212,10 @@ class DemoBuilder:
         """
         from stepcare.demo.referrals import build_referrals
         from stepcare.demo.scheduling import build_diary
+        from stepcare.demo.story import tell_one_story
 
         # The diary comes after the referrals step: appointments belong to referrals.
-        return [build_referrals, build_diary]
+        return [build_referrals, build_diary, tell_one_story]
 
     def build_organisation(self) -> Organisation:
         org = Organisation.objects.create(

@@ -16,9 +16,11 @@ from stepcare.patients.models import Patient
 from stepcare.referrals.actions import REFERENCE_ALPHABET
 from stepcare.referrals.default_rules import ensure_default_rules
 from stepcare.referrals.models import (
+    ASSESSED_ONLY_CODES,
     Agency,
     Allocation,
     IntakeTeam,
+    OnwardReferral,
     ProblemDescriptorRecord,
     Qualification,
     Referral,
@@ -196,7 +198,12 @@ def build_referrals(builder: DemoBuilder) -> None:
     for user in {u for by_step in clinicians.values() for users in by_step.values() for u in users} | {
         builder.staff["owen.clarke"]
     }:
-        TherapistProfile.objects.create(user=user, caseload_capacity=rng.choice([18, 22, 25, 28]))
+        TherapistProfile.objects.create(
+            user=user,
+            caseload_capacity=rng.choice([18, 22, 25, 28]),
+            # A trainee takes step-3 work only with a named supervisor.
+            supervisor=builder.staff.get("amara.okafor") if "Trainee" in user.job_title else None,
+        )
         for key, levels in QUALIFICATIONS_BY_TITLE.items():
             if key.lower() in user.job_title.lower():
                 for level in levels:
@@ -258,7 +265,21 @@ def build_referrals(builder: DemoBuilder) -> None:
     Referral.objects.bulk_create([p[0] for p in plans], batch_size=500)
 
     decisions, descriptors, steps, allocations, pauses = [], [], [], [], []
+    onward: list[OnwardReferral] = []
+    receiving = Agency.objects.filter(accepts_referrals=True).order_by("name").first()
     for referral, plan in plans:
+        if plan.get("onward"):
+            onward.append(
+                OnwardReferral(
+                    referral=referral,
+                    agency=receiving,
+                    organisation_name="" if receiving else "Northbrook community mental health team",
+                    kind=OnwardReferral.Kind.REFERRAL,
+                    reason="Needs care the service does not offer.",
+                    made_by=decider,
+                    made_on=plan["decided_on"],
+                )
+            )
         if plan.get("decision"):
             decisions.append(
                 SuitabilityDecision(
@@ -315,6 +336,7 @@ def build_referrals(builder: DemoBuilder) -> None:
     StepChange.objects.bulk_create(steps, batch_size=500)
     Allocation.objects.bulk_create(allocations, batch_size=500)
     WaitingPause.objects.bulk_create(pauses, batch_size=500)
+    OnwardReferral.objects.bulk_create(onward, batch_size=500)
 
 
 def _plan(
@@ -350,6 +372,10 @@ def _plan(
             plan["decision"], plan["reason"] = outcome, "Decided at screening after a telephone assessment."
         referral.status = S.ENDED
         referral.end_code = code
+        if code in ASSESSED_ONLY_CODES:
+            referral.assessment_date = decided_on
+        if code == "13":
+            plan["onward"] = True
         referral.discharge_date = min(today, decided_on + dt.timedelta(days=rng.randrange(0, 20)))
         referral.discharge_summary = "Not taken on for treatment."
         return referral, plan
@@ -373,7 +399,9 @@ def _plan(
                 None if rng.random() < 0.4 else min(today, p_start + dt.timedelta(days=rng.randrange(7, 28))),
             )
         return referral, plan
-    referral.first_treatment_date = start
+    # A placeholder until the diary's attended appointments give the real dates (demo/story.py).
+    referral.first_treatment_date = referral.last_treatment_date = start
+    referral.treatment_contact_count = 1
     referral.allocated_to = rng.choice(clinicians)
     course = rng.randrange(28, 150)
     if step == "2" and rng.random() < 0.15 and team_clinicians["3"]:

@@ -173,8 +173,15 @@ def build_diary(builder: DemoBuilder) -> None:
         couple = mode != "01" and rng.random() < 0.02
         partner = None
         if couple:
+            # The partner is someone with their own referral accepted for treatment.
             partner = (
-                Patient.objects.filter(team_id=referral.team_id).exclude(pk=patient.pk).order_by("?").first()
+                Patient.objects.filter(
+                    team_id=referral.team_id,
+                    referrals__status__in=[Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT],
+                )
+                .exclude(pk=patient.pk)
+                .order_by("?")
+                .first()
             )
         placed = _place_course(
             builder,
@@ -316,17 +323,19 @@ def _place_course(
 
 
 def _partner_referral(partner: Patient, referral: Referral) -> Referral:
-    existing = Referral.objects.filter(patient=partner).first()
+    existing = Referral.objects.filter(
+        patient=partner, status__in=[Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT]
+    ).first()
     if existing is not None:
         return existing
     return Referral.objects.create(
         reference=f"SC-CPL-{partner.pk:04d}"[:12],
         team_id=partner.team_id,
         patient=partner,
-        status=Referral.Status.IN_TREATMENT if referral.first_treatment_date else Referral.Status.ALLOCATED,
+        status=Referral.Status.ALLOCATED,
+        step="3",
         source=SourceOfReferral.OTHER,
         received_on=referral.received_on,
-        first_treatment_date=referral.first_treatment_date,
     )
 
 
@@ -357,8 +366,18 @@ def _group(
     group.facilitators.set(facilitators)
     first = today - dt.timedelta(weeks=3) + dt.timedelta(days=(2 - today.weekday()) % 7)
     times = [local(first + dt.timedelta(weeks=w), dt.time(18)) for w in range(8)]
+    # Members are people accepted for treatment whose assessment came before the group began.
+    assessed_before: set[int] = set()
+    for index, _clinicians, cast in people:
+        appt = appointments[index]
+        if appt.app_type == "01" and appt.starts_at < times[0] - dt.timedelta(days=1):
+            assessed_before.update(r.pk for _p, r in cast)
     members = []
-    for referral in Referral.objects.filter(team=team, patient__isnull=False).select_related("patient")[:200]:
+    for referral in Referral.objects.filter(
+        team=team,
+        pk__in=assessed_before,
+        status__in=[Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT],
+    ).select_related("patient")[:200]:
         keys: list[Key] = [("p", referral.patient_id)]
         if diary.free(keys, times, hours=2):
             for t in times:
@@ -367,6 +386,8 @@ def _group(
         if len(members) == 8:
             break
     GroupMember.objects.bulk_create(GroupMember(group=group, patient=p, referral=r) for p, r in members)
+    # They joined the week before the first session.
+    GroupMember.objects.filter(group=group).update(joined_at=times[0] - dt.timedelta(days=7))
     series = AppointmentSeries.objects.create(
         team=team,
         interval_weeks=1,
@@ -422,6 +443,8 @@ def _referrals_for_diary(builder: DemoBuilder) -> list[Referral]:
                     received_on=received,
                     status=Referral.Status.IN_TREATMENT if started <= today else Referral.Status.ALLOCATED,
                     first_treatment_date=started if started <= today else None,
+                    last_treatment_date=started if started <= today else None,
+                    treatment_contact_count=1 if started <= today else 0,
                     step="3",
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -29,6 +30,10 @@ class PossibleDuplicate(Exception):
 
 class ConcurrentEdit(Exception):
     """Someone else saved the record after this edit began; nothing was overwritten."""
+
+
+class PatientChangeRefused(Exception):
+    """The change cannot be made; the message says why."""
 
 
 @transaction.atomic
@@ -104,6 +109,8 @@ def update_patient(*, by: User, patient: Patient, data: dict[str, Any], expected
 
 @transaction.atomic
 def raise_risk_flag(*, by: User, patient: Patient, summary: str) -> RiskFlag:
+    if not summary.strip():
+        raise PatientChangeRefused("Write a short summary of the risk concern.")
     flag = RiskFlag.objects.create(patient=patient, summary=summary.strip(), raised_by=by)
     record(by=by, action=AuditEvent.Action.CREATE, patient=patient, obj=flag)
     return flag
@@ -111,9 +118,61 @@ def raise_risk_flag(*, by: User, patient: Patient, summary: str) -> RiskFlag:
 
 @transaction.atomic
 def clear_risk_flag(*, by: User, flag: RiskFlag, reason: str) -> RiskFlag:
+    """A clinician reviews a risk concern and records that it is no longer current, saying why.
+    The concern stays in the record; the reason is kept on it and in the audit event."""
+    reason = reason.strip()
+    if not reason:
+        raise PatientChangeRefused("Write why the risk concern is no longer current.")
+    flag = RiskFlag.objects.select_for_update().get(pk=flag.pk)
+    if flag.cleared_at is not None:
+        raise PatientChangeRefused("This risk concern has already been reviewed and cleared.")
     flag.cleared_by = by
     flag.cleared_at = timezone.now()
-    flag.cleared_reason = reason.strip()
+    flag.cleared_reason = reason
     flag.save(update_fields=["cleared_by", "cleared_at", "cleared_reason"])
-    record(by=by, action=AuditEvent.Action.UPDATE, patient=flag.patient, obj=flag, detail={"cleared": True})
+    record(
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        patient=flag.patient,
+        obj=flag,
+        detail={"cleared": True, "reason": reason},
+    )
     return flag
+
+
+@transaction.atomic
+def record_death(*, by: User, patient: Patient, date_of_death: dt.date) -> Patient:
+    """The person has died: every contact stops. Their appointments still to come are
+    cancelled by the service (no message is sent), they leave every group, and no clinician
+    stays allocated. Their open referrals stay open for a clinician to end (17 or 49)."""
+    from stepcare.referrals.actions import sync_patient_clinician
+    from stepcare.referrals.models import Allocation, Referral
+    from stepcare.scheduling import actions as scheduling_actions
+
+    current = Patient.objects.select_for_update().get(pk=patient.pk)
+    if date_of_death > timezone.localdate():
+        raise PatientChangeRefused("The date of death cannot be in the future.")
+    if current.date_of_death is not None:
+        return current
+    current.date_of_death = date_of_death
+    current.version += 1
+    current.save(update_fields=["date_of_death", "version", "updated_at"])
+    for referral in Referral.objects.filter(patient=current):
+        scheduling_actions.withdraw_referral(
+            by=by, referral=referral, reason="service_other", note="The patient has died.", notify=False
+        )
+    open_referrals = Referral.objects.open().filter(patient=current)
+    Allocation.objects.filter(referral__in=open_referrals, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+    open_referrals.update(allocated_to=None)
+    sync_patient_clinician(current.pk)
+    record(
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        patient=current,
+        obj=current,
+        detail={"date_of_death": date_of_death.isoformat()},
+    )
+    patient.date_of_death = date_of_death
+    return current

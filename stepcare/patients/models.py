@@ -132,6 +132,8 @@ class Patient(models.Model):
     allocated_clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Recorded when the person has died: every contact stops (no messages, no bookings).
+    date_of_death = models.DateField(null=True, blank=True)
     sensitive = models.BooleanField(
         "sensitive record",
         default=False,
@@ -210,6 +212,10 @@ class Patient(models.Model):
     def display_name(self) -> str:
         """Surname first in capitals, as NHS banners show it: SMITH, Jane."""
         return f"{self.family_name.upper()}, {self.given_name}"
+
+    @property
+    def is_deceased(self) -> bool:
+        return self.date_of_death is not None
 
     @property
     def formatted_nhs_number(self) -> str:

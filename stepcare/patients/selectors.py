@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -11,7 +12,7 @@ from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from stepcare.accounts.models import User
 from stepcare.accounts.permissions import Permission, team_ids_with_permission
-from stepcare.patients.models import Patient, normalise_name, phone_digits
+from stepcare.patients.models import Patient, RiskFlag, normalise_name, phone_digits
 
 SEARCH_LIMIT = 50
 
@@ -103,3 +104,16 @@ def possible_duplicates(
 
 def patient_for_banner(*, pk: int) -> Patient:
     return Patient.objects.for_banner().get(pk=pk)
+
+
+def patient_ids_with_current_risk(*, patient_ids: Iterable[int]) -> set[int]:
+    """Which of ``patient_ids`` have a current (not yet reviewed and cleared) risk concern,
+    in one query: for lists and diaries that tag each row."""
+    ids = list(patient_ids)
+    if not ids:
+        return set()
+    return set(
+        RiskFlag.objects.filter(patient_id__in=ids, cleared_at__isnull=True)
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )

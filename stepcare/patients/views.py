@@ -192,9 +192,13 @@ def raise_risk(request: StaffRequest, pk: int) -> HttpResponse:
     patient = _get_patient_for_user(request, pk, Permission.WRITE_CLINICAL_NOTES, audit_view=False)
     form = RiskFlagForm(request.POST)
     if form.is_valid():
-        actions.raise_risk_flag(by=request.user, patient=patient, summary=form.cleaned_data["summary"])
-        messages.success(request, "Risk concern recorded. It now shows on the banner.")
-        return redirect("patients:detail", pk=pk)
+        try:
+            actions.raise_risk_flag(by=request.user, patient=patient, summary=form.cleaned_data["summary"])
+        except actions.PatientChangeRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Risk concern recorded. It now shows on the banner.")
+            return redirect("patients:detail", pk=pk)
     return render(
         request,
         "patients/detail.html",
@@ -217,10 +221,17 @@ def clear_risk(request: StaffRequest, pk: int, flag_pk: int) -> HttpResponse:
     flag = get_object_or_404(RiskFlag, pk=flag_pk, patient=patient, cleared_at__isnull=True)
     form = ClearRiskFlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actions.clear_risk_flag(by=request.user, flag=flag, reason=form.cleaned_data["reason"])
-        messages.success(request, "Risk concern marked as no longer current.")
-        return redirect("patients:detail", pk=pk)
-    return render(request, "patients/clear_risk.html", {"patient": patient, "flag": flag, "form": form})
+        try:
+            actions.clear_risk_flag(by=request.user, flag=flag, reason=form.cleaned_data["reason"])
+        except actions.PatientChangeRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Risk concern marked as no longer current.")
+            return redirect("patients:detail", pk=pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "patients/clear_risk.html", {"patient": patient, "flag": flag, "form": form}, status=status
+    )
 
 
 @login_required

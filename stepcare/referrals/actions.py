@@ -14,10 +14,13 @@ from django.utils import timezone
 from stepcare.accounts.models import Team, User
 from stepcare.audit.actions import record
 from stepcare.audit.models import AuditEvent
-from stepcare.patients.actions import create_patient
+from stepcare.patients.actions import create_patient, raise_risk_flag
 from stepcare.patients.models import Patient, normalise_name
 from stepcare.patients.selectors import possible_duplicates
 from stepcare.referrals.models import (
+    ASSESSED_ONLY_CODES,
+    DECEASED_CODES,
+    NOT_ASSESSED_CODES,
     NOT_TAKEN_ON_CODES,
     TAKEN_ON_CODES,
     Agency,
@@ -34,7 +37,17 @@ from stepcare.referrals.models import (
 )
 from stepcare.referrals.transitions import Move, MoveRefused, check_move
 
-__all__ = ["MoveRefused"]
+__all__ = ["MoveRefused", "SecondOpenReferral"]
+
+
+class SecondOpenReferral(MoveRefused):
+    """The person already has an open referral in this service: staff must confirm a second
+    one, with a reason."""
+
+    def __init__(self, message: str, *, existing: Referral) -> None:
+        super().__init__(message)
+        self.existing = existing
+
 
 Outcome = SuitabilityDecision.Outcome
 S = Referral.Status
@@ -241,6 +254,7 @@ def link_patient(*, by: User, referral: Referral, patient: Patient) -> Referral:
     current.identity_note = f"Linked to the existing record by {by}."
     current.save(update_fields=["patient", "identity_note", "updated_at"])
     _audit(by, current, "link_patient", patient_id=patient.pk)
+    _risk_from_screening(by, current)
     return current
 
 
@@ -265,6 +279,7 @@ def create_patient_for_referral(*, by: User, referral: Referral) -> Referral:
     current.identity_note = f"Checked by {by}: a different person from the possible matches; new record."
     current.save(update_fields=["patient", "identity_note", "updated_at"])
     _audit(by, current, "create_patient_for_referral", patient_id=patient.pk)
+    _risk_from_screening(by, current)
     return current
 
 
@@ -282,7 +297,22 @@ def screen(*, by: User, referral: Referral, notes: str, acute_risk: bool, second
     current.secondary_care_involvement = secondary_care
     current.save()
     _audit(by, current, "screen", acute_risk=acute_risk, secondary_care=secondary_care)
+    _risk_from_screening(by, current)
     return current
+
+
+def _risk_from_screening(by: User, referral: Referral) -> None:
+    """Acute risk noted at screening becomes a risk concern on the person's record: it shows
+    on the banner until a clinician reviews and clears it."""
+    if not (referral.acute_risk_identified and referral.patient_id):
+        return
+    assert referral.patient is not None
+    notes = f" {referral.screening_notes}" if referral.screening_notes else ""
+    raise_risk_flag(
+        by=by,
+        patient=referral.patient,
+        summary=f"Acute risk noted at screening of referral {referral.reference}.{notes}"[:2000],
+    )
 
 
 @transaction.atomic
@@ -292,6 +322,7 @@ def record_assessment(*, by: User, referral: Referral, assessment_date: dt.date)
     _not_before_receipt(current, assessment_date, "assessment date")
     _not_in_future(assessment_date, "assessment date")
     current.assessment_date = assessment_date
+    current.assessed_by = by
     current.status = S.ASSESSED
     current.save()
     _audit(by, current, "record_assessment", assessment_date=assessment_date.isoformat())
@@ -329,6 +360,7 @@ def decide(
             code = EndCode.NOT_SUITABLE if current.assessment_date else EndCode.NOT_ASSESSED
         else:
             code = END_CODE_FOR_OUTCOME[Outcome(outcome)]
+        check_end_code(current, code)
         current.status = S.ENDED
         current.end_code = code
         current.discharge_date = _today()
@@ -372,6 +404,7 @@ def pause_wait(*, by: User, referral: Referral, start_date: dt.date, reason: str
     if current.pauses.filter(end_date__isnull=True).exists():
         raise MoveRefused("The wait is already paused. End that pause before starting another.")
     _not_before_receipt(current, start_date, "pause start date")
+    _not_in_future(start_date, "pause start date")
     last_end = current.pauses.order_by("-end_date").values_list("end_date", flat=True).first()
     if last_end and start_date < last_end:
         raise MoveRefused(f"A pause cannot start before the last one ended ({last_end:%d/%m/%Y}).")
@@ -405,39 +438,157 @@ def allocate(*, by: User, referral: Referral, therapist: User) -> Referral:
     current = _locked(referral, Move.ALLOCATE)
     if current.allocated_to_id == therapist.pk:
         raise MoveRefused(f"This referral is already allocated to {therapist}.")
+    from stepcare.referrals.selectors import allocatable_users
+
+    if not allocatable_users(team=current.team, step=current.step).filter(pk=therapist.pk).exists():
+        needs = (
+            "a high-intensity therapist (or a trainee with a named supervisor)"
+            if current.step == Step.STEP_3
+            else "a psychological wellbeing practitioner"
+        )
+        raise MoveRefused(
+            f"{therapist} cannot be allocated this referral: at {Step(current.step).label.lower()} it "
+            f"needs {needs} in {current.team}."
+        )
     Allocation.objects.filter(referral=current, ended_at__isnull=True).update(ended_at=timezone.now())
     Allocation.objects.create(referral=current, therapist=therapist, allocated_by=by)
     current.allocated_to = therapist
     if current.status == S.WAITING:
         current.status = S.ALLOCATED
     current.save()
-    assert current.patient is not None
-    if current.patient.allocated_clinician_id != therapist.pk:
-        Patient.objects.filter(pk=current.patient.pk).update(allocated_clinician=therapist)
+    sync_patient_clinician(current.patient_id)
     _audit(by, current, "allocate", therapist_id=therapist.pk)
     return current
 
 
-@transaction.atomic
-def record_first_treatment(*, by: User, referral: Referral, treatment_date: dt.date) -> Referral:
-    """The first attended treatment appointment: ends the waiting-time clock.
+@dataclass(frozen=True)
+class TreatmentContacts:
+    """The treatment fields the national dataset derives (IDS101), from attended dates."""
 
-    The diary calls this when it records the first attended treatment appointment; until
-    then staff record the date by hand. A referral stepped back onto a waiting list keeps
-    its first treatment date.
+    first: dt.date | None
+    second: dt.date | None
+    last: dt.date | None
+    count: int
+
+    @classmethod
+    def from_dates(cls, dates: list[dt.date]) -> TreatmentContacts:
+        days = sorted(dates)
+        return cls(
+            first=days[0] if days else None,
+            second=days[1] if len(days) > 1 else None,
+            last=days[-1] if days else None,
+            count=len(days),
+        )
+
+    @classmethod
+    def of(cls, referral: Referral) -> TreatmentContacts:
+        return cls(
+            referral.first_treatment_date,
+            referral.second_treatment_date,
+            referral.last_treatment_date,
+            referral.treatment_contact_count,
+        )
+
+
+def _check_contacts_agree(referral: Referral, contacts: TreatmentContacts) -> None:
+    """Attendance may not contradict what is already recorded on the referral."""
+    if contacts.first is not None and contacts.first < referral.received_on:
+        raise MoveRefused(
+            f"This appointment ({contacts.first:%d/%m/%Y}) is before the referral was received "
+            f"({referral.received_on:%d/%m/%Y}), so it cannot count as treatment for it. "
+            "Check the appointment's date or which referral it belongs to."
+        )
+    if referral.status != S.ENDED:
+        return
+    label = EndCode(referral.end_code).label
+    if referral.end_code in TAKEN_ON_CODES and contacts.count == 0:
+        raise MoveRefused(
+            f"This referral was ended as “{label}”, which needs at least one attended treatment "
+            "appointment; this change would leave it with none."
+        )
+    if referral.end_code in NOT_TAKEN_ON_CODES and contacts.count > 0:
+        raise MoveRefused(
+            f"This referral was ended as “{label}” (not taken on for treatment), so no treatment "
+            "appointment can be recorded as attended on it."
+        )
+    if referral.discharge_date and contacts.last and contacts.last > referral.discharge_date:
+        raise MoveRefused(
+            f"This referral was discharged on {referral.discharge_date:%d/%m/%Y}; an attended treatment "
+            "appointment after that date cannot be recorded on it."
+        )
+
+
+@transaction.atomic
+def update_treatment_contacts(
+    *, by: User, referral: Referral, attended_dates: list[dt.date], newly_attended: bool
+) -> Referral:
+    """Recompute the referral's treatment fields from its attended treatment appointments.
+
+    The diary calls this whenever attendance is recorded or corrected, in the same transaction,
+    with the dates (Europe/London) of every attended treatment appointment of the referral.
+    The first date ends the waiting-time clock: a referral waiting for treatment moves into
+    treatment when an attendance is recorded, and one whose only attended treatment is
+    corrected to "did not attend" goes back to waiting. A referral stepped back onto a
+    waiting list keeps its dates.
     """
-    current = _locked(referral, Move.START_TREATMENT)
-    if current.first_treatment_date is None:
-        _not_before_receipt(current, treatment_date, "first treatment date")
-        _not_in_future(treatment_date, "first treatment date")
+    current = Referral.objects.select_for_update().get(pk=referral.pk)
+    before = TreatmentContacts.of(current)
+    contacts = TreatmentContacts.from_dates(attended_dates)
+    _check_contacts_agree(current, contacts)
+    status_before = current.status
+    if contacts.first is not None and before.first is None:
         open_pause = current.pauses.filter(end_date__isnull=True).first()
         if open_pause is not None:
-            open_pause.end_date = max(treatment_date, open_pause.start_date)
+            open_pause.end_date = max(contacts.first, open_pause.start_date)
             open_pause.save(update_fields=["end_date"])
-        current.first_treatment_date = treatment_date
-    current.status = S.IN_TREATMENT
+    if contacts.count and newly_attended and current.status in (S.WAITING, S.ALLOCATED):
+        current.status = S.IN_TREATMENT
+    if not contacts.count and current.status == S.IN_TREATMENT:
+        current.status = S.ALLOCATED if current.allocated_to_id else S.WAITING
+    if contacts == before and current.status == status_before:
+        return current
+    current.first_treatment_date = contacts.first
+    current.second_treatment_date = contacts.second
+    current.last_treatment_date = contacts.last
+    current.treatment_contact_count = contacts.count
     current.save()
-    _audit(by, current, "start_treatment", first_treatment_date=str(current.first_treatment_date))
+    _audit(
+        by,
+        current,
+        "treatment_contacts",
+        first_treatment_date=str(contacts.first or ""),
+        treatment_contact_count=contacts.count,
+        status=current.status,
+    )
+    return current
+
+
+@transaction.atomic
+def assessment_attended(
+    *, by: User, referral: Referral, assessment_date: dt.date, assessor: User
+) -> Referral:
+    """An attended assessment appointment: the assessment (date, by whom) is recorded on the
+    referral and a referral in triage moves on to "assessed". The earliest assessment counts."""
+    current = Referral.objects.select_for_update().get(pk=referral.pk)
+    if current.status == S.ENTERED_IN_ERROR:
+        return current
+    if current.status == S.ENDED and current.end_code in NOT_ASSESSED_CODES:
+        raise MoveRefused(
+            f"This referral was ended as “{EndCode(current.end_code).label}”, so no assessment can be "
+            "recorded as attended on it."
+        )
+    changed = False
+    if current.assessment_date is None or assessment_date < current.assessment_date:
+        _not_before_receipt(current, assessment_date, "assessment appointment")
+        current.assessment_date = assessment_date
+        current.assessed_by = assessor
+        changed = True
+    if current.status in (S.RECEIVED, S.SCREENED) and current.patient_id is not None:
+        current.status = S.ASSESSED
+        changed = True
+    if changed:
+        current.save()
+        _audit(by, current, "assessment_attended", assessment_date=assessment_date.isoformat())
     return current
 
 
@@ -463,6 +614,7 @@ def change_step(*, by: User, referral: Referral, to_step: str, handover_summary:
     current.allocated_to = None
     current.status = S.WAITING
     current.save()
+    sync_patient_clinician(current.patient_id)
     _audit(by, current, "step", from_step=change.from_step, to_step=to_step)
     return change
 
@@ -472,32 +624,106 @@ def change_step(*, by: User, referral: Referral, to_step: str, handover_summary:
 
 @transaction.atomic
 def record_onward_referral(
-    *, by: User, referral: Referral, agency: Agency, kind: str, reason: str
+    *,
+    by: User,
+    referral: Referral,
+    agency: Agency | None = None,
+    organisation_name: str = "",
+    kind: str,
+    reason: str,
 ) -> OnwardReferral:
+    """Signpost or refer on, saying where to: an organisation from the directory, or one
+    typed when it is not listed. Each produces a letter."""
     current = _locked(referral, Move.SIGNPOST)
+    organisation_name = organisation_name.strip()
+    if agency is None and not organisation_name:
+        raise MoveRefused("Say where to: choose the organisation from the directory, or type its name.")
+    if kind not in OnwardReferral.Kind.values:
+        raise MoveRefused("Say whether you are signposting or referring on.")
     if not reason.strip():
         raise MoveRefused("Write why you are signposting or referring on.")
     onward = OnwardReferral.objects.create(
-        referral=current, agency=agency, kind=kind, reason=reason.strip(), made_by=by, made_on=_today()
+        referral=current,
+        agency=agency,
+        organisation_name="" if agency is not None else organisation_name,
+        kind=kind,
+        reason=reason.strip(),
+        made_by=by,
+        made_on=_today(),
     )
-    _audit(by, current, "signpost", kind=kind, agency=agency.name)
+    _audit(by, current, "signpost", kind=kind, agency=onward.organisation)
     return onward
 
 
 def check_end_code(referral: Referral, end_code: str) -> None:
-    """Ending codes for people taken on need treatment to have started, and the others not."""
+    """The ending code must agree with the diary and the pathway:
+
+    - "taken on" codes (46–49, 96) need at least one attended treatment appointment, and the
+      "not taken on" codes none;
+    - "assessed only" codes (10, 17, 95) need an assessment (attended in the diary or
+      recorded), and "not assessed" (50) none;
+    - "referred elsewhere" (13) needs the onward referral recorded first.
+    """
     label = EndCode(end_code).label
-    if end_code in TAKEN_ON_CODES and referral.first_treatment_date is None:
+    if end_code in TAKEN_ON_CODES and referral.treatment_contact_count == 0:
         raise MoveRefused(
-            f"“{label}” is for people who were taken on for treatment, but no treatment is "
-            "recorded on this referral. Choose a 'not taken on' reason (10–17, 50 or 95), or "
-            "record the first treatment date first."
+            f"“{label}” is for people who were taken on for treatment, but no treatment is recorded "
+            "on this referral (no attended treatment appointment). Choose a 'not taken on' reason "
+            "(10–17, 50 or 95), or record the attendance in the diary first."
         )
-    if end_code in NOT_TAKEN_ON_CODES and referral.first_treatment_date is not None:
+    if end_code in NOT_TAKEN_ON_CODES and referral.treatment_contact_count > 0:
         raise MoveRefused(
             f"Treatment started on {referral.first_treatment_date:%d/%m/%Y}, so the ending reason must "
             f"be one for people taken on for treatment (46, 47, 48, 49 or 96), not “{label}”."
         )
+    if end_code in ASSESSED_ONLY_CODES and referral.assessment_date is None:
+        raise MoveRefused(
+            f"“{label}” is for people who were assessed, but no assessment is recorded on this "
+            "referral. Record the assessment first, or choose “50 – Not assessed”."
+        )
+    if end_code in NOT_ASSESSED_CODES and referral.assessment_date is not None:
+        raise MoveRefused(
+            f"An assessment is recorded on this referral ({referral.assessment_date:%d/%m/%Y}), so "
+            f"“{label}” cannot be the ending reason."
+        )
+    if (
+        end_code == EndCode.REFERRED_ELSEWHERE
+        and not referral.onward_referrals.filter(kind=OnwardReferral.Kind.REFERRAL).exists()
+    ):
+        raise MoveRefused(
+            "Record where the person was referred on to (Signpost or refer on) before ending the "
+            "referral as “13 – Referred elsewhere”."
+        )
+
+
+def _withdraw_from_diary(*, by: User, referral: Referral, reason: str, note: str, notify: bool) -> None:
+    """Cancel the referral's appointments still to come (the service cancels, with the
+    reason), take it off group lists, and so off every reminder job."""
+    from stepcare.scheduling import actions as scheduling_actions
+
+    scheduling_actions.withdraw_referral(by=by, referral=referral, reason=reason, note=note, notify=notify)
+
+
+def _end_allocation(referral: Referral) -> None:
+    Allocation.objects.filter(referral=referral, ended_at__isnull=True).update(ended_at=timezone.now())
+    referral.allocated_to = None
+
+
+def sync_patient_clinician(patient_id: int | None) -> None:
+    """The patient's clinician (shown on the banner) is the one allocated to their open
+    referral, or nobody."""
+    if patient_id is None:
+        return
+    clinician_id = (
+        Referral.objects.open()
+        .filter(patient_id=patient_id, allocated_to__isnull=False)
+        .order_by("-received_on", "-id")
+        .values_list("allocated_to_id", flat=True)
+        .first()
+    )
+    Patient.objects.filter(pk=patient_id).exclude(allocated_clinician_id=clinician_id).update(
+        allocated_clinician_id=clinician_id
+    )
 
 
 @transaction.atomic
@@ -515,27 +741,75 @@ def end_referral(
         raise MoveRefused(
             f"The discharge date is before treatment started ({current.first_treatment_date:%d/%m/%Y})."
         )
+    if current.last_treatment_date and discharge_date < current.last_treatment_date:
+        raise MoveRefused(
+            f"The discharge date is before the last attended treatment appointment "
+            f"({current.last_treatment_date:%d/%m/%Y})."
+        )
     if not summary.strip():
         raise MoveRefused("Write a discharge summary.")
     WaitingPause.objects.filter(referral=current, end_date__isnull=True).update(end_date=discharge_date)
-    Allocation.objects.filter(referral=current, ended_at__isnull=True).update(ended_at=timezone.now())
+    if end_code in DECEASED_CODES:
+        assert current.patient is not None
+        from stepcare.patients.actions import record_death
+
+        record_death(by=by, patient=current.patient, date_of_death=discharge_date)
+    else:
+        _withdraw_from_diary(
+            by=by,
+            referral=current,
+            reason="course_ended",
+            note=f"Referral ended ({EndCode(end_code).label}).",
+            notify=True,
+        )
+    _end_allocation(current)
     current.status = S.ENDED
     current.end_code = end_code
     current.discharge_date = discharge_date
     current.discharge_summary = summary.strip()
     current.ended_by = by
     current.save()
+    sync_patient_clinician(current.patient_id)
     _audit(by, current, "end", end_code=end_code, discharge_date=discharge_date.isoformat())
     return current
 
 
 @transaction.atomic
-def reopen(*, by: User, referral: Referral, reason: str) -> Referral:
+def reopen(
+    *, by: User, referral: Referral, reason: str, confirm_second: bool = False, second_reason: str = ""
+) -> Referral:
     """An ended referral is never changed back: the person is re-referred as a new referral
-    linked to the old one."""
+    linked to the old one.
+
+    Never after the person's death. At most one open referral per person per service, unless
+    staff confirm a second one and say why.
+    """
     current = _locked(referral, Move.REOPEN)
     if not reason.strip():
         raise MoveRefused("Write why the person is being seen again.")
+    assert current.patient is not None
+    patient = Patient.objects.select_for_update().get(pk=current.patient.pk)
+    if patient.date_of_death is not None:
+        raise MoveRefused(
+            f"{patient.display_name} died on {patient.date_of_death:%d/%m/%Y}: "
+            "the referral cannot be re-opened."
+        )
+    other_open = (
+        Referral.objects.open()
+        .filter(patient=patient, team__service_id=current.team.service_id)
+        .order_by("-received_on")
+        .first()
+    )
+    if other_open is not None:
+        if not confirm_second:
+            raise SecondOpenReferral(
+                f"{patient.display_name} already has an open referral in this service "
+                f"({other_open.reference}, {other_open.get_status_display().lower()}). Use that one, "
+                "or confirm that a second open referral is needed and say why.",
+                existing=other_open,
+            )
+        if not second_reason.strip():
+            raise MoveRefused("Say why a second open referral is needed for this person.")
     new = Referral(
         reference=new_reference(),
         team=current.team,
@@ -553,7 +827,13 @@ def reopen(*, by: User, referral: Referral, reason: str) -> Referral:
         submitted_details=current.submitted_details,
     )
     new.save()
-    _audit(by, new, "reopen", previous=current.reference)
+    _audit(
+        by,
+        new,
+        "reopen",
+        previous=current.reference,
+        **({"second_open_referral": second_reason.strip()} if other_open is not None else {}),
+    )
     return new
 
 
@@ -568,8 +848,12 @@ def mark_entered_in_error(*, by: User, referral: Referral, reason: str) -> Refer
     current.error_reason = reason.strip()
     current.error_marked_by = by
     current.error_marked_at = timezone.now()
+    _withdraw_from_diary(
+        by=by, referral=current, reason="booked_in_error", note="Referral entered in error.", notify=True
+    )
+    _end_allocation(current)
     current.save()
-    Allocation.objects.filter(referral=current, ended_at__isnull=True).update(ended_at=timezone.now())
+    sync_patient_clinician(current.patient_id)
     _audit(by, current, "entered_in_error", reason=current.error_reason)
     return current
 

@@ -435,10 +435,6 @@ class AllocateForm(forms.Form):
         field.queryset = therapists if therapists is not None else User.objects.none()
 
 
-class FirstTreatmentForm(forms.Form):
-    treatment_date = date_field("Date of the first treatment appointment")
-
-
 class StepForm(forms.Form):
     to_step = forms.ChoiceField(label="Move to", choices=Step.choices, widget=forms.RadioSelect)
     handover_summary = _text(
@@ -454,7 +450,12 @@ class OnwardForm(forms.Form):
         queryset=Agency.objects.filter(active=True),
         label="Organisation",
         empty_label="Choose an organisation",
-        error_messages={"required": "Choose an organisation from the directory."},
+        required=False,
+    )
+    organisation_name = forms.CharField(
+        label="Or type the organisation's name, if it is not in the directory",
+        max_length=200,
+        required=False,
     )
     kind = forms.ChoiceField(
         label="What are you doing?",
@@ -481,6 +482,15 @@ class ReopenForm(forms.Form):
     reason = _text(
         "Why is the person being seen again?",
         error_messages={"required": "Write why the person is being seen again."},
+    )
+    confirm_second = forms.BooleanField(
+        label="The person already has an open referral in this service, and a second one is needed",
+        required=False,
+    )
+    second_reason = forms.CharField(
+        label="Why a second open referral is needed (only if you ticked the box)",
+        max_length=500,
+        required=False,
     )
 
 

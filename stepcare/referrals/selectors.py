@@ -21,6 +21,7 @@ from stepcare.referrals.models import (
     ProblemDescriptorRecord,
     Qualification,
     Referral,
+    Step,
     SuitabilityRule,
     WaitingPause,
 )
@@ -78,6 +79,9 @@ class WaitRow:
     paused: bool
     paused_days: int
     stepped: bool
+    # The national wait (not adjusted for pauses) and the first-to-second treatment wait.
+    national_days: int = 0
+    first_to_second: waits.FirstToSecond | None = None
 
     @property
     def over_6_weeks(self) -> bool:
@@ -102,8 +106,14 @@ def wait_row(referral: Referral, *, position: int, today: dt.date) -> WaitRow:
             received=referral.received_on, days=waits.EIGHTEEN_WEEKS, pauses=pauses, today=today
         ),
         paused=any(p.end is None for p in pauses),
-        paused_days=waits.paused_days(pauses, until=end),
+        paused_days=waits.paused_days(waits.clipped(pauses, received=referral.received_on), until=end),
         stepped=referral.first_treatment_date is not None,
+        national_days=waits.national_wait(
+            received=referral.received_on, first_treatment=referral.first_treatment_date, today=today
+        ),
+        first_to_second=waits.first_to_second(
+            first=referral.first_treatment_date, second=referral.second_treatment_date
+        ),
     )
 
 
@@ -212,12 +222,12 @@ class TherapistRow:
         return None if self.capacity is None else self.capacity - self.open_cases
 
 
-def therapists_for_allocation(*, team: Team) -> list[TherapistRow]:
-    """Clinicians in the team with their open caseload, capacity and qualifications."""
+def therapists_for_allocation(*, team: Team, step: str = "") -> list[TherapistRow]:
+    """Clinicians in the team whose role matches ``step``, with their open caseload,
+    capacity and qualifications."""
     memberships = Membership.objects.filter(team=team, active=True, role__in=ALLOCATABLE_ROLES)
     users = list(
-        User.objects.filter(is_active=True, memberships__in=memberships)
-        .distinct()
+        allocatable_users(team=team, step=step)
         .select_related("therapist_profile")
         .order_by("last_name", "first_name")
     )
@@ -248,12 +258,26 @@ def therapists_for_allocation(*, team: Team) -> list[TherapistRow]:
     return rows
 
 
-def allocatable_users(*, team: Team) -> QuerySet[User]:
+def step_role_filter(step: str) -> Q:
+    """Who may hold a referral at ``step`` (a filter on a membership joined as ``memberships``):
+    step 3 a high-intensity therapist, or a trainee one with a named supervisor; step 2 a PWP."""
+    if step == Step.STEP_3:
+        return Q(memberships__role=Role.HIGH_INTENSITY_THERAPIST) | Q(
+            memberships__role=Role.TRAINEE_HIGH_INTENSITY_THERAPIST,
+            therapist_profile__supervisor__isnull=False,
+        )
+    if step == Step.STEP_2:
+        return Q(memberships__role=Role.PWP)
+    return Q(memberships__role__in=ALLOCATABLE_ROLES)
+
+
+def allocatable_users(*, team: Team, step: str = "") -> QuerySet[User]:
+    """Clinicians in ``team`` whose role matches the referral's ``step``."""
     return User.objects.filter(
+        step_role_filter(step),
         is_active=True,
         memberships__team=team,
         memberships__active=True,
-        memberships__role__in=ALLOCATABLE_ROLES,
     ).distinct()
 
 

@@ -25,7 +25,6 @@ class Move(enum.StrEnum):
     PAUSE_WAIT = "pause_wait"
     RESUME_WAIT = "resume_wait"
     ALLOCATE = "allocate"
-    START_TREATMENT = "start_treatment"
     STEP = "step"
     SIGNPOST = "signpost"
     END = "end"
@@ -61,7 +60,6 @@ TRANSITIONS: dict[Move, Transition] = {
     Move.PAUSE_WAIT: Transition(WAITING, None, "pause the wait on"),
     Move.RESUME_WAIT: Transition(WAITING, None, "end the pause on"),
     Move.ALLOCATE: Transition(ACCEPTED, S.ALLOCATED, "allocate"),
-    Move.START_TREATMENT: Transition(WAITING, S.IN_TREATMENT, "record the first treatment on"),
     Move.STEP: Transition(ACCEPTED, S.WAITING, "step up or down"),
     Move.SIGNPOST: Transition(NOT_IN_ERROR, None, "signpost or refer on from"),
     Move.END: Transition(OPEN, S.ENDED, "end"),

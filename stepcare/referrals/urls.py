@@ -18,7 +18,6 @@ urlpatterns = [
     path("<int:referral_pk>/pause/", views.pause, name="pause"),
     path("<int:referral_pk>/resume/", views.resume, name="resume"),
     path("<int:referral_pk>/allocate/", views.allocate, name="allocate"),
-    path("<int:referral_pk>/first-treatment/", views.first_treatment, name="first_treatment"),
     path("<int:referral_pk>/step/", views.step, name="step"),
     path("<int:referral_pk>/signpost/", views.signpost, name="signpost"),
     path("<int:referral_pk>/letters/<int:onward_pk>/", views.letter, name="letter"),

@@ -31,7 +31,6 @@ from stepcare.referrals.forms import (
     DecisionForm,
     EndForm,
     EnteredInErrorForm,
-    FirstTreatmentForm,
     ImportForm,
     OnwardForm,
     PauseForm,
@@ -60,7 +59,6 @@ MOVE_PERMISSION: dict[Move, Permission] = {
     Move.PAUSE_WAIT: Permission.MANAGE_REFERRALS,
     Move.RESUME_WAIT: Permission.MANAGE_REFERRALS,
     Move.ALLOCATE: Permission.ALLOCATE,
-    Move.START_TREATMENT: Permission.MANAGE_REFERRALS,
     Move.STEP: Permission.DECIDE_SUITABILITY,
     Move.SIGNPOST: Permission.MANAGE_REFERRALS,
     Move.END: Permission.DECIDE_SUITABILITY,
@@ -493,27 +491,8 @@ def allocate(request: StaffRequest, referral_pk: int) -> HttpResponse:
         button="Allocate",
         call=call,
         template="referrals/allocate.html",
-        form_kwargs=lambda r: {"therapists": selectors.allocatable_users(team=r.team)},
-        extra=lambda r: {"therapists": selectors.therapists_for_allocation(team=r.team)},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def first_treatment(request: StaffRequest, referral_pk: int) -> HttpResponse:
-    def call(r: Referral, d: dict[str, Any]) -> str:
-        actions.record_first_treatment(by=request.user, referral=r, treatment_date=d["treatment_date"])
-        return "Treatment started. The waiting-time clock has stopped."
-
-    return _move_page(
-        request,
-        referral_pk,
-        move=Move.START_TREATMENT,
-        form_class=FirstTreatmentForm,
-        title="Record the first treatment",
-        button="Save",
-        call=call,
-        initial=_today_initial("treatment_date"),
+        form_kwargs=lambda r: {"therapists": selectors.allocatable_users(team=r.team, step=r.step)},
+        extra=lambda r: {"therapists": selectors.therapists_for_allocation(team=r.team, step=r.step)},
     )
 
 
@@ -557,13 +536,16 @@ def signpost(request: StaffRequest, referral_pk: int) -> HttpResponse:
                     by=request.user,
                     referral=referral,
                     agency=form.cleaned_data["agency"],
+                    organisation_name=form.cleaned_data["organisation_name"],
                     kind=form.cleaned_data["kind"],
                     reason=form.cleaned_data["reason"],
                 )
             except MoveRefused as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Recorded. The letter for {onward.agency} is ready to print.")
+                messages.success(
+                    request, f"Recorded. The letter for {onward.organisation} is ready to print."
+                )
                 return redirect("referrals:letter", referral_pk=referral_pk, onward_pk=onward.pk)
         status = 400
     return render(
@@ -638,7 +620,11 @@ def reopen(request: StaffRequest, referral_pk: int) -> HttpResponse:
     if request.method == "POST" and not refusal and form.is_valid():
         try:
             new_referral = actions.reopen(
-                by=request.user, referral=referral, reason=form.cleaned_data["reason"]
+                by=request.user,
+                referral=referral,
+                reason=form.cleaned_data["reason"],
+                confirm_second=form.cleaned_data["confirm_second"],
+                second_reason=form.cleaned_data["second_reason"],
             )
         except MoveRefused as exc:
             form.add_error(None, str(exc))

@@ -31,6 +31,7 @@ from stepcare.audit.models import AuditEvent
 from stepcare.patients.models import Patient
 from stepcare.scheduling import selectors
 from stepcare.scheduling.models import (
+    TREATMENT_TYPES,
     Appointment,
     AppointmentClinician,
     AppointmentSeries,
@@ -46,6 +47,8 @@ from stepcare.scheduling.models import (
 from stepcare.scheduling.timeslots import format_range, local, local_date, series_dates
 
 AttendOrDNA = Attendee.AttendOrDNA
+# A referral accepted for treatment (waiting, allocated or in treatment).
+ACCEPTED_STATUSES = frozenset({"waiting", "allocated", "in_treatment"})
 logger = logging.getLogger(__name__)
 
 
@@ -134,6 +137,34 @@ def _check_room(*, room: Room | None, starts_at: dt.datetime, ends_at: dt.dateti
         raise BookingRefused(f"{room.site} is closed at that time. Check the site's opening hours.")
 
 
+def _check_participants(participants: Sequence[Participant], *, app_type: str) -> None:
+    """Nothing is booked for a person who has died or on a referral that is not open, and
+    treatment only on a referral accepted at step 2 or 3."""
+    from stepcare.referrals.models import Referral
+
+    referrals = Referral.objects.in_bulk([p.referral.pk for p in participants])
+    for p in participants:
+        referral = referrals[p.referral.pk]
+        name = p.patient.display_name
+        if Patient.objects.filter(pk=p.patient.pk, date_of_death__isnull=False).exists():
+            raise BookingRefused(f"{name} has died: nothing can be booked for them.")
+        if referral.patient_id != p.patient.pk:
+            raise BookingRefused(f"Referral {referral.reference} is not {name}'s referral.")
+        if not referral.is_open:
+            raise BookingRefused(
+                f"{name}'s referral {referral.reference} is {referral.get_status_display().lower()}: "
+                "nothing can be booked on it. Re-open it as a new referral first."
+            )
+        if app_type in TREATMENT_TYPES and (
+            referral.status not in ACCEPTED_STATUSES or referral.step not in ("2", "3")
+        ):
+            raise BookingRefused(
+                f"{name}'s referral {referral.reference} has not been accepted for treatment yet "
+                f"({referral.get_status_display().lower()}). Book an assessment, or accept the "
+                "referral at step 2 or 3 first."
+            )
+
+
 def _video_link(mode: str, link: str) -> str:
     if mode != Appointment.DeliveryMode.VIDEO or link:
         return link
@@ -200,6 +231,7 @@ def _create(
         raise BookingRefused("A couples appointment has two patients.")
     if delivery_mode == Appointment.DeliveryMode.FACE_TO_FACE and room is None:
         raise BookingRefused("A face-to-face appointment needs a room.")
+    _check_participants(participants, app_type=app_type)
     patients = [p.patient for p in participants]
     _check_room(room=room, starts_at=starts_at, ends_at=ends_at, people=len(patients) + len(clinicians))
     problems = _clashes(
@@ -382,7 +414,7 @@ def book_series(
 def _refuse_if_settled(appointment: Appointment) -> None:
     if appointment.is_cancelled:
         raise BookingRefused("This appointment has been cancelled. Rebook it instead.")
-    if appointment.attendees.exclude(attendance="").exclude(attendance__in=["2", "4"]).exists():
+    if appointment.attendees.exclude(attendance="").exclude(attendance__in=Attendee.CANCELLED).exists():
         raise BookingRefused(
             "Attendance has already been recorded for this appointment, so it cannot change."
         )
@@ -571,12 +603,59 @@ def skip_occurrence(
 
 
 @transaction.atomic
+def withdraw_referral(*, by: User, referral: Any, reason: str, note: str, notify: bool) -> int:
+    """The referral has ended, was entered in error, or the person has died: every place it
+    holds in an appointment still to come is cancelled by the service with ``reason``, it
+    leaves its groups, and so no reminder will be queued for it. A one-to-one appointment is
+    cancelled; in a group or couple only this person's place is. Returns how many places."""
+    if reason not in Appointment.CancellationReason.values:
+        raise BookingRefused("Choose the reason for cancelling.")
+    now = timezone.now()
+    places = list(
+        Attendee.objects.select_for_update()
+        .filter(
+            referral_id=referral.pk,
+            live=True,
+            starts_at__gt=now,
+            appointment__status=Appointment.Status.BOOKED,
+        )
+        .select_related("appointment", "patient")
+    )
+    for place in places:
+        appointment = Appointment.objects.select_for_update().get(pk=place.appointment_id)
+        shared = appointment.attendees.filter(live=True).exclude(pk=place.pk).exists()
+        if appointment.kind == Appointment.Kind.GROUP or shared:
+            Attendee.objects.filter(pk=place.pk).update(
+                live=False, attendance=AttendOrDNA.CANCELLED_BY_PROVIDER
+            )
+            record(
+                by=by,
+                action=AuditEvent.Action.UPDATE,
+                patient=place.patient,
+                obj=appointment,
+                detail={"place_cancelled": True, "cancelled_by": "4", "reason": reason, "note": note},
+            )
+        else:
+            _cancel(
+                by=by,
+                appointment=appointment,
+                cancelled_by=Appointment.CancelledBy.PROVIDER,
+                reason=reason,
+                note=note,
+            )
+            if notify:
+                _queue_messages(appointment, Message.Kind.CANCELLED)
+    GroupMember.objects.filter(referral_id=referral.pk, left_at__isnull=True).update(left_at=now)
+    return len(places)
+
+
+@transaction.atomic
 def rebook(
     *, by: User, appointment: Appointment, starts_at: dt.datetime, room: Room | None = None
 ) -> Appointment:
     """Book a new appointment like a cancelled or missed one, in one step."""
     original = Appointment.objects.for_display().get(pk=appointment.pk)
-    missed = any(a.attendance in ("3", "7") for a in original.attendees.all())
+    missed = any(a.is_missed for a in original.attendees.all())
     if not (original.is_cancelled or missed):
         raise BookingRefused("Only a cancelled or missed appointment can be rebooked. Move this one instead.")
     if original.group_id is not None:
@@ -603,10 +682,11 @@ def rebook(
 
 @transaction.atomic
 def record_attendance(*, by: User, attendee: Attendee, code: str) -> Attendee:
-    """Record what happened (AttendOrDNA 5, 6, 7 or 3) once the appointment has begun.
+    """Record or correct what happened (AttendOrDNA 5, 6, 7 or 3) once the appointment has begun.
 
-    The first attended treatment appointment of a referral is the end of its national
-    waiting-time clock: the referral is told.
+    The referral's treatment dates and contact count are recomputed from the diary in the
+    same transaction (the first attended treatment appointment ends the national
+    waiting-time clock); an attended assessment is recorded on the referral.
     """
     attendee = (
         Attendee.objects.select_for_update().select_related("appointment", "patient").get(pk=attendee.pk)
@@ -617,7 +697,7 @@ def record_attendance(*, by: User, attendee: Attendee, code: str) -> Attendee:
     if code in (AttendOrDNA.CANCELLED_BY_PATIENT, AttendOrDNA.CANCELLED_BY_PROVIDER):
         if appointment.kind != Appointment.Kind.GROUP:
             raise BookingRefused("To record a cancellation, cancel the appointment and give the reason.")
-        if attendee.attendance in Attendee.ATTENDED or attendee.attendance in ("3", "7"):
+        if attendee.is_attended or attendee.is_missed:
             raise BookingRefused("Attendance has already been recorded for this person.")
     elif appointment.starts_at > timezone.now():
         raise BookingRefused(
@@ -626,13 +706,13 @@ def record_attendance(*, by: User, attendee: Attendee, code: str) -> Attendee:
         )
     if appointment.is_cancelled:
         raise BookingRefused("This appointment was cancelled, so there is no attendance to record.")
-    if not attendee.live and attendee.attendance in ("2", "4"):
+    if not attendee.live and attendee.is_cancelled:
         raise BookingRefused("This person's place was cancelled.")
     previous = attendee.attendance
     attendee.attendance = code
     attendee.attendance_recorded_at = timezone.now()
     attendee.attendance_recorded_by = by
-    attendee.live = code not in ("2", "4")
+    attendee.live = code not in Attendee.CANCELLED
     attendee.save(update_fields=["attendance", "attendance_recorded_at", "attendance_recorded_by", "live"])
     record(
         by=by,
@@ -641,16 +721,20 @@ def record_attendance(*, by: User, attendee: Attendee, code: str) -> Attendee:
         obj=appointment,
         detail={"attendance": code, **({"previous": previous} if previous else {})},
     )
-    if code in Attendee.ATTENDED and appointment.is_treatment:
-        _tell_referral_of_treatment(by=by, attendee=attendee)
+    if code != previous:
+        _tell_referral(by=by, attendee=attendee, previous=previous)
     return attendee
 
 
-def _tell_referral_of_treatment(*, by: User, attendee: Attendee) -> None:
-    """Hand the first attended treatment date to the referral (ends the waiting clock)."""
+def _tell_referral(*, by: User, attendee: Attendee, previous: str) -> None:
+    """Recompute the referral's treatment dates and assessment from the diary, in this
+    transaction: the first attended treatment appointment ends the waiting clock."""
     from stepcare.scheduling import referral_link
 
-    referral_link.treatment_attended(by=by, referral=attendee.referral, attendee=attendee)
+    try:
+        referral_link.attendance_changed(by=by, attendee=attendee, previous=previous)
+    except referral_link.ReferralDisagrees as exc:
+        raise BookingRefused(str(exc)) from exc
 
 
 @transaction.atomic
@@ -664,7 +748,7 @@ def add_follow_up_task(
     """
     if kind not in FollowUpTask.Kind.values:
         raise BookingRefused("Choose what needs doing.")
-    if attendee.attendance not in ("3", "7"):
+    if not attendee.is_missed:
         raise BookingRefused("A follow-up is added after a missed appointment.")
     task, created = FollowUpTask.objects.get_or_create(
         appointment=attendee.appointment,
@@ -801,6 +885,7 @@ def add_group_member(*, by: User, group: Group, participant: Participant) -> Gro
         raise BookingRefused(f"{group.name} is full ({group.capacity} places).")
     if group.members.filter(left_at__isnull=True, patient=participant.patient).exists():
         raise BookingRefused(f"{participant.patient.display_name} is already in this group.")
+    _check_participants([participant], app_type=Appointment.Type.TREATMENT)
     member = GroupMember.objects.create(
         group=group, patient=participant.patient, referral=participant.referral
     )

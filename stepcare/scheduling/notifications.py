@@ -201,6 +201,8 @@ def deliver(*, attendee_id: int, kind: str) -> list[Message]:
 
     Nothing is sent about a cancelled appointment except its cancellation; no reminder for
     an appointment that has begun; a channel the patient has not agreed to is never used.
+    The referral and the patient are checked again at send time: nothing at all is sent to
+    a person who has died, and only a cancellation about a referral that is no longer open.
     """
     from stepcare.scheduling import actions
 
@@ -209,6 +211,10 @@ def deliver(*, attendee_id: int, kind: str) -> list[Message]:
     ).get(pk=attendee_id)
     appointment, patient = attendee.appointment, attendee.patient
     cancelling = kind in (Message.Kind.CANCELLED, Message.Kind.SERIES_CANCELLED)
+    if patient.date_of_death is not None:
+        return []
+    if not cancelling and not attendee.referral.is_open:
+        return []
     if cancelling != appointment.is_cancelled:
         return []
     if not cancelling and not attendee.live:

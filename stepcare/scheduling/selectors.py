@@ -443,7 +443,7 @@ def dna_suggestion(*, attendee: Attendee, service_id: int, today: dt.date | None
     A suggestion for a person to accept or ignore: nothing happens automatically.
     """
     policy = dna_policy_for(service_id=service_id)
-    missed = Attendee.objects.filter(referral_id=attendee.referral_id, attendance="3").count()
+    missed = Attendee.objects.filter(referral_id=attendee.referral_id, attendance__in=Attendee.MISSED).count()
     today = today or timezone.localdate()
     due = today + dt.timedelta(days=policy.contact_within_days)
     if policy.review_for_discharge_after and missed >= policy.review_for_discharge_after:
@@ -490,6 +490,8 @@ def due_reminders(
             appointment__status=Appointment.Status.BOOKED,
             starts_at__gt=now,
             starts_at__lte=now + lead,
+            referral__status__in=Referral.OPEN_STATUSES,
+            patient__date_of_death__isnull=True,
         )
         .filter(~Exists(already))
         .order_by("starts_at", "id")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts.models import Membership, Room, Site, Team, User
-from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
+from stepcare.accounts.permissions import Permission, Role, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
@@ -173,6 +173,34 @@ def _bookable_referrals(patient: Patient) -> Any:
     return Referral.objects.open().filter(patient=patient).order_by("-received_on")
 
 
+def _default_clinician_id(patient: Patient) -> int | None:
+    """The booking form starts with the clinician allocated to the patient's open referral;
+    without one, a therapist in the patient's team (never an employment adviser)."""
+    allocated: int | None = (
+        _bookable_referrals(patient)
+        .filter(allocated_to__isnull=False)
+        .values_list("allocated_to_id", flat=True)
+        .first()
+    )
+    if allocated is None:
+        allocated = (
+            selectors.clinicians_in_teams([patient.team_id])
+            .filter(memberships__role__in=THERAPY_ROLES, memberships__team_id=patient.team_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return allocated
+
+
+# Roles that deliver therapy: the booking form's default clinician holds one.
+THERAPY_ROLES = (
+    Role.HIGH_INTENSITY_THERAPIST,
+    Role.TRAINEE_HIGH_INTENSITY_THERAPIST,
+    Role.PWP,
+    Role.CLINICAL_SUPERVISOR,
+)
+
+
 @login_required
 def patient_appointments(request: StaffRequest, pk: int) -> HttpResponse:
     patient = _get_patient_for_user(request, pk)
@@ -258,7 +286,7 @@ def book(request: StaffRequest, pk: int) -> HttpResponse:
                 return redirect("scheduling:appointment", appointment_pk=appointment.pk)
     else:
         form = FindSlotForm(
-            request.GET or None, initial={"clinician": patient.allocated_clinician_id}, **kwargs
+            request.GET or None, initial={"clinician": _default_clinician_id(patient)}, **kwargs
         )
     if form.is_valid():
         searched = True
@@ -322,7 +350,7 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
     attendees = list(appointment.attendees.all())
     suggestions = {}
     for attendee in attendees:
-        if attendee.attendance in ("3", "7"):
+        if attendee.is_missed:
             suggestions[attendee.pk] = selectors.dna_suggestion(
                 attendee=attendee, service_id=appointment.team.service_id
             )
@@ -342,10 +370,9 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
             ],
             "attendance_form": extra.pop("attendance_form", None) or AttendanceForm(),
             "started": started,
-            "settled": appointment.is_cancelled
-            or any(a.attendance in ("5", "6", "7", "3") for a in attendees),
+            "settled": appointment.is_cancelled or any(a.is_attended or a.is_missed for a in attendees),
             "can_rebook": not appointment.group_id
-            and (appointment.is_cancelled or any(a.attendance in ("3", "7") for a in attendees))
+            and (appointment.is_cancelled or any(a.is_missed for a in attendees))
             and not appointment.rebookings.all(),
             "outcome_choices": [(c.value, c.label) for c in Attendee.OUTCOMES],
             **extra,

@@ -17,6 +17,7 @@ from tests.factories.referrals import (
     SuitabilityRuleFactory,
     TherapistProfileFactory,
 )
+from tests.factories.scheduling import attend
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -130,9 +131,11 @@ def test_self_referral_to_discharge_with_a_signposting_letter(page: Page, live_s
     _shot(page, "7-letter")
     page.get_by_role("link", name="Back to the referral").click()
 
-    # 8. Ended with a reason: a 'not taken on' code is refused once treatment began.
-    page.get_by_role("link", name="Record first treatment").click()
-    page.get_by_role("button", name="Save").click()
+    # 8. Treatment begins in the diary (the first attended treatment appointment), then the
+    # referral is ended with a reason: a 'not taken on' code is refused once treatment began.
+    attend(Referral.objects.get())
+    page.reload()
+    expect(page.get_by_test_id("first-treatment")).not_to_contain_text("Not started")
     page.get_by_role("link", name="End the referral").click()
     page.get_by_label("Ending reason").select_option("11")
     page.get_by_label("Discharge summary").fill("Completed trauma-focused CBT.")

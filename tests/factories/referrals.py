@@ -43,6 +43,7 @@ class AllocatedReferralFactory(ReferralFactory):
     patient = factory.SubFactory(PatientFactory)
     team = factory.SelfAttribute("patient.team")
     status = Referral.Status.ALLOCATED
+    step = "3"
     received_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=60))
 
 

@@ -174,3 +174,32 @@ class AttendeeFactory(factory.django.DjangoModelFactory):
     referral = factory.SubFactory(AllocatedReferralFactory, patient=factory.SelfAttribute("..patient"))
     starts_at = factory.SelfAttribute("appointment.starts_at")
     ends_at = factory.SelfAttribute("appointment.ends_at")
+
+
+def attend(
+    referral,
+    *,
+    on: dt.date | None = None,
+    hour: int = 10,
+    clinician=None,
+    app_type: str = Appointment.Type.TREATMENT,
+    code: str = Attendee.AttendOrDNA.ATTENDED_ON_TIME,
+) -> Attendee:
+    """Book an appointment on ``referral`` on a past day (today by default, at ``hour``:00
+    London time, taken as already begun) and record ``code`` through the real actions."""
+    day = on or timezone.localdate()
+    starts_at = local(day, dt.time(hour))
+    if starts_at > timezone.now():
+        starts_at = timezone.now() - dt.timedelta(minutes=90 - hour)
+    clinician = clinician or referral.allocated_to or clinician_in(referral.team)
+    appointment = actions.book_appointment(
+        by=clinician,
+        participants=[actions.Participant(referral.patient, referral)],
+        clinicians=[clinician],
+        app_type=app_type,
+        delivery_mode=Appointment.DeliveryMode.TELEPHONE,
+        starts_at=starts_at,
+        duration=dt.timedelta(minutes=50),
+    )
+    attendee = appointment.attendees.get()
+    return actions.record_attendance(by=clinician, attendee=attendee, code=code)

@@ -96,7 +96,6 @@ ACCESS: dict[str, Rule] = {
     "referrals:pause": Rule(own=REFERRERS, kwargs=("referral_pk",)),
     "referrals:resume": Rule(own=REFERRERS, kwargs=("referral_pk",)),
     "referrals:allocate": Rule(own=ALLOCATORS, kwargs=("referral_pk",)),
-    "referrals:first_treatment": Rule(own=REFERRERS, kwargs=("referral_pk",)),
     "referrals:step": Rule(own=DECIDERS, kwargs=("referral_pk",)),
     "referrals:signpost": Rule(own=REFERRERS, kwargs=("referral_pk",)),
     "referrals:letter": Rule(own=REFERRERS, kwargs=("referral_pk", "onward_pk")),

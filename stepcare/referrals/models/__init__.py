@@ -1,4 +1,7 @@
 from stepcare.referrals.models.codes import (
+    ASSESSED_ONLY_CODES,
+    DECEASED_CODES,
+    NOT_ASSESSED_CODES,
     NOT_TAKEN_ON_CODES,
     TAKEN_ON_CODES,
     EndCode,
@@ -23,6 +26,9 @@ from stepcare.referrals.models.rules import SuitabilityRule
 from stepcare.referrals.models.staff import Qualification, TherapistProfile
 
 __all__ = [
+    "ASSESSED_ONLY_CODES",
+    "DECEASED_CODES",
+    "NOT_ASSESSED_CODES",
     "NOT_TAKEN_ON_CODES",
     "TAKEN_ON_CODES",
     "Agency",

@@ -33,6 +33,12 @@ class EndCode(models.TextChoices):
 
 NOT_TAKEN_ON_CODES = frozenset({"10", "11", "12", "13", "14", "16", "17", "50", "95"})
 TAKEN_ON_CODES = frozenset({"46", "47", "48", "49", "96"})
+# Not taken on, but seen: these need an assessment (attended in the diary or recorded).
+ASSESSED_ONLY_CODES = frozenset({"10", "17", "95"})
+# Never seen: no assessment may be recorded.
+NOT_ASSESSED_CODES = frozenset({"50"})
+# The person has died: they are marked deceased and all contact stops.
+DECEASED_CODES = frozenset({"17", "49"})
 
 
 class ProblemDescriptor(models.TextChoices):

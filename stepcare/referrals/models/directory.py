@@ -54,7 +54,9 @@ class OnwardReferral(models.Model):
         REFERRAL = "referral", "Referred on (we send the referral)"
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="onward_referrals")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # From the directory, or typed when the organisation is not in it.
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    organisation_name = models.CharField("organisation", max_length=200, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     reason = models.TextField()
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -66,7 +68,16 @@ class OnwardReferral(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="onward_reason_required"),
             models.CheckConstraint(condition=Q(kind__in=["signpost", "referral"]), name="onward_kind_known"),
+            models.CheckConstraint(
+                condition=Q(agency__isnull=False) | ~Q(organisation_name=""),
+                name="onward_names_the_organisation",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.agency}"
+        return f"{self.get_kind_display()}: {self.organisation}"
+
+    @property
+    def organisation(self) -> str:
+        """Where to: the directory's name for the agency, or the name typed."""
+        return self.agency.name if self.agency is not None else self.organisation_name

@@ -31,9 +31,11 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
 class Referral(models.Model):
     """One referral to the service, from receipt to discharge.
 
-    Appointments (the diary) attach to a referral; the first attended treatment appointment
-    sets ``first_treatment_date`` through ``actions.record_first_treatment``, which ends the
-    waiting-time clock. Until the diary lands, staff record that date by hand.
+    Appointments (the diary) attach to a referral. The treatment fields (first, second and
+    last attended treatment dates and the count of attended treatment contacts) are derived
+    from the diary, as the national dataset derives them (IDS101): whenever attendance is
+    recorded or corrected, ``actions.update_treatment_contacts`` recomputes them in the same
+    transaction. The first date ends the national waiting-time clock.
     """
 
     PERSONAL_DATA_FIELDS = ("submitted_details", "presenting_difficulties", "referrer_contact")
@@ -102,13 +104,20 @@ class Referral(models.Model):
     screening_notes = models.TextField(blank=True)
     acute_risk_identified = models.BooleanField("acute risk identified (clinician judgement)", default=False)
     assessment_date = models.DateField(null=True, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # Care.
     step = models.CharField(max_length=1, choices=Step.choices, blank=True)
     allocated_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Derived from the diary (see the class docstring); never typed by hand.
     first_treatment_date = models.DateField(null=True, blank=True)
+    second_treatment_date = models.DateField(null=True, blank=True)
+    last_treatment_date = models.DateField(null=True, blank=True)
+    treatment_contact_count = models.PositiveSmallIntegerField(default=0)
 
     # Ending.
     discharge_date = models.DateField(null=True, blank=True)
@@ -170,6 +179,29 @@ class Referral(models.Model):
                 condition=Q(first_treatment_date__isnull=True)
                 | Q(first_treatment_date__gte=models.F("received_on")),
                 name="referral_treatment_after_receipt",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        treatment_contact_count=0,
+                        first_treatment_date__isnull=True,
+                        second_treatment_date__isnull=True,
+                        last_treatment_date__isnull=True,
+                    )
+                    | Q(
+                        treatment_contact_count=1,
+                        first_treatment_date__isnull=False,
+                        second_treatment_date__isnull=True,
+                        last_treatment_date=models.F("first_treatment_date"),
+                    )
+                    | Q(
+                        treatment_contact_count__gte=2,
+                        first_treatment_date__isnull=False,
+                        second_treatment_date__gte=models.F("first_treatment_date"),
+                        last_treatment_date__gte=models.F("second_treatment_date"),
+                    )
+                ),
+                name="referral_treatment_dates_agree_with_count",
             ),
             models.CheckConstraint(
                 condition=Q(discharge_date__isnull=True) | Q(discharge_date__gte=models.F("received_on")),

@@ -18,6 +18,10 @@ class TherapistProfile(models.Model):
         default=25, help_text="Open cases this person can hold at once (full time about 20–30)."
     )
     working_hours_per_week = models.DecimalField(max_digits=4, decimal_places=1, default=37.5)
+    # A trainee high-intensity therapist takes step-3 work only with a named supervisor.
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"{self.user} (capacity {self.caseload_capacity})"

@@ -1,4 +1,5 @@
 from stepcare.scheduling.models.appointments import (
+    ASSESSMENT_TYPES,
     DEFAULT_DURATION,
     TREATMENT_TYPES,
     Appointment,
@@ -11,6 +12,7 @@ from stepcare.scheduling.models.contact import CalendarFeed, DnaPolicy, FollowUp
 from stepcare.scheduling.models.groups import Group, GroupMember
 
 __all__ = [
+    "ASSESSMENT_TYPES",
     "DEFAULT_DURATION",
     "TREATMENT_TYPES",
     "Appointment",

@@ -215,6 +215,8 @@ TREATMENT_TYPES = frozenset(
         Appointment.Type.REVIEW_AND_TREATMENT,
     }
 )
+# An attended appointment of these types is an assessment (DOMAIN.md §3).
+ASSESSMENT_TYPES = frozenset({Appointment.Type.ASSESSMENT, Appointment.Type.ASSESSMENT_AND_TREATMENT})
 
 
 class AppointmentClinician(models.Model):
@@ -248,7 +250,11 @@ class Attendee(models.Model):
 
     AttendOrDNA = AttendOrDNA
 
+    # The attendance codes as sets: use these, never bare "3" or "7".
     ATTENDED = frozenset({AttendOrDNA.ATTENDED_ON_TIME, AttendOrDNA.ARRIVED_LATE_SEEN})
+    # Missed, for the DNA policy: not attending and arriving too late to be seen count alike.
+    MISSED = frozenset({AttendOrDNA.DID_NOT_ATTEND, AttendOrDNA.ARRIVED_LATE_NOT_SEEN})
+    CANCELLED = frozenset({AttendOrDNA.CANCELLED_BY_PATIENT, AttendOrDNA.CANCELLED_BY_PROVIDER})
     # Codes recorded at or after the appointment time; 2 and 4 are cancellations.
     OUTCOMES = (
         AttendOrDNA.ATTENDED_ON_TIME,
@@ -298,6 +304,18 @@ class Attendee(models.Model):
     @property
     def attended(self) -> bool:
         return self.attendance in self.ATTENDED
+
+    @property
+    def is_attended(self) -> bool:
+        return self.attendance in self.ATTENDED
+
+    @property
+    def is_missed(self) -> bool:
+        return self.attendance in self.MISSED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.attendance in self.CANCELLED
 
 
 class AppointmentSeries(models.Model):

@@ -21,6 +21,7 @@ from tests.factories.referrals import (
     TherapistProfileFactory,
     WaitingPauseFactory,
 )
+from tests.factories.scheduling import attend
 
 pytestmark = pytest.mark.django_db
 S = Referral.Status
@@ -64,7 +65,8 @@ def test_the_pathway_through_the_pages(service, client_for) -> None:
     assert shown["Local rule: PTSD goes straight to step 3"]["source"] == "NICE NG116"
     therapist = service.staff[Role.HIGH_INTENSITY_THERAPIST]
     assert clinician.post(url("allocate"), {"therapist": therapist.pk}).status_code == 302
-    assert clinician.post(url("first_treatment"), {"treatment_date": _d(1)}).status_code == 302
+    referral.refresh_from_db()
+    attend(referral, on=timezone.localdate() - dt.timedelta(days=1), clinician=therapist)
     response = clinician.post(url("end"), {"end_code": "11", "discharge_date": _d(), "summary": "x"})
     assert response.status_code == 400
     assert "so the ending reason must be one for people taken on for treatment" in response.content.decode()
@@ -99,6 +101,8 @@ def test_the_allocation_page_shows_caseload_capacity_and_qualifications(service,
             step="3",
             allocated_to=hit,
             first_treatment_date=timezone.localdate(),
+            last_treatment_date=timezone.localdate(),
+            treatment_contact_count=1,
         )
     body = (
         client_for(Role.SERVICE_MANAGER)

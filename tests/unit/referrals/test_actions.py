@@ -17,6 +17,7 @@ from stepcare.referrals.models import EndCode, Referral, SuitabilityDecision, Wa
 from stepcare.referrals.transitions import MoveRefused
 from tests.factories.patients import PatientFactory, valid_nhs_number
 from tests.factories.referrals import AgencyFactory, ReferralFactory
+from tests.factories.scheduling import attend
 
 pytestmark = pytest.mark.django_db
 S = Referral.Status
@@ -155,9 +156,7 @@ def test_the_whole_pathway_from_screening_to_discharge(service, hit) -> None:
     referral.refresh_from_db()
     assert referral.status == S.ALLOCATED and referral.allocated_to == hit
     assert referral.patient.allocated_clinician == hit
-    actions.record_first_treatment(
-        by=hit, referral=referral, treatment_date=timezone.localdate() - dt.timedelta(days=5)
-    )
+    attend(referral, on=timezone.localdate() - dt.timedelta(days=5), clinician=hit)
     actions.end_referral(
         by=hit,
         referral=referral,
@@ -168,7 +167,9 @@ def test_the_whole_pathway_from_screening_to_discharge(service, hit) -> None:
     referral.refresh_from_db()
     assert referral.status == S.ENDED and referral.end_code == "46" and referral.ended_by == hit
     moves = [
-        e.detail.get("move") for e in AuditEvent.objects.filter(object_id=str(referral.pk)).order_by("id")
+        e.detail["move"]
+        for e in AuditEvent.objects.filter(object_id=str(referral.pk)).order_by("id")
+        if "move" in e.detail
     ]
     assert moves == [
         "screen",
@@ -176,7 +177,7 @@ def test_the_whole_pathway_from_screening_to_discharge(service, hit) -> None:
         "record_problem",
         "decide",
         "allocate",
-        "start_treatment",
+        "treatment_contacts",
         "end",
     ]
 
@@ -198,6 +199,10 @@ def test_a_decision_not_to_take_on_ends_the_referral_with_the_matching_code(
     actions.screen(by=hit, referral=referral, notes="", acute_risk=False, secondary_care=False)
     if assessed:
         actions.record_assessment(by=hit, referral=referral, assessment_date=timezone.localdate())
+    if code == "13":
+        actions.record_onward_referral(
+            by=hit, referral=referral, agency=AgencyFactory(), kind="referral", reason="Secondary care."
+        )
     actions.decide(
         by=hit, referral=referral, outcome=outcome, reason="Housing is the main need.", rules_shown=[]
     )
@@ -250,7 +255,7 @@ def test_a_taken_on_ending_code_is_refused_when_treatment_never_began(service, h
 @pytest.mark.parametrize("code", ["10", "11", "12", "13", "14", "16", "17", "50", "95"])
 def test_a_not_taken_on_code_is_refused_once_treatment_began(service, hit, code) -> None:
     referral = _accepted(service, hit)
-    actions.record_first_treatment(by=hit, referral=referral, treatment_date=timezone.localdate())
+    attend(referral, clinician=hit)
     with pytest.raises(MoveRefused, match="must be one for people taken on"):
         actions.end_referral(
             by=hit, referral=referral, end_code=code, discharge_date=timezone.localdate(), summary="x"
@@ -260,6 +265,17 @@ def test_a_not_taken_on_code_is_refused_once_treatment_began(service, hit, code)
 @pytest.mark.parametrize("code", ["10", "11", "12", "13", "14", "16", "17", "50", "95"])
 def test_a_not_taken_on_code_ends_a_referral_without_treatment(service, hit, code) -> None:
     referral = _accepted(service, hit)
+    if code in {"10", "17", "95"}:
+        attend(referral, clinician=hit, app_type="01")
+    if code == "13":
+        actions.record_onward_referral(
+            by=hit,
+            referral=referral,
+            organisation_name="Community mental health team",
+            kind="referral",
+            reason="x",
+        )
+    referral.refresh_from_db()
     actions.end_referral(
         by=hit,
         referral=referral,
@@ -322,7 +338,7 @@ def test_a_pause_is_recorded_and_ends_when_treatment_starts(service, hit) -> Non
     )
     with pytest.raises(MoveRefused, match="already paused"):
         actions.pause_wait(by=hit, referral=referral, start_date=timezone.localdate(), reason="Again.")
-    actions.record_first_treatment(by=hit, referral=referral, treatment_date=timezone.localdate())
+    attend(referral, clinician=hit)
     pause = WaitingPause.objects.get(referral=referral)
     assert pause.end_date == timezone.localdate()
 
@@ -332,7 +348,7 @@ def test_stepping_up_keeps_the_history_and_puts_the_person_back_on_the_waiting_l
     actions.allocate(
         by=service.staff[Role.SERVICE_MANAGER], referral=referral, therapist=service.staff[Role.PWP]
     )
-    actions.record_first_treatment(by=hit, referral=referral, treatment_date=timezone.localdate())
+    attend(referral, clinician=hit)
     with pytest.raises(MoveRefused, match="handover"):
         actions.change_step(by=hit, referral=referral, to_step="3", handover_summary="")
     change = actions.change_step(

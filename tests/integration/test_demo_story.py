@@ -1,0 +1,92 @@
+"""The demo tells one true story: the referrals, the diary, the waiting clock and the ending
+codes agree, as the actions keep them."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from stepcare.patients.models import Patient
+from stepcare.referrals.models import NOT_TAKEN_ON_CODES, TAKEN_ON_CODES, Referral
+from stepcare.scheduling.models import ASSESSMENT_TYPES, Appointment, Attendee, GroupMember
+from stepcare.scheduling.referral_link import attended_assessment_dates, attended_treatment_dates
+
+pytestmark = pytest.mark.django_db
+S = Referral.Status
+
+
+@pytest.fixture
+def demo() -> None:
+    call_command("demo", "--patients", "200", "--seed", "5", stdout=io.StringIO())
+
+
+def test_check_derived_is_clean_on_a_fresh_demo(demo) -> None:
+    out = io.StringIO()
+    call_command("check_derived", stdout=out)
+    assert "agree with the diary" in out.getvalue()
+
+
+def test_every_referral_in_treatment_attended_an_assessment_before_its_first_treatment(demo) -> None:
+    treated = Referral.objects.filter(treatment_contact_count__gt=0).exclude(status=S.ENTERED_IN_ERROR)
+    assert treated.filter(status=S.IN_TREATMENT).count() > 10
+    assessed = attended_assessment_dates(treated.values_list("pk", flat=True))
+    for referral in treated:
+        days = assessed.get(referral.pk, [])
+        assert days and min(days) < referral.first_treatment_date, referral.reference
+        assert referral.assessment_date == min(days)
+
+
+def test_statuses_and_ending_codes_agree_with_the_diary(demo) -> None:
+    dates = attended_treatment_dates(Referral.objects.values_list("pk", flat=True))
+    for referral in Referral.objects.exclude(status=S.ENTERED_IN_ERROR):
+        attended = dates.get(referral.pk, [])
+        if referral.status == S.IN_TREATMENT or referral.end_code in TAKEN_ON_CODES:
+            assert attended, referral.reference
+        if referral.status in (S.WAITING, S.ALLOCATED) or referral.end_code in NOT_TAKEN_ON_CODES:
+            assert not attended, referral.reference
+        if referral.discharge_date and attended:
+            assert max(attended) <= referral.discharge_date
+        if referral.end_code in {"10", "17", "95"}:
+            assert referral.assessment_date is not None
+        if referral.end_code == "50":
+            assert referral.assessment_date is None
+        if referral.end_code == "13":
+            assert referral.onward_referrals.filter(kind="referral").exists()
+
+
+def test_nothing_is_booked_after_a_referral_ended(demo) -> None:
+    assert not Attendee.objects.filter(
+        referral__status=S.ENDED,
+        live=True,
+        starts_at__gt=timezone.now(),
+        appointment__status=Appointment.Status.BOOKED,
+    ).exists()
+
+
+def test_group_members_joined_before_their_first_session(demo) -> None:
+    members = list(GroupMember.objects.select_related("group"))
+    assert members
+    for member in members:
+        first = member.group.sessions.order_by("starts_at").first()
+        assert first is not None and member.joined_at < first.starts_at
+        assessment = Attendee.objects.filter(
+            referral=member.referral,
+            appointment__app_type__in=ASSESSMENT_TYPES,
+            attendance__in=Attendee.ATTENDED,
+        ).order_by("starts_at")
+        assert assessment.exists() and assessment.first().starts_at < first.starts_at
+
+
+def test_each_patients_clinician_is_the_one_allocated_to_their_open_referral(demo) -> None:
+    for patient in Patient.objects.all():
+        allocated = {
+            r.allocated_to_id
+            for r in Referral.objects.open().filter(patient=patient, allocated_to__isnull=False)
+        }
+        if allocated:
+            assert patient.allocated_clinician_id in allocated
+        else:
+            assert patient.allocated_clinician_id is None
