@@ -22,6 +22,7 @@ from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
+from stepcare.patients.views import _get_patient_for_user
 from stepcare.pdf import pdf_response, render_pdf
 from stepcare.referrals import actions, selectors
 from stepcare.referrals.forms import (
@@ -147,6 +148,13 @@ def directory(request: StaffRequest) -> HttpResponse:
         query, category = form.cleaned_data["q"], form.cleaned_data["category"]
     agencies = selectors.search_agencies(query=query, category=category)
     return render(request, "referrals/directory.html", {"form": form, "agencies": agencies})
+
+
+@login_required
+def patient_referrals(request: StaffRequest, pk: int) -> HttpResponse:
+    """One patient's referrals, newest first (a page of its own in the patient's pages)."""
+    patient = _get_patient_for_user(request, pk)
+    return render(request, "referrals/patient_referrals.html", {"patient": patient})
 
 
 # Referrals in -----------------------------------------------------------------------------------

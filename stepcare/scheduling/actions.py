@@ -43,7 +43,7 @@ from stepcare.scheduling.models import (
     Unavailability,
     WorkingHours,
 )
-from stepcare.scheduling.timeslots import format_range, local, local_date, series_dates
+from stepcare.scheduling.timeslots import attendance_open, format_range, local, local_date, series_dates
 
 AttendOrDNA = Attendee.AttendOrDNA
 logger = logging.getLogger(__name__)
@@ -603,7 +603,7 @@ def rebook(
 
 @transaction.atomic
 def record_attendance(*, by: User, attendee: Attendee, code: str) -> Attendee:
-    """Record what happened (AttendOrDNA 5, 6, 7 or 3) once the appointment has begun.
+    """Record what happened (AttendOrDNA 5, 6, 7 or 3), from the start of the appointment's day.
 
     The first attended treatment appointment of a referral is the end of its national
     waiting-time clock: the referral is told.
@@ -619,9 +619,9 @@ def record_attendance(*, by: User, attendee: Attendee, code: str) -> Attendee:
             raise BookingRefused("To record a cancellation, cancel the appointment and give the reason.")
         if attendee.attendance in Attendee.ATTENDED or attendee.attendance in ("3", "7"):
             raise BookingRefused("Attendance has already been recorded for this person.")
-    elif appointment.starts_at > timezone.now():
+    elif not attendance_open(appointment.starts_at, timezone.now()):
         raise BookingRefused(
-            "This appointment has not started yet. Record attendance once it has begun, "
+            "This appointment is on a later day. Record attendance on the day, "
             "or cancel it if it will not go ahead."
         )
     if appointment.is_cancelled:

@@ -41,7 +41,7 @@ from stepcare.scheduling.forms import (
     WorkingPatternForm,
 )
 from stepcare.scheduling.models import Appointment, Attendee, CalendarFeed, Group, GroupMember, Unavailability
-from stepcare.scheduling.timeslots import LONDON, local_date, week_start
+from stepcare.scheduling.timeslots import LONDON, attendance_open, local_date, week_start
 
 DIARY_PERMISSIONS = (Permission.BOOK_APPOINTMENTS, Permission.VIEW_TEAM_CASELOAD)
 
@@ -74,6 +74,7 @@ def _diary_context(request: StaffRequest, first_day: dt.date, days: int) -> dict
     scope = "day" if days == 1 else "week"
     step = dt.timedelta(days=days)
     return {
+        **_diary_links(request.user),
         "scope": scope,
         "first_day": first_day,
         "last_day": first_day + dt.timedelta(days=days - 1),
@@ -89,6 +90,47 @@ def _scope(request: HttpRequest) -> tuple[dt.date, int]:
     if request.GET.get("view") == "day":
         return day, 1
     return week_start(day), 7
+
+
+def _diary_links(user: User) -> dict[str, Any]:
+    """The team and room diaries (and the waiting list) this person may open (two queries)."""
+    team_ids = _diary_team_ids(user)
+    teams = list(Team.objects.filter(pk__in=team_ids).order_by("name"))
+    rooms = list(
+        Room.objects.filter(site__service_id__in={t.service_id for t in teams})
+        .select_related("site")
+        .order_by("site__name", "name")
+    )
+    return {
+        "diary_teams": teams,
+        "diary_rooms": rooms,
+        "can_see_waiting_list": has_permission(user, Permission.MANAGE_REFERRALS)
+        or has_permission(user, Permission.ALLOCATE),
+    }
+
+
+@login_required
+def my_day(request: StaffRequest) -> HttpResponse:
+    """Where a clinician starts the day: today's and this week's sessions, people allocated
+    to them and not yet seen, and their open referrals."""
+    if not _diary_team_ids(request.user):
+        raise PermissionDenied
+    day = selectors.my_day(user=request.user)
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={"page": "my_day", "patients": day.patient_ids},
+    )
+    return render(
+        request,
+        "scheduling/my_day.html",
+        {
+            "day": day,
+            "today": timezone.localdate(),
+            "visible_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
+            "limit": selectors.MY_DAY_LIMIT,
+        },
+    )
 
 
 @login_required
@@ -327,7 +369,7 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
                 attendee=attendee, service_id=appointment.team.service_id
             )
     open_tasks = {(t.patient_id, t.kind) for t in appointment.follow_up_tasks.all() if t.status == "open"}
-    started = appointment.starts_at <= timezone.now()
+    started = attendance_open(appointment.starts_at, timezone.now())
     return render(
         request,
         "scheduling/appointment.html",
@@ -744,7 +786,12 @@ def group_attendance(request: StaffRequest, group_pk: int, appointment_pk: int) 
     return render(
         request,
         "scheduling/group_attendance.html",
-        {"group": group, "session": session, "form": form, "started": session.starts_at <= timezone.now()},
+        {
+            "group": group,
+            "session": session,
+            "form": form,
+            "started": attendance_open(session.starts_at, timezone.now()),
+        },
     )
 
 

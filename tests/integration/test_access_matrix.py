@@ -128,6 +128,8 @@ ACCESS: dict[str, Rule] = {
     "scheduling:add_leave": Rule(own=OVERSEERS, method="post", kwargs=("clinician_pk",)),
     "scheduling:withdraw_leave": Rule(own=OVERSEERS, method="post", kwargs=("clinician_pk", "away_pk")),
     "calendar:feed": Rule(own=ALL, public=True, kwargs=("token",)),  # the secret is the key
+    "scheduling:my_day": Rule(own=DIARY),
+    "referrals:patient_referrals": Rule(own=VIEWERS, kwargs=("pk",)),
 }
 
 
