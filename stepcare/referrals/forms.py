@@ -25,6 +25,7 @@ from stepcare.referrals.models import (
     SuitabilityDecision,
     Urgency,
 )
+from stepcare.referrals.selectors import ListFilters
 
 NAME_MAX = 100
 TEXT_MAX = 3000
@@ -500,12 +501,52 @@ class AgencySearchForm(forms.Form):
     )
 
 
-class WaitingListFilterForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All my teams")
-    step = forms.ChoiceField(choices=[("", "Both steps"), *Step.choices], required=False)
+class ReferralListFilterForm(forms.Form):
+    """Filters for the referral inbox and the waiting list (all optional)."""
 
-    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All my teams")
+    step = forms.ChoiceField(label="Step", choices=[("", "Any step"), *Step.choices], required=False)
+    clinician = forms.ModelChoiceField(
+        label="Clinician", queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    source = forms.ChoiceField(
+        label="Source of referral", choices=[("", "Any source"), *SourceOfReferral.choices], required=False
+    )
+    urgency = forms.ChoiceField(label="Urgency", choices=[("", "Any"), *Urgency.choices], required=False)
+    screened = forms.ChoiceField(
+        label="Screened",
+        choices=[("", "Screened or not"), ("yes", "Screened"), ("no", "Not yet screened")],
+        required=False,
+    )
+    breach = forms.ChoiceField(
+        label="Waiting since referral",
+        choices=[("", "Any time"), ("6", "Over 6 weeks"), ("18", "Over 18 weeks")],
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, teams: Any = None, clinicians: Any = None, clinician_label: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["team"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = teams if teams is not None else Team.objects.none()
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        team_field.queryset = teams if teams is not None else Team.objects.none()
+        clinician_field = self.fields["clinician"]
+        assert isinstance(clinician_field, forms.ModelChoiceField)
+        clinician_field.queryset = clinicians if clinicians is not None else User.objects.none()
+        if clinician_label:
+            clinician_field.label = clinician_label
+
+    def filters(self) -> ListFilters:
+        if not self.is_valid():
+            return ListFilters()
+        d = self.cleaned_data
+        return ListFilters(
+            team_id=d["team"].pk if d["team"] else None,
+            step=d["step"] or "",
+            clinician_id=d["clinician"].pk if d["clinician"] else None,
+            source=d["source"] or "",
+            urgency=d["urgency"] or "",
+            screened=d["screened"] or "",
+            breach=d["breach"] or "",
+        )

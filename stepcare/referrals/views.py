@@ -37,12 +37,12 @@ from stepcare.referrals.forms import (
     OnwardForm,
     PauseForm,
     ProblemForm,
+    ReferralListFilterForm,
     ReopenForm,
     ResumeForm,
     ScreenForm,
     StaffReferralForm,
     StepForm,
-    WaitingListFilterForm,
 )
 from stepcare.referrals.imports import parse_referral_csv
 from stepcare.referrals.models import OnwardReferral, Referral, SuitabilityDecision
@@ -112,30 +112,62 @@ def _teams(request: StaffRequest, permission: Permission) -> Any:
 # Lists ------------------------------------------------------------------------------------------
 
 
+def _list_page(
+    request: StaffRequest, *, name: str, team_ids: set[int], clinician_label: str, template: str
+) -> HttpResponse:
+    """A referral list: filters, one page of rows fetched, one audit event naming the patients
+    shown on that page, then the page."""
+    form = ReferralListFilterForm(
+        request.GET or None,
+        teams=Team.objects.filter(id__in=team_ids).order_by("name"),
+        clinicians=selectors.list_clinicians(team_ids=team_ids),
+        clinician_label=clinician_label,
+    )
+    fetch = selectors.inbox if name == "inbox" else selectors.waiting_list
+    listing = fetch(user=request.user, filters=form.filters(), page=request.GET.get("page"))
+    # The page's rows are fetched: the one audit event of this list names the patients shown.
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={"list": name, "page": listing.page.number, "patients": listing.patient_ids},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "rows": listing.rows,
+            "page": listing.page,
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
 @login_required
 def inbox(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.MANAGE_REFERRALS)
-    rows = selectors.inbox(user=request.user)
-    return render(request, "referrals/inbox.html", {"rows": rows})
+    return _list_page(
+        request,
+        name="inbox",
+        team_ids=selectors.referral_teams(request.user),
+        clinician_label="Screened by",
+        template="referrals/inbox.html",
+    )
 
 
 @login_required
 def waiting_list(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.MANAGE_REFERRALS, Permission.ALLOCATE)
-    teams = Team.objects.filter(
-        id__in=selectors.referral_teams(request.user)
-        | team_ids_with_permission(request.user, Permission.ALLOCATE)
-    )
-    form = WaitingListFilterForm(request.GET or None, teams=teams)
-    team_id, step = None, ""
-    if form.is_valid():
-        team_id = form.cleaned_data["team"].pk if form.cleaned_data["team"] else None
-        step = form.cleaned_data["step"] or ""
-    groups = selectors.waiting_list(user=request.user, team_id=team_id, step=step)
-    return render(
+    return _list_page(
         request,
-        "referrals/waiting_list.html",
-        {"form": form, "groups": groups, "today": timezone.localdate()},
+        name="waiting_list",
+        team_ids=selectors.waiting_list_teams(request.user),
+        clinician_label="Therapist",
+        template="referrals/waiting_list.html",
     )
 
 
