@@ -662,6 +662,7 @@ def end(request: StaffRequest, referral_pk: int) -> HttpResponse:
         title="End the referral (discharge)",
         button="End the referral",
         call=call,
+        form_kwargs=lambda r: {"referral": r},
         initial=_today_initial("discharge_date"),
         template="referrals/end.html",
     )

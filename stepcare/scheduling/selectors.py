@@ -17,6 +17,7 @@ from django.utils import timezone
 from stepcare.accounts.models import Membership, Room, Site, User
 from stepcare.accounts.permissions import Role
 from stepcare.patients.models import Patient, RiskFlag
+from stepcare.patients.selectors import patient_matches
 from stepcare.referrals.models import Referral
 from stepcare.scheduling.models import (
     Appointment,
@@ -530,6 +531,25 @@ def open_referrals_in_team(*, team_id: int) -> QuerySet[Referral]:
         .select_related("patient")
         .order_by("patient__family_name", "patient__given_name", "-received_on")
     )
+
+
+PICKER_LIMIT = 20
+
+
+def search_open_referrals(
+    *, team_id: int, query: str, exclude_patient_id: int | None = None
+) -> list[Referral]:
+    """Open referrals of the team's patients whose patient the search names (at most 20),
+    for choosing a second patient or a group member without listing everyone."""
+    condition = patient_matches(query)
+    if condition is None:
+        return []
+    qs = open_referrals_in_team(team_id=team_id).filter(
+        patient__in=Patient.objects.filter(condition).values("id")
+    )
+    if exclude_patient_id is not None:
+        qs = qs.exclude(patient_id=exclude_patient_id)
+    return list(qs[:PICKER_LIMIT])
 
 
 def groups_in_teams(*, team_ids: Iterable[int]) -> QuerySet[Group]:

@@ -35,6 +35,7 @@ from stepcare.scheduling.forms import (
     GroupAttendanceForm,
     GroupForm,
     GroupMemberForm,
+    GroupMemberSearchForm,
     MoveForm,
     RebookForm,
     UnavailabilityForm,
@@ -233,13 +234,58 @@ def patient_appointments(request: StaffRequest, pk: int) -> HttpResponse:
     )
 
 
-def _finder_form_kwargs(patient: Patient) -> dict[str, Any]:
+def _found_referrals(partners: Any, found: list[Referral], chosen: str) -> list[Referral]:
+    """The search results, plus the one already chosen (kept when the search changes)."""
+    if chosen.isdigit() and all(r.pk != int(chosen) for r in found):
+        found = [*found, *partners.filter(pk=int(chosen))]
+    return found
+
+
+def _finder_form_kwargs(patient: Patient, data: Any) -> dict[str, Any]:
+    partners = selectors.open_referrals_in_team(team_id=patient.team_id).exclude(patient=patient)
+    found = selectors.search_open_referrals(
+        team_id=patient.team_id, query=data.get("partner_search", ""), exclude_patient_id=patient.pk
+    )
     return {
         "referrals": _bookable_referrals(patient),
-        "partners": selectors.open_referrals_in_team(team_id=patient.team_id).exclude(patient=patient),
+        "partners": partners,
+        "partner_choices": _found_referrals(partners, found, data.get("partner_referral", "")),
         "clinicians": selectors.clinicians_in_teams([patient.team_id]),
         "sites": Site.objects.filter(service_id=patient.team.service_id).order_by("name"),
     }
+
+
+def _confirm_booking(request: StaffRequest, patient: Patient, form: BookSlotForm) -> HttpResponse:
+    """Before anything is booked: who, when, where and how, to confirm or change."""
+    data = form.cleaned_data
+    partner = data.get("partner_referral")
+    start = data["starts_at"].astimezone(LONDON)
+    hidden = [
+        (key, value)
+        for key, values in request.POST.lists()
+        if key not in ("csrfmiddlewaretoken", "confirm")
+        for value in values
+    ]
+    finder = request.POST.copy()
+    for key in ("csrfmiddlewaretoken", "confirm", "starts_at", "room"):
+        finder.pop(key, None)
+    return render(
+        request,
+        "scheduling/book_confirm.html",
+        {
+            "patient": patient,
+            "partner": partner.patient if partner else None,
+            "data": data,
+            "start": start,
+            "end": start + dt.timedelta(minutes=data["duration"]),
+            "mode": Appointment.DeliveryMode(data["delivery_mode"]).label,
+            "app_type": Appointment.Type(data["app_type"]).label,
+            "occurrences": form.occurrence_count,
+            "interval_weeks": form.interval_weeks,
+            "hidden": hidden,
+            "finder_query": finder.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -248,12 +294,15 @@ def book(request: StaffRequest, pk: int) -> HttpResponse:
     patient = _get_patient_for_user(
         request, pk, Permission.BOOK_APPOINTMENTS, audit_view=request.method == "GET"
     )
-    kwargs = _finder_form_kwargs(patient)
+    kwargs = _finder_form_kwargs(patient, request.POST if request.method == "POST" else request.GET)
     slots: list[selectors.Slot] = []
     searched = False
     booking_error = ""
     if request.method == "POST":
         form: FindSlotForm = BookSlotForm(request.POST, **kwargs)
+        if form.is_valid() and request.POST.get("confirm") != "yes":
+            assert isinstance(form, BookSlotForm)
+            return _confirm_booking(request, patient, form)
         if form.is_valid():
             data = form.cleaned_data
             participants = [actions.Participant(patient, data["referral"])]
@@ -718,10 +767,19 @@ def group_detail(request: StaffRequest, group_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
     group = _get_group_for_user(request, group_pk)
-    referrals = selectors.open_referrals_in_team(team_id=group.team_id).exclude(
-        patient_id__in=GroupMember.objects.filter(group=group, left_at__isnull=True).values("patient_id")
+    member_ids = set(
+        GroupMember.objects.filter(group=group, left_at__isnull=True).values_list("patient_id", flat=True)
     )
-    form = GroupMemberForm(request.POST or None, referrals=referrals)
+    referrals = selectors.open_referrals_in_team(team_id=group.team_id).exclude(patient_id__in=member_ids)
+    search = GroupMemberSearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    found = [
+        r
+        for r in selectors.search_open_referrals(team_id=group.team_id, query=query)
+        if r.patient_id not in member_ids
+    ]
+    found = _found_referrals(referrals, found, request.POST.get("referral", ""))
+    form = GroupMemberForm(request.POST or None, referrals=referrals, found=found)
     if request.method == "POST" and form.is_valid():
         referral = form.cleaned_data["referral"]
         try:
@@ -733,11 +791,17 @@ def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{member.patient.display_name} added to {group.name}.")
             return redirect("scheduling:group", group_pk=group.pk)
-    members = GroupMember.objects.filter(group=group, left_at__isnull=True).count()
     return render(
         request,
         "scheduling/group_add_member.html",
-        {"group": group, "form": form, "places_left": max(group.capacity - members, 0)},
+        {
+            "group": group,
+            "form": form,
+            "search": search,
+            "searched": bool(query),
+            "found": found,
+            "places_left": max(group.capacity - len(member_ids), 0),
+        },
     )
 
 

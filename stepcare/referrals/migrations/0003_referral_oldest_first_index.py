@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_must_change_password'),
-        ('patients', '0002_search_keys_by_prefix'),
-        ('referrals', '0002_default_suitability_rules'),
+        ("accounts", "0002_must_change_password"),
+        ("patients", "0002_search_keys_by_prefix"),
+        ("referrals", "0002_default_suitability_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['received_on', 'id'], name='referral_oldest_first'),
+            model_name="referral",
+            index=models.Index(fields=["received_on", "id"], name="referral_oldest_first"),
         ),
     ]

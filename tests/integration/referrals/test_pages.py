@@ -65,9 +65,11 @@ def test_the_pathway_through_the_pages(service, client_for) -> None:
     therapist = service.staff[Role.HIGH_INTENSITY_THERAPIST]
     assert clinician.post(url("allocate"), {"therapist": therapist.pk}).status_code == 302
     assert clinician.post(url("first_treatment"), {"treatment_date": _d(1)}).status_code == 302
+    page = clinician.get(url("end")).content.decode()
+    assert "Mutually agreed completion of treatment (46)" in page and "Signposted (11)" not in page
     response = clinician.post(url("end"), {"end_code": "11", "discharge_date": _d(), "summary": "x"})
-    assert response.status_code == 400
-    assert "so the ending reason must be one for people taken on for treatment" in response.content.decode()
+    assert response.status_code == 400  # a 'not taken on' reason is not offered once treatment began
+    assert not Referral.objects.filter(pk=referral.pk, status=S.ENDED).exists()
     response = clinician.post(url("end"), {"end_code": "46", "discharge_date": _d(), "summary": "Completed."})
     assert response.status_code == 302
     referral.refresh_from_db()
