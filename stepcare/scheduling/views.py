@@ -260,6 +260,10 @@ def _confirm_booking(request: StaffRequest, patient: Patient, form: BookSlotForm
     data = form.cleaned_data
     partner = data.get("partner_referral")
     start = data["starts_at"].astimezone(LONDON)
+    for shown in (patient, *([partner.patient] if partner else [])):
+        audit_actions.record(
+            by=request.user, action=AuditEvent.Action.VIEW, patient=shown, detail={"page": "booking summary"}
+        )
     hidden = [
         (key, value)
         for key, values in request.POST.lists()
