@@ -477,6 +477,14 @@ class StepForm(forms.Form):
         error_messages={"required": "Write a handover summary for the clinician who takes over."},
     )
 
+    def __init__(self, *args: Any, referral: Referral | None = None, **kwargs: Any) -> None:
+        """Offer only the step the referral is not on already."""
+        super().__init__(*args, **kwargs)
+        if referral is not None and referral.step:
+            field = self.fields["to_step"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(value, label) for value, label in Step.choices if value != referral.step]
+
 
 class OnwardForm(forms.Form):
     agency = forms.ModelChoiceField(

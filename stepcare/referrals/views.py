@@ -574,6 +574,7 @@ def step(request: StaffRequest, referral_pk: int) -> HttpResponse:
         title="Step up or down",
         button="Change step",
         call=call,
+        form_kwargs=lambda r: {"referral": r},
     )
 
 
