@@ -236,3 +236,51 @@ def test_every_navigation_link_leads_to_a_page_the_person_can_see(service, role)
         walked += 1
         to_visit += [u for u in _nav_links(response.content.decode()) if u not in seen]
     assert walked >= 1
+
+
+def test_the_patient_referrals_page_query_count_is_pinned_and_does_not_grow(
+    service, client_for, django_assert_num_queries
+) -> None:
+    patient = PatientFactory(team=service.team)
+    ReferralFactory(team=service.team, patient=patient)
+    client = client_for(R.PWP)
+    url = reverse("referrals:patient_referrals", args=[patient.pk])
+    client.get(url)
+    expected = 11
+    with django_assert_num_queries(expected):
+        client.get(url)
+    for _ in range(5):
+        ReferralFactory(
+            team=service.team, patient=patient, status=Referral.Status.ENTERED_IN_ERROR, error_reason="x"
+        )
+    with django_assert_num_queries(expected):
+        assert client.get(url).content.decode().count("SC-T") >= 6
+
+
+def test_the_room_diary_query_count_is_pinned_and_does_not_grow(
+    service, client_for, django_assert_num_queries
+) -> None:
+    room = RoomFactory(site=SiteFactory(service=service.team.service))
+    monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
+    client = client_for(R.ADMINISTRATOR)
+    url = reverse("scheduling:room_diary", args=[room.pk])
+    book(
+        room=room,
+        mode="01",
+        participants=[participant(team=service.team)],
+        starts_at=local(monday, dt.time(9)),
+    )
+    client.get(url, {"date": monday.isoformat()})
+    expected = 16
+    with django_assert_num_queries(expected):
+        client.get(url, {"date": monday.isoformat()})
+    for hour in range(10, 16):
+        book(
+            room=room,
+            mode="01",
+            participants=[participant(team=service.team)],
+            starts_at=local(monday, dt.time(hour)),
+        )
+    with django_assert_num_queries(expected):
+        body = client.get(url, {"date": monday.isoformat()}).content.decode()
+    assert body.count('data-testid="diary-appointment"') == 7
