@@ -41,7 +41,10 @@ R = Role
 def test_after_sign_in_each_role_lands_on_its_working_page(service, client_for, role, landing) -> None:
     response = client_for(role).get(reverse("home"), follow=True)
     assert response.status_code == 200
-    assert response.resolver_match.view_name == landing
+    if role == R.IG_OFFICER:  # the audit search once there is one, the break-glass log until then
+        assert response.resolver_match.view_name in {"audit:search", landing}
+    else:
+        assert response.resolver_match.view_name == landing
 
 
 def test_a_service_managers_team_diary_links_to_the_waiting_list(service, client_for) -> None:
