@@ -30,7 +30,12 @@ stepcare/static/vendor/.built: frontend/package.json frontend/package-lock.json 
 	cd frontend && npm ci --no-audit --no-fund --silent && node build.mjs
 	touch $@
 
-assets: stepcare/static/vendor/.built ## build the NHS.UK design-system assets (needs Node.js)
+assets: stepcare/static/vendor/.built frontend/node_modules/axe-core/axe.min.js ## build the NHS.UK design-system assets (needs Node.js)
+
+# axe-core, which the browser tests inject into every page they visit (a development dependency).
+frontend/node_modules/axe-core/axe.min.js: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --silent
+	touch $@
 
 chromium: ## Debian's Chromium for the browser tests (installed with apt-get when run as root)
 	@command -v chromium >/dev/null || { \

@@ -247,6 +247,9 @@ VIDEO_BASE_URL = _env("VIDEO_BASE_URL", "https://video.example.invalid/join/")
 # one address may send in an hour.
 REFERRAL_FORM_MIN_SECONDS = _env_int("REFERRAL_FORM_MIN_SECONDS", 4)
 REFERRAL_FORM_RATE_LIMIT_PER_HOUR = _env_int("REFERRAL_FORM_RATE_LIMIT_PER_HOUR", 10)
+# The service's phone number and opening hours, shown wherever the public forms say "phone us".
+SERVICE_PHONE = _env("SERVICE_PHONE", "" if PRODUCTION else "0300 555 0199 (demo number)")
+SERVICE_OPENING_HOURS = _env("SERVICE_OPENING_HOURS", "Monday to Friday, 9am to 5pm")
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"
     if NOTIFY_API_KEY
@@ -297,6 +300,8 @@ if PRODUCTION:
         )
     if AXES_IPWARE_PROXY_COUNT < 0:
         _problems.append("PROXY_COUNT cannot be negative")
+    if not SERVICE_PHONE:
+        _problems.append("SERVICE_PHONE must be the number people call about their referral")
     if _problems:
         raise ImproperlyConfigured(
             "Production configuration is incomplete:\n  - "

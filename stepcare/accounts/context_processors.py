@@ -5,7 +5,16 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from stepcare.accounts.permissions import Permission, has_permission
+from stepcare.accounts.permissions import Permission, Role, has_permission
+
+# The roles that hold a caseload and a diary of their own, and so start on "My day".
+CLINICAL_ROLES = (
+    Role.HIGH_INTENSITY_THERAPIST,
+    Role.TRAINEE_HIGH_INTENSITY_THERAPIST,
+    Role.PWP,
+    Role.CLINICAL_SUPERVISOR,
+    Role.EMPLOYMENT_ADVISER,
+)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -14,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated or not user.is_verified():
         return {"nav_items": []}
     items = []
+    if {role for _team, role in user.active_memberships()} & set(CLINICAL_ROLES):
+        items.append(("My day", reverse("scheduling:my_day")))
     if has_permission(user, Permission.FIND_PATIENT):
         items.append(("Patients", reverse("patients:search")))
     if has_permission(user, Permission.BOOK_APPOINTMENTS) or has_permission(

@@ -84,6 +84,24 @@ def search_patients(*, user: User, query: str, whole_service: bool = False) -> Q
     return qs.select_related("team", "allocated_clinician").order_by("search_name", "id")[:SEARCH_LIMIT]
 
 
+def patient_matches(query: str) -> Q | None:
+    """The patients a short search names (a name, an NHS number or a date of birth), as a
+    condition on Patient; None when the search names nobody."""
+    parsed = parse_query(query)
+    if parsed.is_empty:
+        return None
+    condition = Q()
+    if parsed.nhs_number:
+        condition &= Q(nhs_number=parsed.nhs_number)
+    if parsed.phone:
+        condition &= Q(search_mobile__prefix=parsed.phone) | Q(search_home__prefix=parsed.phone)
+    if parsed.date_of_birth:
+        condition &= Q(date_of_birth=parsed.date_of_birth)
+    if parsed.name_tokens:
+        condition &= _name_filter(parsed.name_tokens)
+    return condition
+
+
 def possible_duplicates(
     *,
     nhs_number: str | None,

@@ -9,6 +9,7 @@ import unicodedata
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
@@ -20,11 +21,14 @@ from stepcare.referrals.models import (
     OnwardReferral,
     PreferredContact,
     ProblemDescriptor,
+    Referral,
     SourceOfReferral,
     Step,
     SuitabilityDecision,
     Urgency,
 )
+from stepcare.referrals.models.codes import NOT_TAKEN_ON_CODES, TAKEN_ON_CODES
+from stepcare.referrals.selectors import ListFilters
 
 NAME_MAX = 100
 TEXT_MAX = 3000
@@ -154,7 +158,11 @@ class PersonForm(forms.Form):
         return data
 
     def person(self) -> dict[str, Any]:
-        return {k: self.cleaned_data.get(k) for k in PersonForm.base_fields}
+        person = {k: self.cleaned_data.get(k) for k in PersonForm.base_fields}
+        if self.cleaned_data.get("preferred_language_other"):
+            # Kept with the details as given, for staff to read and record.
+            person["preferred_language_other"] = self.cleaned_data["preferred_language_other"]
+        return person
 
 
 class PreferencesMixin(forms.Form):
@@ -165,8 +173,19 @@ class PreferencesMixin(forms.Form):
         initial=PreferredContact.PHONE,
     )
     preferred_language = forms.ChoiceField(label="Preferred language", choices=Language.choices, initial="en")
+    preferred_language_other = forms.CharField(
+        label="If you chose another language, which language?",
+        max_length=60,
+        required=False,
+    )
     interpreter_required = forms.BooleanField(label="An interpreter is needed", required=False)
     gp_practice_name = forms.CharField(label="GP practice", max_length=SHORT_TEXT_MAX, required=False)
+
+    def clean_preferred_language_other(self) -> str:
+        other = clean_text(self.cleaned_data.get("preferred_language_other", ""))
+        if self.cleaned_data.get("preferred_language") == Language.OTHER and not other:
+            raise forms.ValidationError("Tell us which language you would like to use.")
+        return other if self.cleaned_data.get("preferred_language") == Language.OTHER else ""
 
 
 class PublicFormMixin(forms.Form):
@@ -196,17 +215,18 @@ class SelfReferralForm(PersonForm, PreferencesMixin, PublicFormMixin):
     )
     secondary_care_involvement = forms.TypedChoiceField(
         label="Are you currently seeing a community mental health team or a psychiatrist?",
-        choices=[("no", "No"), ("yes", "Yes")],
+        choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
-        initial="no",
+        error_messages={
+            "required": "Tell us whether you are seeing a community mental health team or a psychiatrist."
+        },
     )
     consent = forms.BooleanField(
         label=(
             "I agree that the service may keep these details, contact me about my referral, "
             "and tell my GP that I have referred myself."
         ),
-        error_messages={"required": "Tick the box to agree, or phone us instead if you would rather talk."},
     )
 
     field_order = [
@@ -220,6 +240,7 @@ class SelfReferralForm(PersonForm, PreferencesMixin, PublicFormMixin):
         "postcode",
         "preferred_contact",
         "preferred_language",
+        "preferred_language_other",
         "interpreter_required",
         "gp_practice_name",
         "presenting_difficulties",
@@ -238,6 +259,10 @@ class SelfReferralForm(PersonForm, PreferencesMixin, PublicFormMixin):
         self.fields["date_of_birth"].error_messages["required"] = "Enter your date of birth."
         self.fields["gp_practice_name"].help_text = "The name of your GP surgery, if you have one."
         self.fields["interpreter_required"].label = "I would like an interpreter"
+        self.fields["consent"].error_messages["required"] = (
+            f"Tick the box to agree, or phone us on {settings.SERVICE_PHONE} "
+            f"({settings.SERVICE_OPENING_HOURS}) if you would rather talk."
+        )
 
     def clean_presenting_difficulties(self) -> str:
         return clean_text(self.cleaned_data["presenting_difficulties"])
@@ -269,8 +294,12 @@ class ProfessionalReferralForm(PersonForm, PreferencesMixin, PublicFormMixin):
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    secondary_care_involvement = forms.BooleanField(
-        label="Currently under secondary mental health care (CMHT or psychiatrist)", required=False
+    secondary_care_involvement = forms.TypedChoiceField(
+        label="Is the person currently under secondary mental health care (CMHT or psychiatrist)?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the person is under secondary mental health care."},
     )
     consent = forms.BooleanField(
         label="The person knows about this referral and agrees to it",
@@ -444,6 +473,14 @@ class StepForm(forms.Form):
         error_messages={"required": "Write a handover summary for the clinician who takes over."},
     )
 
+    def __init__(self, *args: Any, referral: Referral | None = None, **kwargs: Any) -> None:
+        """Offer only the step the referral is not on already."""
+        super().__init__(*args, **kwargs)
+        if referral is not None and referral.step:
+            field = self.fields["to_step"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [(value, label) for value, label in Step.choices if value != referral.step]
+
 
 class OnwardForm(forms.Form):
     agency = forms.ModelChoiceField(
@@ -476,6 +513,27 @@ class EndForm(forms.Form):
     )
     discharge_date = date_field("Discharge date")
     summary = _text("Discharge summary", rows=5, error_messages={"required": "Write a discharge summary."})
+
+    def __init__(self, *args: Any, referral: Referral | None = None, **kwargs: Any) -> None:
+        """Offer only the ending reasons that fit the referral: those for people taken on for
+        treatment once treatment has started, the others before it has."""
+        super().__init__(*args, **kwargs)
+        valid = EndCode.values
+        if referral is not None:
+            valid = sorted(TAKEN_ON_CODES if referral.first_treatment_date else NOT_TAKEN_ON_CODES)
+        field = self.fields["end_code"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", "Choose an ending reason"),
+            *((code, _words_then_code(label)) for code, label in EndCode.choices if code in valid),
+        ]
+
+
+def _words_then_code(label: str) -> str:
+    """ "46 – Mutually agreed completion of treatment" as "Mutually agreed completion of
+    treatment (46)": the words first, the national code after."""
+    code, sep, words = label.partition(" – ")
+    return f"{words} ({code})" if sep else label
 
 
 class ReopenForm(forms.Form):
@@ -510,12 +568,52 @@ class AgencySearchForm(forms.Form):
     )
 
 
-class WaitingListFilterForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All my teams")
-    step = forms.ChoiceField(choices=[("", "Both steps"), *Step.choices], required=False)
+class ReferralListFilterForm(forms.Form):
+    """Filters for the referral inbox and the waiting list (all optional)."""
 
-    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All my teams")
+    step = forms.ChoiceField(label="Step", choices=[("", "Any step"), *Step.choices], required=False)
+    clinician = forms.ModelChoiceField(
+        label="Clinician", queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
+    source = forms.ChoiceField(
+        label="Source of referral", choices=[("", "Any source"), *SourceOfReferral.choices], required=False
+    )
+    urgency = forms.ChoiceField(label="Urgency", choices=[("", "Any"), *Urgency.choices], required=False)
+    screened = forms.ChoiceField(
+        label="Screened",
+        choices=[("", "Screened or not"), ("yes", "Screened"), ("no", "Not yet screened")],
+        required=False,
+    )
+    breach = forms.ChoiceField(
+        label="Waiting since referral",
+        choices=[("", "Any time"), ("6", "Over 6 weeks"), ("18", "Over 18 weeks")],
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, teams: Any = None, clinicians: Any = None, clinician_label: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["team"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = teams if teams is not None else Team.objects.none()
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ModelChoiceField)
+        team_field.queryset = teams if teams is not None else Team.objects.none()
+        clinician_field = self.fields["clinician"]
+        assert isinstance(clinician_field, forms.ModelChoiceField)
+        clinician_field.queryset = clinicians if clinicians is not None else User.objects.none()
+        if clinician_label:
+            clinician_field.label = clinician_label
+
+    def filters(self) -> ListFilters:
+        if not self.is_valid():
+            return ListFilters()
+        d = self.cleaned_data
+        return ListFilters(
+            team_id=d["team"].pk if d["team"] else None,
+            step=d["step"] or "",
+            clinician_id=d["clinician"].pk if d["clinician"] else None,
+            source=d["source"] or "",
+            urgency=d["urgency"] or "",
+            screened=d["screened"] or "",
+            breach=d["breach"] or "",
+        )

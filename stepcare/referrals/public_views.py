@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -43,7 +44,7 @@ def _public_form(
 ) -> HttpResponse:
     if request.method == "POST":
         if public.over_rate_limit(request):
-            return render(request, "referrals/public/too_many.html", status=429)
+            return render(request, "referrals/public/too_many.html", _phone(), status=429)
         form = form_class(request.POST)
         if request.POST.get("website"):
             # Only robots fill in the hidden field. Thank them and keep nothing.
@@ -75,7 +76,14 @@ def _public_form(
     else:
         form = form_class(initial={"started": public.new_token()})
         status = 200
-    return render(request, template, {"form": form}, status=status)
+    return render(request, template, {"form": form, **_phone()}, status=status)
+
+
+def _phone() -> dict[str, str]:
+    return {
+        "service_phone": settings.SERVICE_PHONE,
+        "service_opening_hours": settings.SERVICE_OPENING_HOURS,
+    }
 
 
 @never_cache
@@ -93,4 +101,4 @@ def professional_referral(request: HttpRequest) -> HttpResponse:
 @never_cache
 def thanks(request: HttpRequest) -> HttpResponse:
     reference = request.session.pop(SESSION_REFERENCE, "")
-    return render(request, "referrals/public/thanks.html", {"reference": reference})
+    return render(request, "referrals/public/thanks.html", {"reference": reference, **_phone()})

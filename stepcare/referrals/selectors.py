@@ -8,7 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from stepcare.accounts.models import Membership, Team, User
@@ -53,16 +54,75 @@ class InboxRow:
     days_waiting: int
 
 
-def inbox(*, user: User, today: dt.date | None = None) -> list[InboxRow]:
-    """New and screened referrals in the user's teams, oldest first, with days waiting."""
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What a referral list is narrowed to. Empty values mean "all"."""
+
+    team_id: int | None = None
+    step: str = ""
+    clinician_id: int | None = None
+    source: str = ""
+    urgency: str = ""
+    screened: str = ""  # "yes", "no" or ""
+    breach: str = ""  # "6", "18" or "": waiting longer than 6 or 18 weeks since referral
+
+
+def _filtered(qs: QuerySet[Referral], f: ListFilters, *, clinician_field: str, today: dt.date) -> Any:
+    if f.team_id is not None:
+        qs = qs.filter(team_id=f.team_id)
+    if f.step:
+        qs = qs.filter(step=f.step)
+    if f.clinician_id is not None:
+        qs = qs.filter(**{f"{clinician_field}_id": f.clinician_id})
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.urgency:
+        qs = qs.filter(urgency=f.urgency)
+    if f.screened == "yes":
+        qs = qs.filter(screened_at__isnull=False)
+    elif f.screened == "no":
+        qs = qs.filter(screened_at__isnull=True)
+    if f.breach:
+        # The national measure: days since referral, not adjusted for pauses (DOMAIN.md §3).
+        days = waits.SIX_WEEKS if f.breach == "6" else waits.EIGHTEEN_WEEKS
+        qs = qs.filter(received_on__lt=today - dt.timedelta(days=days), first_treatment_date__isnull=True)
+    return qs
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list: its rows, and counts and page numbers computed by the database."""
+
+    rows: list[Any]
+    page: Page[Referral]
+
+    @property
+    def patient_ids(self) -> list[int]:
+        return list(dict.fromkeys(r.referral.patient_id for r in self.rows if r.referral.patient_id))
+
+
+def _page(qs: QuerySet[Referral], number: str | int | None) -> Page[Referral]:
+    # Oldest first, served by the referral_oldest_first index; the id breaks ties.
+    return Paginator(qs.order_by("received_on", "id"), PAGE_SIZE).get_page(number)
+
+
+def inbox(
+    *,
+    user: User,
+    filters: ListFilters | None = None,
+    page: str | int | None = 1,
+    today: dt.date | None = None,
+) -> ListPage:
+    """New and screened referrals in the user's teams, oldest first, a page at a time."""
     today = today or timezone.localdate()
-    referrals = (
-        Referral.objects.filter(team_id__in=referral_teams(user), status__in=Referral.INBOX_STATUSES)
-        .select_related("patient", "team")
-        .prefetch_related(_patients_with_risk())
-        .order_by("received_on", "id")
-    )
-    return [InboxRow(r, (today - r.received_on).days) for r in referrals]
+    qs = Referral.objects.filter(team_id__in=referral_teams(user), status__in=Referral.INBOX_STATUSES)
+    qs = _filtered(qs, filters or ListFilters(), clinician_field="screened_by", today=today)
+    one_page = _page(qs.select_related("patient", "team").prefetch_related(_patients_with_risk()), page)
+    rows = [InboxRow(r, (today - r.received_on).days) for r in one_page.object_list]
+    return ListPage(rows=rows, page=one_page)
 
 
 def _pauses(referral: Referral) -> list[waits.Pause]:
@@ -117,34 +177,64 @@ def wait_row(referral: Referral, *, position: int, today: dt.date) -> WaitRow:
     )
 
 
+def waiting_list_teams(user: User) -> set[int]:
+    return referral_teams(user) | team_ids_with_permission(user, Permission.ALLOCATE)
+
+
 def waiting_list(
-    *, user: User, team_id: int | None = None, step: str = "", today: dt.date | None = None
-) -> dict[tuple[Team, str], list[WaitRow]]:
-    """People accepted and waiting, grouped by team and step, in order of referral date.
+    *,
+    user: User,
+    filters: ListFilters | None = None,
+    page: str | int | None = 1,
+    today: dt.date | None = None,
+) -> ListPage:
+    """People accepted and waiting, oldest referral first, a page at a time.
 
     Position counts everyone waiting in the same team and step, whether or not a therapist is
-    allocated; people stepped from one step to another keep their original referral date.
+    allocated and whatever the filters; people stepped from one step to another keep their
+    original referral date. The database counts it, row by row, for the page shown.
     """
     today = today or timezone.localdate()
-    teams = referral_teams(user) | team_ids_with_permission(user, Permission.ALLOCATE)
-    if team_id is not None:
-        teams &= {team_id}
+    ahead = (
+        Referral.objects.filter(
+            team_id=OuterRef("team_id"), step=OuterRef("step"), status__in=Referral.WAITING_STATUSES
+        )
+        .filter(
+            Q(received_on__lt=OuterRef("received_on"))
+            | Q(received_on=OuterRef("received_on"), id__lte=OuterRef("id"))
+        )
+        .order_by()
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    qs = Referral.objects.filter(team_id__in=waiting_list_teams(user), status__in=Referral.WAITING_STATUSES)
+    qs = _filtered(qs, filters or ListFilters(), clinician_field="allocated_to", today=today)
     qs = (
-        Referral.objects.filter(team_id__in=teams, status__in=Referral.WAITING_STATUSES)
-        .select_related("patient", "team", "allocated_to")
+        qs.select_related("patient", "team", "allocated_to")
         .prefetch_related(
             _patients_with_risk(),
             _prefetch("pauses", WaitingPause.objects.order_by("start_date")),
         )
-        .order_by("team__name", "step", "received_on", "id")
+        .annotate(position=Subquery(ahead))
     )
-    if step:
-        qs = qs.filter(step=step)
-    groups: dict[tuple[Team, str], list[WaitRow]] = defaultdict(list)
-    for referral in qs:
-        key = (referral.team, referral.step)
-        groups[key].append(wait_row(referral, position=len(groups[key]) + 1, today=today))
-    return dict(groups)
+    one_page = _page(qs, page)
+    rows = [wait_row(r, position=r.position, today=today) for r in one_page.object_list]
+    return ListPage(rows=rows, page=one_page)
+
+
+def list_clinicians(*, team_ids: set[int]) -> QuerySet[User]:
+    """Clinicians in these teams, for a list's clinician filter."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__team_id__in=team_ids,
+            memberships__active=True,
+            memberships__role__in=(*ALLOCATABLE_ROLES, Role.CLINICAL_SUPERVISOR),
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
 
 
 def referral_for_page(*, pk: int) -> Referral:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("import/", views.import_csv, name="import"),
     path("waiting-list/", views.waiting_list, name="waiting_list"),
     path("directory/", views.directory, name="directory"),
+    path("patient/<int:pk>/", views.patient_referrals, name="patient_referrals"),
     path("<int:referral_pk>/", views.detail, name="detail"),
     path("<int:referral_pk>/identity/", views.identity, name="identity"),
     path("<int:referral_pk>/screen/", views.screen, name="screen"),

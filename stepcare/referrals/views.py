@@ -22,6 +22,7 @@ from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
+from stepcare.patients.views import _get_patient_for_user
 from stepcare.pdf import pdf_response, render_pdf
 from stepcare.referrals import actions, selectors
 from stepcare.referrals.forms import (
@@ -35,12 +36,12 @@ from stepcare.referrals.forms import (
     OnwardForm,
     PauseForm,
     ProblemForm,
+    ReferralListFilterForm,
     ReopenForm,
     ResumeForm,
     ScreenForm,
     StaffReferralForm,
     StepForm,
-    WaitingListFilterForm,
 )
 from stepcare.referrals.imports import parse_referral_csv
 from stepcare.referrals.models import OnwardReferral, Referral, SuitabilityDecision
@@ -109,30 +110,62 @@ def _teams(request: StaffRequest, permission: Permission) -> Any:
 # Lists ------------------------------------------------------------------------------------------
 
 
+def _list_page(
+    request: StaffRequest, *, name: str, team_ids: set[int], clinician_label: str, template: str
+) -> HttpResponse:
+    """A referral list: filters, one page of rows fetched, one audit event naming the patients
+    shown on that page, then the page."""
+    form = ReferralListFilterForm(
+        request.GET or None,
+        teams=Team.objects.filter(id__in=team_ids).order_by("name"),
+        clinicians=selectors.list_clinicians(team_ids=team_ids),
+        clinician_label=clinician_label,
+    )
+    fetch = selectors.inbox if name == "inbox" else selectors.waiting_list
+    listing = fetch(user=request.user, filters=form.filters(), page=request.GET.get("page"))
+    # The page's rows are fetched: the one audit event of this list names the patients shown.
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={"list": name, "page": listing.page.number, "patients": listing.patient_ids},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "rows": listing.rows,
+            "page": listing.page,
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
 @login_required
 def inbox(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.MANAGE_REFERRALS)
-    rows = selectors.inbox(user=request.user)
-    return render(request, "referrals/inbox.html", {"rows": rows})
+    return _list_page(
+        request,
+        name="inbox",
+        team_ids=selectors.referral_teams(request.user),
+        clinician_label="Screened by",
+        template="referrals/inbox.html",
+    )
 
 
 @login_required
 def waiting_list(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.MANAGE_REFERRALS, Permission.ALLOCATE)
-    teams = Team.objects.filter(
-        id__in=selectors.referral_teams(request.user)
-        | team_ids_with_permission(request.user, Permission.ALLOCATE)
-    )
-    form = WaitingListFilterForm(request.GET or None, teams=teams)
-    team_id, step = None, ""
-    if form.is_valid():
-        team_id = form.cleaned_data["team"].pk if form.cleaned_data["team"] else None
-        step = form.cleaned_data["step"] or ""
-    groups = selectors.waiting_list(user=request.user, team_id=team_id, step=step)
-    return render(
+    return _list_page(
         request,
-        "referrals/waiting_list.html",
-        {"form": form, "groups": groups, "today": timezone.localdate()},
+        name="waiting_list",
+        team_ids=selectors.waiting_list_teams(request.user),
+        clinician_label="Therapist",
+        template="referrals/waiting_list.html",
     )
 
 
@@ -145,6 +178,13 @@ def directory(request: StaffRequest) -> HttpResponse:
         query, category = form.cleaned_data["q"], form.cleaned_data["category"]
     agencies = selectors.search_agencies(query=query, category=category)
     return render(request, "referrals/directory.html", {"form": form, "agencies": agencies})
+
+
+@login_required
+def patient_referrals(request: StaffRequest, pk: int) -> HttpResponse:
+    """One patient's referrals, newest first (a page of its own in the patient's pages)."""
+    patient = _get_patient_for_user(request, pk)
+    return render(request, "referrals/patient_referrals.html", {"patient": patient})
 
 
 # Referrals in -----------------------------------------------------------------------------------
@@ -513,6 +553,7 @@ def step(request: StaffRequest, referral_pk: int) -> HttpResponse:
         title="Step up or down",
         button="Change step",
         call=call,
+        form_kwargs=lambda r: {"referral": r},
     )
 
 
@@ -604,6 +645,7 @@ def end(request: StaffRequest, referral_pk: int) -> HttpResponse:
         title="End the referral (discharge)",
         button="End the referral",
         call=call,
+        form_kwargs=lambda r: {"referral": r},
         initial=_today_initial("discharge_date"),
         template="referrals/end.html",
     )

@@ -44,7 +44,7 @@ from stepcare.scheduling.models import (
     Unavailability,
     WorkingHours,
 )
-from stepcare.scheduling.timeslots import format_range, local, local_date, series_dates
+from stepcare.scheduling.timeslots import attendance_open, format_range, local, local_date, series_dates
 
 AttendOrDNA = Attendee.AttendOrDNA
 # A referral accepted for treatment (waiting, allocated or in treatment).
@@ -682,7 +682,7 @@ def rebook(
 
 @transaction.atomic
 def record_attendance(*, by: User, attendee: Attendee, code: str) -> Attendee:
-    """Record or correct what happened (AttendOrDNA 5, 6, 7 or 3) once the appointment has begun.
+    """Record or correct what happened (AttendOrDNA 5, 6, 7 or 3), from the start of the appointment's day.
 
     The referral's treatment dates and contact count are recomputed from the diary in the
     same transaction (the first attended treatment appointment ends the national
@@ -699,9 +699,9 @@ def record_attendance(*, by: User, attendee: Attendee, code: str) -> Attendee:
             raise BookingRefused("To record a cancellation, cancel the appointment and give the reason.")
         if attendee.is_attended or attendee.is_missed:
             raise BookingRefused("Attendance has already been recorded for this person.")
-    elif appointment.starts_at > timezone.now():
+    elif not attendance_open(appointment.starts_at, timezone.now()):
         raise BookingRefused(
-            "This appointment has not started yet. Record attendance once it has begun, "
+            "This appointment is on a later day. Record attendance on the day, "
             "or cancel it if it will not go ahead."
         )
     if appointment.is_cancelled:

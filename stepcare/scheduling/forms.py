@@ -88,25 +88,37 @@ class FindSlotForm(forms.Form):
         help_text="For a weekly or fortnightly series.",
     )
     interpreter_needed = forms.BooleanField(label="Interpreter needed", required=False)
+    partner_search = forms.CharField(
+        label="Find a second patient (behavioural couples therapy)",
+        required=False,
+        max_length=100,
+        help_text="Their name, NHS number or date of birth. Then choose them below and find free times.",
+    )
     partner_referral = forms.ModelChoiceField(
         queryset=Referral.objects.none(),
         required=False,
-        label="Second patient (behavioural couples therapy)",
+        label="Second patient",
         empty_label="None: a one-to-one appointment",
         help_text="Both people attend, each under their own open referral. Both must be free.",
     )
 
     def __init__(
-        self, *args: Any, referrals: Any, clinicians: Any, sites: Any, partners: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        referrals: Any,
+        clinicians: Any,
+        sites: Any,
+        partners: Any = None,
+        partner_choices: Any = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["referral"].queryset = referrals  # type: ignore[attr-defined]
         if partners is None:
             del self.fields["partner_referral"]
+            del self.fields["partner_search"]
         else:
-            field = self.fields["partner_referral"]
-            field.queryset = partners  # type: ignore[attr-defined]
-            field.label_from_instance = referral_label  # type: ignore[attr-defined]
+            limit_to_found(self.fields["partner_referral"], partners, partner_choices)
         self.fields["clinician"].queryset = clinicians  # type: ignore[attr-defined]
         self.fields["site"].queryset = sites  # type: ignore[attr-defined]
         self.fields["from_date"].initial = timezone.localdate() + dt.timedelta(days=1)
@@ -354,6 +366,24 @@ class GroupForm(forms.Form):
         return data
 
 
+def limit_to_found(field: forms.Field, queryset: Any, found: Any) -> None:
+    """A patient picker that lists only the people a search found (never the whole team),
+    while any open referral of the team remains a valid answer."""
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+    field.label_from_instance = referral_label  # type: ignore[assignment]
+    field.widget.choices = [("", field.empty_label), *((r.pk, referral_label(r)) for r in found)]
+
+
+class GroupMemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find a patient",
+        required=False,
+        max_length=100,
+        help_text="Their name, NHS number or date of birth.",
+    )
+
+
 class GroupMemberForm(forms.Form):
     referral = forms.ModelChoiceField(
         queryset=Referral.objects.none(),
@@ -363,11 +393,9 @@ class GroupMemberForm(forms.Form):
         error_messages={"required": "Choose the patient to add."},
     )
 
-    def __init__(self, *args: Any, referrals: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, referrals: Any, found: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["referral"]
-        field.queryset = referrals  # type: ignore[attr-defined]
-        field.label_from_instance = referral_label  # type: ignore[attr-defined]
+        limit_to_found(self.fields["referral"], referrals, found)
 
 
 GROUP_ATTENDANCE_CHOICES = [

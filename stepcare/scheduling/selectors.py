@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from stepcare.accounts.models import Membership, Room, Site, User
 from stepcare.accounts.permissions import Role
-from stepcare.patients.models import Patient
+from stepcare.patients.models import Patient, RiskFlag
+from stepcare.patients.selectors import patient_matches
 from stepcare.referrals.models import Referral
 from stepcare.scheduling.models import (
     Appointment,
@@ -534,6 +535,25 @@ def open_referrals_in_team(*, team_id: int) -> QuerySet[Referral]:
     )
 
 
+PICKER_LIMIT = 20
+
+
+def search_open_referrals(
+    *, team_id: int, query: str, exclude_patient_id: int | None = None
+) -> list[Referral]:
+    """Open referrals of the team's patients whose patient the search names (at most 20),
+    for choosing a second patient or a group member without listing everyone."""
+    condition = patient_matches(query)
+    if condition is None:
+        return []
+    qs = open_referrals_in_team(team_id=team_id).filter(
+        patient__in=Patient.objects.filter(condition).values("id")
+    )
+    if exclude_patient_id is not None:
+        qs = qs.exclude(patient_id=exclude_patient_id)
+    return list(qs[:PICKER_LIMIT])
+
+
 def groups_in_teams(*, team_ids: Iterable[int]) -> QuerySet[Group]:
     upcoming = Appointment.objects.filter(
         group_id=OuterRef("pk"), status=Appointment.Status.BOOKED, starts_at__gt=timezone.now()
@@ -646,4 +666,69 @@ def feed_appointments(
 def open_follow_up_tasks(*, user: User) -> QuerySet[FollowUpTask]:
     return FollowUpTask.objects.filter(assigned_to=user, status=FollowUpTask.Status.OPEN).select_related(
         "patient", "appointment"
+    )
+
+
+# My day
+
+
+MY_DAY_LIMIT = 50
+
+
+@dataclass
+class MyDay:
+    """A clinician's working day: sessions today and later this week, people allocated to
+    them and not yet seen, and their other open referrals (each list bounded, with its count)."""
+
+    today: list[Appointment]
+    later_this_week: list[Appointment]
+    not_seen: list[Referral]
+    not_seen_count: int
+    open_referrals: list[Referral]
+    open_count: int
+
+    @property
+    def patient_ids(self) -> list[int]:
+        ids: dict[int, None] = {}
+        for a in (*self.today, *self.later_this_week):
+            for attendee in a.attendees.all():
+                ids[attendee.patient_id] = None
+        for r in (*self.not_seen, *self.open_referrals):
+            if r.patient_id is not None:
+                ids[r.patient_id] = None
+        return list(ids)
+
+
+def _referrals_with_risk(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+    return qs.select_related("patient", "team").prefetch_related(
+        Prefetch(
+            "patient__risk_flags",
+            queryset=RiskFlag.objects.filter(cleared_at__isnull=True).only("id", "patient_id", "raised_at"),
+            to_attr="active_risk_flags",
+        )
+    )
+
+
+def my_day(*, user: User, today: dt.date | None = None) -> MyDay:
+    """Eight queries, however full the week and the caseload."""
+    today = today or timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    start, _ = day_bounds(today)
+    _, week_end = day_bounds(monday, 7)
+    appointments = list(
+        _appointments_between(start, week_end)
+        .filter(clinician_rows__clinician_id=user.pk, clinician_rows__live=True)
+        .distinct()
+        .order_by("starts_at", "id")
+    )
+    mine = Referral.objects.open().filter(allocated_to=user)
+    waiting = mine.filter(status=Referral.Status.ALLOCATED)
+    others = mine.exclude(status=Referral.Status.ALLOCATED)
+    return MyDay(
+        today=[a for a in appointments if local_date(a.starts_at) == today],
+        later_this_week=[a for a in appointments if local_date(a.starts_at) > today],
+        not_seen=list(_referrals_with_risk(waiting).order_by("received_on", "id")[:MY_DAY_LIMIT]),
+        not_seen_count=waiting.count(),
+        open_referrals=list(_referrals_with_risk(others).order_by("received_on", "id")[:MY_DAY_LIMIT]),
+        open_count=others.count(),
     )

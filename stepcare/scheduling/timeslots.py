@@ -25,6 +25,12 @@ def local_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(LONDON).date()
 
 
+def attendance_open(starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Attendance can be recorded from the start (local midnight) of the appointment's day,
+    never for a later day: a clinician records the morning's sessions as the day goes."""
+    return local_date(starts_at) <= local_date(now)
+
+
 def week_start(day: dt.date) -> dt.date:
     """The Monday of the week containing ``day``."""
     return day - dt.timedelta(days=day.weekday())

@@ -5,6 +5,7 @@ from stepcare.scheduling import views
 app_name = "scheduling"
 urlpatterns = [
     path("", views.my_week, name="my_week"),
+    path("my-day/", views.my_day, name="my_day"),
     path("clinician/<int:clinician_pk>/", views.clinician_diary, name="clinician_diary"),
     path("team/<int:team_pk>/", views.team_diary, name="team_diary"),
     path("room/<int:room_pk>/", views.room_diary, name="room_diary"),

@@ -35,13 +35,14 @@ from stepcare.scheduling.forms import (
     GroupAttendanceForm,
     GroupForm,
     GroupMemberForm,
+    GroupMemberSearchForm,
     MoveForm,
     RebookForm,
     UnavailabilityForm,
     WorkingPatternForm,
 )
 from stepcare.scheduling.models import Appointment, Attendee, CalendarFeed, Group, GroupMember, Unavailability
-from stepcare.scheduling.timeslots import LONDON, local_date, week_start
+from stepcare.scheduling.timeslots import LONDON, attendance_open, local_date, week_start
 
 DIARY_PERMISSIONS = (Permission.BOOK_APPOINTMENTS, Permission.VIEW_TEAM_CASELOAD)
 
@@ -74,6 +75,7 @@ def _diary_context(request: StaffRequest, first_day: dt.date, days: int) -> dict
     scope = "day" if days == 1 else "week"
     step = dt.timedelta(days=days)
     return {
+        **_diary_links(request.user),
         "scope": scope,
         "first_day": first_day,
         "last_day": first_day + dt.timedelta(days=days - 1),
@@ -89,6 +91,47 @@ def _scope(request: HttpRequest) -> tuple[dt.date, int]:
     if request.GET.get("view") == "day":
         return day, 1
     return week_start(day), 7
+
+
+def _diary_links(user: User) -> dict[str, Any]:
+    """The team and room diaries (and the waiting list) this person may open (two queries)."""
+    team_ids = _diary_team_ids(user)
+    teams = list(Team.objects.filter(pk__in=team_ids).order_by("name"))
+    rooms = list(
+        Room.objects.filter(site__service_id__in={t.service_id for t in teams})
+        .select_related("site")
+        .order_by("site__name", "name")
+    )
+    return {
+        "diary_teams": teams,
+        "diary_rooms": rooms,
+        "can_see_waiting_list": has_permission(user, Permission.MANAGE_REFERRALS)
+        or has_permission(user, Permission.ALLOCATE),
+    }
+
+
+@login_required
+def my_day(request: StaffRequest) -> HttpResponse:
+    """Where a clinician starts the day: today's and this week's sessions, people allocated
+    to them and not yet seen, and their open referrals."""
+    if not _diary_team_ids(request.user):
+        raise PermissionDenied
+    day = selectors.my_day(user=request.user)
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={"page": "my_day", "patients": day.patient_ids},
+    )
+    return render(
+        request,
+        "scheduling/my_day.html",
+        {
+            "day": day,
+            "today": timezone.localdate(),
+            "visible_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
+            "limit": selectors.MY_DAY_LIMIT,
+        },
+    )
 
 
 @login_required
@@ -219,13 +262,62 @@ def patient_appointments(request: StaffRequest, pk: int) -> HttpResponse:
     )
 
 
-def _finder_form_kwargs(patient: Patient) -> dict[str, Any]:
+def _found_referrals(partners: Any, found: list[Referral], chosen: str) -> list[Referral]:
+    """The search results, plus the one already chosen (kept when the search changes)."""
+    if chosen.isdigit() and all(r.pk != int(chosen) for r in found):
+        found = [*found, *partners.filter(pk=int(chosen))]
+    return found
+
+
+def _finder_form_kwargs(patient: Patient, data: Any) -> dict[str, Any]:
+    partners = selectors.open_referrals_in_team(team_id=patient.team_id).exclude(patient=patient)
+    found = selectors.search_open_referrals(
+        team_id=patient.team_id, query=data.get("partner_search", ""), exclude_patient_id=patient.pk
+    )
     return {
         "referrals": _bookable_referrals(patient),
-        "partners": selectors.open_referrals_in_team(team_id=patient.team_id).exclude(patient=patient),
+        "partners": partners,
+        "partner_choices": _found_referrals(partners, found, data.get("partner_referral", "")),
         "clinicians": selectors.clinicians_in_teams([patient.team_id]),
         "sites": Site.objects.filter(service_id=patient.team.service_id).order_by("name"),
     }
+
+
+def _confirm_booking(request: StaffRequest, patient: Patient, form: BookSlotForm) -> HttpResponse:
+    """Before anything is booked: who, when, where and how, to confirm or change."""
+    data = form.cleaned_data
+    partner = data.get("partner_referral")
+    start = data["starts_at"].astimezone(LONDON)
+    for shown in (patient, *([partner.patient] if partner else [])):
+        audit_actions.record(
+            by=request.user, action=AuditEvent.Action.VIEW, patient=shown, detail={"page": "booking summary"}
+        )
+    hidden = [
+        (key, value)
+        for key, values in request.POST.lists()
+        if key not in ("csrfmiddlewaretoken", "confirm")
+        for value in values
+    ]
+    finder = request.POST.copy()
+    for key in ("csrfmiddlewaretoken", "confirm", "starts_at", "room"):
+        finder.pop(key, None)
+    return render(
+        request,
+        "scheduling/book_confirm.html",
+        {
+            "patient": patient,
+            "partner": partner.patient if partner else None,
+            "data": data,
+            "start": start,
+            "end": start + dt.timedelta(minutes=data["duration"]),
+            "mode": Appointment.DeliveryMode(data["delivery_mode"]).label,
+            "app_type": Appointment.Type(data["app_type"]).label,
+            "occurrences": form.occurrence_count,
+            "interval_weeks": form.interval_weeks,
+            "hidden": hidden,
+            "finder_query": finder.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -234,12 +326,15 @@ def book(request: StaffRequest, pk: int) -> HttpResponse:
     patient = _get_patient_for_user(
         request, pk, Permission.BOOK_APPOINTMENTS, audit_view=request.method == "GET"
     )
-    kwargs = _finder_form_kwargs(patient)
+    kwargs = _finder_form_kwargs(patient, request.POST if request.method == "POST" else request.GET)
     slots: list[selectors.Slot] = []
     searched = False
     booking_error = ""
     if request.method == "POST":
         form: FindSlotForm = BookSlotForm(request.POST, **kwargs)
+        if form.is_valid() and request.POST.get("confirm") != "yes":
+            assert isinstance(form, BookSlotForm)
+            return _confirm_booking(request, patient, form)
         if form.is_valid():
             data = form.cleaned_data
             participants = [actions.Participant(patient, data["referral"])]
@@ -355,7 +450,7 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
                 attendee=attendee, service_id=appointment.team.service_id
             )
     open_tasks = {(t.patient_id, t.kind) for t in appointment.follow_up_tasks.all() if t.status == "open"}
-    started = appointment.starts_at <= timezone.now()
+    started = attendance_open(appointment.starts_at, timezone.now())
     return render(
         request,
         "scheduling/appointment.html",
@@ -703,10 +798,19 @@ def group_detail(request: StaffRequest, group_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
     group = _get_group_for_user(request, group_pk)
-    referrals = selectors.open_referrals_in_team(team_id=group.team_id).exclude(
-        patient_id__in=GroupMember.objects.filter(group=group, left_at__isnull=True).values("patient_id")
+    member_ids = set(
+        GroupMember.objects.filter(group=group, left_at__isnull=True).values_list("patient_id", flat=True)
     )
-    form = GroupMemberForm(request.POST or None, referrals=referrals)
+    referrals = selectors.open_referrals_in_team(team_id=group.team_id).exclude(patient_id__in=member_ids)
+    search = GroupMemberSearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    found = [
+        r
+        for r in selectors.search_open_referrals(team_id=group.team_id, query=query)
+        if r.patient_id not in member_ids
+    ]
+    found = _found_referrals(referrals, found, request.POST.get("referral", ""))
+    form = GroupMemberForm(request.POST or None, referrals=referrals, found=found)
     if request.method == "POST" and form.is_valid():
         referral = form.cleaned_data["referral"]
         try:
@@ -718,11 +822,17 @@ def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{member.patient.display_name} added to {group.name}.")
             return redirect("scheduling:group", group_pk=group.pk)
-    members = GroupMember.objects.filter(group=group, left_at__isnull=True).count()
     return render(
         request,
         "scheduling/group_add_member.html",
-        {"group": group, "form": form, "places_left": max(group.capacity - members, 0)},
+        {
+            "group": group,
+            "form": form,
+            "search": search,
+            "searched": bool(query),
+            "found": found,
+            "places_left": max(group.capacity - len(member_ids), 0),
+        },
     )
 
 
@@ -771,7 +881,12 @@ def group_attendance(request: StaffRequest, group_pk: int, appointment_pk: int) 
     return render(
         request,
         "scheduling/group_attendance.html",
-        {"group": group, "session": session, "form": form, "started": session.starts_at <= timezone.now()},
+        {
+            "group": group,
+            "session": session,
+            "form": form,
+            "started": attendance_open(session.starts_at, timezone.now()),
+        },
     )
 
 

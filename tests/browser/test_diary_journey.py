@@ -59,6 +59,12 @@ def test_book_a_weekly_series_move_one_record_attendance_and_a_dna_then_rebook(
     expect(slots).to_contain_text("09:00")
     _shot(page, "1-free-slots")
     slots.get_by_role("button").first.click()
+    summary = page.get_by_test_id("booking-summary")
+    expect(summary).to_contain_text("ASHDOWN, Marion")
+    expect(summary).to_contain_text("Telephone")
+    expect(summary).to_contain_text("12 sessions in all")
+    assert not Appointment.objects.exists()  # nothing is booked before it is confirmed
+    page.get_by_role("button", name="Confirm booking").click()
     expect(page.get_by_text("12 appointments booked, every week at 09:00")).to_be_visible()
     assert Appointment.objects.count() == 12
     first, second, third = Appointment.objects.order_by("starts_at")[:3]
@@ -76,7 +82,9 @@ def test_book_a_weekly_series_move_one_record_attendance_and_a_dna_then_rebook(
 
     # The therapist's week shows the session.
     page.goto(f"{base}/diary/clinician/{therapist.pk}/?date={first.starts_at.astimezone(LONDON).date()}")
-    expect(page.get_by_test_id("diary").get_by_text("ASHDOWN, Marion")).to_be_visible()
+    expect(
+        page.get_by_test_id("diary").get_by_role("link", name="ASHDOWN, Marion", exact=True)
+    ).to_be_visible()
     _shot(page, "2-week")
 
     # The first session happens: attended.

@@ -129,6 +129,8 @@ ACCESS: dict[str, Rule] = {
     "calendar:feed": Rule(own=ALL, public=True, kwargs=("token",)),  # the secret is the key
     "health_ready": Rule(own=ALL, public=True),
     "accounts:team_new": Rule(own=MANAGERS),
+    "scheduling:my_day": Rule(own=DIARY),
+    "referrals:patient_referrals": Rule(own=VIEWERS, kwargs=("pk",)),
 }
 
 

@@ -13,6 +13,7 @@ GOOD = {
     "REDIS_URL": "redis://localhost:6379/0",
     "ALLOWED_HOSTS": "stepcare.example.nhs.uk",
     "VIDEO_BASE_URL": "https://video.example.nhs.uk/join/",
+    "SERVICE_PHONE": "0113 496 0000",
 }
 
 

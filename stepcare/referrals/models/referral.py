@@ -143,6 +143,8 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["team", "status", "received_on"]),
             models.Index(fields=["allocated_to", "status"]),
+            # The inbox and the waiting list: oldest first, a page at a time.
+            models.Index(fields=["received_on", "id"], name="referral_oldest_first"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -82,7 +82,7 @@ def test_a_professional_referral_records_the_referrer_and_routes_by_gp_practice(
         referrer_contact="amy.hale@nhs.net",
         gp_practice_code="y90001",
         urgency="routine",
-        secondary_care_involvement="",
+        secondary_care_involvement="no",
     )
     response = Client().post(reverse("refer:professional"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -190,3 +190,48 @@ def test_the_rate_limit_counts_forms_that_fail_too(service, instant, settings) -
     settings.REFERRAL_FORM_RATE_LIMIT_PER_HOUR = 2
     flooder = Client(REMOTE_ADDR="203.0.113.10")
     assert [flooder.post(URL, _form(given_name="")).status_code for _ in range(3)] == [400, 400, 429]
+
+
+@pytest.mark.parametrize("url", [URL, "/refer/professional/"])
+def test_no_question_about_secondary_care_is_answered_before_the_person_answers_it(service, url) -> None:
+    body = Client().get(url).content.decode()
+    radios = [line for line in body.split("<input") if 'name="secondary_care_involvement"' in line]
+    assert len(radios) == 2 and not any("checked" in r.split(">")[0] for r in radios)
+
+
+def test_leaving_the_secondary_care_question_unanswered_asks_for_an_answer(service, instant) -> None:
+    response = Client().post(URL, _form(secondary_care_involvement=""))
+    assert response.status_code == 400
+    assert "Tell us whether you are seeing a community mental health team" in response.content.decode()
+    assert not Referral.objects.exists()
+
+
+def test_a_failed_submit_titles_the_page_with_error_and_focuses_the_summary(service, instant) -> None:
+    body = Client().post(URL, _form(given_name="")).content.decode()
+    title = body.split("<title>")[1]
+    assert title.startswith("Error: Refer yourself for talking therapy")
+    summary = body.split('class="nhsuk-error-summary"')[1].split(">")[0]
+    assert "autofocus" in summary and 'tabindex="-1"' in summary
+    assert "<title>Error:" not in Client().get(URL).content.decode()
+
+
+def test_choosing_another_language_asks_which_and_keeps_the_answer(service, instant) -> None:
+    response = Client().post(URL, _form(preferred_language="other"))
+    assert response.status_code == 400
+    assert "Tell us which language you would like to use." in response.content.decode()
+    response = Client().post(URL, _form(preferred_language="other", preferred_language_other="Tigrinya"))
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.preferred_language == "other"
+    assert referral.submitted_details["preferred_language_other"] == "Tigrinya"
+
+
+def test_the_forms_give_the_services_phone_number_and_opening_hours(service, settings, instant) -> None:
+    settings.SERVICE_PHONE = "0113 496 0777"
+    settings.SERVICE_OPENING_HOURS = "Monday to Friday, 8am to 8pm"
+    for body in (
+        Client().get(URL).content.decode(),
+        Client().post(URL, _form(consent="")).content.decode(),
+        Client().get(reverse("refer:thanks")).content.decode(),
+    ):
+        assert "0113 496 0777" in body and "Monday to Friday, 8am to 8pm" in body

@@ -163,6 +163,7 @@ def _couples_booking(service, patient, partner_referral, starts_at: dt.datetime)
         "repeat": "once",
         "occurrences": "12",
         "starts_at": starts_at.isoformat(),
+        "confirm": "yes",
     }
 
 
@@ -200,9 +201,22 @@ def test_the_free_times_for_a_couple_avoid_either_partners_bookings(service, cli
     book(participants=[participant(partner.patient)], starts_at=local(monday, dt.time(9)))
     query = _couples_booking(service, patient, partner, local(monday, dt.time(9)))
     query.pop("starts_at")
+    query.pop("confirm")
     body = client_for(Role.ADMINISTRATOR).get(reverse("scheduling:book", args=[patient.pk]), query)
     first_day = body.content.decode().split('data-testid="slots"')[1].split("</ul>")[0]
     assert "09:00" not in first_day and "10:00" in first_day
+
+
+def test_the_second_patient_is_found_by_search_not_picked_from_everyone(service, client_for, patient) -> None:
+    AllocatedReferralFactory(patient=patient)
+    wanted = AllocatedReferralFactory(patient__team=service.team, patient__family_name="Featherstonehaugh")
+    others = [AllocatedReferralFactory(patient__team=service.team) for _ in range(3)]
+    url = reverse("scheduling:book", args=[patient.pk])
+    client = client_for(Role.ADMINISTRATOR)
+    body = client.get(url).content.decode()
+    assert wanted.reference not in body and not any(o.reference in body for o in others)
+    body = client.get(url, {"partner_search": "featherston"}).content.decode()
+    assert wanted.reference in body and not any(o.reference in body for o in others)
 
 
 # Messages sent

@@ -79,7 +79,9 @@ def test_adding_members_joins_them_to_every_session_and_refuses_when_full(servic
     url = reverse("scheduling:group_add_member", args=[group.pk])
     first, second, third = (AllocatedReferralFactory(patient__team=service.team) for _ in range(3))
     page = client.get(url).content.decode()
-    assert first.patient.display_name in page and "2 places left" in page
+    assert first.patient.display_name not in page and "2 places left" in page  # a search, not a list
+    page = client.get(url, {"q": first.patient.family_name}).content.decode()
+    assert first.patient.display_name in page and second.patient.display_name not in page
     assert client.post(url, {"referral": first.pk}).status_code == 302
     assert client.post(url, {"referral": second.pk}).status_code == 302
     assert Attendee.objects.filter(appointment__group=group, patient=first.patient).count() == 4
@@ -130,7 +132,7 @@ def test_the_register_records_each_members_attendance_for_one_session(service, c
         for m, code in zip(members, ["5", "3", ""], strict=True)
     }
     early = client_for(ADMIN).post(url, codes)
-    assert "has not started yet" in early.content.decode()
+    assert "is on a later day" in early.content.decode()
     assert not session.attendees.exclude(attendance="").exists()  # none recorded when one is refused
     with time_machine.travel(session.starts_at + dt.timedelta(minutes=30)):
         client = client_for(ADMIN)
@@ -140,7 +142,10 @@ def test_the_register_records_each_members_attendance_for_one_session(service, c
         page = client.get(response["Location"]).content.decode()
     recorded = {a.patient_id: a.attendance for a in session.attendees.all()}
     assert [recorded[m.patient_id] for m in members] == ["5", "3", ""]
-    assert 'title="Attended on time, or before the clinician was ready">5</abbr>' in page
+    assert (
+        'Attended on time, or before the clinician was ready <span class="nhsuk-body-s stepcare-code">(5)'
+        in page
+    )
 
 
 def test_a_member_may_cancel_their_place_before_the_session(service, client_for) -> None:

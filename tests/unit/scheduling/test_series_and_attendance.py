@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from stepcare.scheduling import actions, selectors
 from stepcare.scheduling.models import Appointment, Attendee, FollowUpTask, Group
-from stepcare.scheduling.timeslots import LONDON, local
+from stepcare.scheduling.timeslots import LONDON, local, local_date
 from tests.factories.accounts import RoomFactory
 from tests.factories.scheduling import (
     DnaPolicyFactory,
@@ -115,10 +115,25 @@ def test_cancel_the_rest_of_a_series_keeps_earlier_sessions(service) -> None:
     assert statuses == {1: "booked", 2: "booked", 3: "booked", 4: "cancelled", 5: "cancelled", 6: "cancelled"}
 
 
-def test_attendance_cannot_be_recorded_before_the_appointment_starts(service) -> None:
+def test_attendance_cannot_be_recorded_for_a_later_day(service) -> None:
     appointment = book()
-    with pytest.raises(actions.BookingRefused, match="has not started yet"):
+    the_evening_before = local(local_date(appointment.starts_at) - dt.timedelta(days=1), dt.time(23, 59))
+    with (
+        time_machine.travel(the_evening_before),
+        pytest.raises(actions.BookingRefused, match="is on a later day"),
+    ):
         actions.record_attendance(by=appointment.created_by, attendee=appointment.attendees.get(), code="5")
+
+
+def test_attendance_can_be_recorded_from_the_start_of_the_appointments_day(service) -> None:
+    appointment = book()
+    just_after_midnight = local(local_date(appointment.starts_at), dt.time(0, 1))
+    assert just_after_midnight < appointment.starts_at
+    with time_machine.travel(just_after_midnight):
+        attendee = actions.record_attendance(
+            by=appointment.created_by, attendee=appointment.attendees.get(), code="5"
+        )
+    assert attendee.attendance == "5"
 
 
 @pytest.mark.parametrize("code", ["5", "6", "7", "3"])
