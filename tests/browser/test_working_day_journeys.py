@@ -4,7 +4,8 @@ A therapist's Monday: they land on their day, open a patient from the diary, rec
 morning's attendance and book next week's session after checking the summary.
 
 An administrator's morning: they filter the referral inbox to the urgent referrals, screen
-one, book the assessment (checking the summary), and on the day record that the person came.
+one, book the assessment (checking the summary), and on the day record that the person came;
+the referral then shows the assessment.
 """
 
 from __future__ import annotations
@@ -179,8 +180,12 @@ def test_an_administrators_morning_from_the_inbox_to_an_attended_assessment(page
         # The patient's pages link to each other; the referral is one click away.
         page.get_by_test_id("patient-nav").get_by_role("link", name="Referrals").click()
         expect(page.get_by_test_id("patient-referrals")).to_contain_text(urgent.reference)
+        # The attended assessment is recorded on the referral.
+        page.get_by_role("link", name=urgent.reference).click()
+        expect(page.get_by_test_id("referral-status")).to_contain_text("Assessed")
         _shot(page, "6-attended")
 
     assert assessment.attendees.get().attendance == "5"
     urgent.refresh_from_db()
-    assert urgent.status == Referral.Status.SCREENED
+    assert urgent.status == Referral.Status.ASSESSED
+    assert urgent.assessment_date == assessment.starts_at.astimezone(LONDON).date()
