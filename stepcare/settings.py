@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "stepcare.patients",
     "stepcare.referrals",
     "stepcare.scheduling",
+    "stepcare.records",
     "stepcare.demo",
     "stepcare",
 ]
@@ -246,6 +247,11 @@ VIDEO_BASE_URL = _env("VIDEO_BASE_URL", "https://video.example.invalid/join/")
 # one address may send in an hour.
 REFERRAL_FORM_MIN_SECONDS = _env_int("REFERRAL_FORM_MIN_SECONDS", 4)
 REFERRAL_FORM_RATE_LIMIT_PER_HOUR = _env_int("REFERRAL_FORM_RATE_LIMIT_PER_HOUR", 10)
+# The clinical record: drafts unsigned for longer than this many days are listed for their
+# author and supervisors; the service's own crisis contacts printed on every safety plan, as
+# JSON: {"Mental health crisis line (24 hours)": "0800 000 0000"}.
+RECORDS_DRAFT_OVERDUE_DAYS = _env_int("RECORDS_DRAFT_OVERDUE_DAYS", 3)
+RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"
     if NOTIFY_API_KEY
