@@ -192,3 +192,36 @@ def test_each_record_page_runs_a_fixed_number_of_queries(
     client.get(url)  # warm the session and content-type caches
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+def test_signing_an_assessment_fills_the_referrals_assessment_and_problem_descriptor(
+    client_for, service, patient
+) -> None:
+    from stepcare.referrals.models import Referral
+    from tests.factories.referrals import ReferralFactory
+
+    referral = ReferralFactory(team=service.team, patient=patient, status=Referral.Status.SCREENED)
+    client = client_for(R.HIGH_INTENSITY_THERAPIST)
+    today = timezone.localdate()
+    created = client.post(
+        reverse("records:new", args=[patient.pk, "assessment"]),
+        {
+            "referral": referral.pk,
+            "assessment_date": today.isoformat(),
+            "presenting_problem": "'I can't stop worrying about everything.'",
+            "risk": "No current thoughts of self-harm; see risk formulation.",
+            "problem_descriptor": "F41.1",
+            "plan": "Step 3 CBT for GAD, 12 sessions.",
+        },
+    )
+    assert created.status_code == 302
+    from stepcare.records.models import Assessment
+
+    assessment = Assessment.objects.get(referral=referral)
+    signed = client.post(
+        reverse("records:sign", args=["assessment", assessment.pk]), {"version": assessment.version}
+    )
+    assert signed.status_code == 302
+    referral.refresh_from_db()
+    assert referral.assessment_date == today and referral.status == Referral.Status.ASSESSED
+    assert referral.problem_descriptors.get().primary == "F41.1"
