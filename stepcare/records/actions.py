@@ -90,7 +90,10 @@ def create_document(
 
 def _locked(document: ClinicalDocument) -> ClinicalDocument:
     current: ClinicalDocument = (
-        type(document).objects.select_for_update().select_related("updated_by", "author").get(pk=document.pk)
+        type(document)
+        .objects.select_for_update(of=("self",))
+        .select_related("updated_by", "author")
+        .get(pk=document.pk)
     )
     if current.is_signed:
         raise SignedDocumentIsImmutable(f"This {current.LABEL.lower()} is signed: add an addendum instead.")
