@@ -252,6 +252,9 @@ REFERRAL_FORM_RATE_LIMIT_PER_HOUR = _env_int("REFERRAL_FORM_RATE_LIMIT_PER_HOUR"
 # JSON: {"Mental health crisis line (24 hours)": "0800 000 0000"}.
 RECORDS_DRAFT_OVERDUE_DAYS = _env_int("RECORDS_DRAFT_OVERDUE_DAYS", 3)
 RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
+# NICE session ranges a service has checked, overriding the defaults in records/nice.py, as
+# JSON: {"cbt:F41.1": "12-15 | NICE CG113, checked 2026"} (either end may be left empty).
+RECORDS_SESSION_RANGES = _env_json("RECORDS_SESSION_RANGES", {})
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"
     if NOTIFY_API_KEY

@@ -23,11 +23,14 @@ from stepcare.records.gp_practices import read_epraccur
 from stepcare.records.models import (
     Assessment,
     Consent,
+    Formulation,
+    FormulationTemplate,
     GPPractice,
     Letter,
     RiskAssessment,
     SafetyPlan,
     SessionNote,
+    TreatmentPlan,
 )
 from stepcare.referrals.models import ProblemDescriptor, Referral
 from stepcare.scheduling.models import Attendee
@@ -99,8 +102,10 @@ def build_records(builder: DemoBuilder) -> None:
     ):
         attended.setdefault(a.referral_id, []).append(a)
 
+    five_areas = FormulationTemplate.objects.filter(name="Five areas (generic CBT)").first()
     rows: dict[type[Any], list[Any]] = {
-        m: [] for m in (Assessment, RiskAssessment, SafetyPlan, SessionNote, Letter)
+        m: []
+        for m in (Assessment, RiskAssessment, SafetyPlan, SessionNote, Letter, Formulation, TreatmentPlan)
     }
     consents: list[Consent] = []
     fallback = next(iter(builder.staff.values()))
@@ -168,6 +173,35 @@ def build_records(builder: DemoBuilder) -> None:
                 plan=plan,
             )
         )
+        planned = rng.choice([8, 12, 16])
+        rows[TreatmentPlan].append(
+            TreatmentPlan(
+                **common,
+                **signed,
+                signed_at=_aware(assessed_on, 19),
+                modality="cbt" if "CBT" in plan else "ipt" if "IPT" in plan else "cfd",
+                problem_descriptor=code if code in ProblemDescriptor.values else "",
+                planned_sessions=planned,
+                goals="Back to work full time; sleep through the night; see friends weekly.",
+                review_points=f"Sessions {planned // 2} and {planned}.",
+            )
+        )
+        if five_areas is not None:
+            rows[Formulation].append(
+                Formulation(
+                    **common,
+                    **signed,
+                    signed_at=_aware(assessed_on + dt.timedelta(days=7)),
+                    template=five_areas,
+                    sections={
+                        "situation": "Made redundant; money worries; partner working nights.",
+                        "thoughts": "'I'm useless'; 'It will never get better'.",
+                        "emotions": "Low (80%), guilty (60%), anxious (50%).",
+                        "physical": "Tired all the time; poor sleep; tension headaches.",
+                        "behaviour": "Stays in bed; stopped football; avoids friends' calls.",
+                    },
+                )
+            )
         review = assessed_on + dt.timedelta(days=rng.choice([28, 42, 84]))
         if referral.status == Referral.Status.IN_TREATMENT and rng.random() < 0.1:
             review = today - dt.timedelta(days=rng.randrange(1, 14))  # overdue: shows on the banner

@@ -22,6 +22,8 @@ from stepcare.records.models import (
     ClinicalDocument,
     Consent,
     DocumentStatus,
+    Goal,
+    GoalRating,
     GPPractice,
     Letter,
     RelatedPerson,
@@ -291,6 +293,35 @@ def withdraw_consent(*, by: User, consent: Consent, withdrawn_on: dt.date, reaso
     current.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawn_reason"])
     _audit(by, AuditEvent.Action.UPDATE, current.patient, current, withdrawn=withdrawn_on.isoformat())
     return current
+
+
+# Goals -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_goal(
+    *, by: User, patient: Patient, referral: Referral | None, description: str, rating: int, on: dt.date
+) -> Goal:
+    """A goal of the patient's, with their first rating."""
+    if referral is not None and referral.patient_id != patient.pk:
+        raise SigningRefused("That referral belongs to another patient.")
+    goal = Goal.objects.create(
+        patient=patient, referral=referral, description=description.strip(), set_on=on, set_by=by
+    )
+    _audit(by, AuditEvent.Action.CREATE, patient, goal)
+    rate_goal(by=by, goal=goal, rating=rating, on=on)
+    return goal
+
+
+@transaction.atomic
+def rate_goal(*, by: User, goal: Goal, rating: int, on: dt.date) -> GoalRating:
+    if not 0 <= rating <= 10:
+        raise SigningRefused("A goal is rated from 0 (not at all) to 10 (fully met).")
+    if on > timezone.localdate() or on < goal.set_on:
+        raise SigningRefused("The rating date must be between the day the goal was set and today.")
+    rated = GoalRating.objects.create(goal=goal, rating=rating, rated_on=on, recorded_by=by)
+    _audit(by, AuditEvent.Action.CREATE, goal.patient, rated, goal_id=goal.pk, rating=rating)
+    return rated
 
 
 # GP practices ---------------------------------------------------------------------------------

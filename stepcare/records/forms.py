@@ -8,7 +8,14 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 
-from stepcare.records.models import ClinicalDocument, Consent, Letter, LetterTemplate, RelatedPerson
+from stepcare.records.models import (
+    ClinicalDocument,
+    Consent,
+    FormulationTemplate,
+    Letter,
+    LetterTemplate,
+    RelatedPerson,
+)
 from stepcare.referrals.models import Agency, Referral
 
 
@@ -147,3 +154,37 @@ class ConsentForm(forms.Form):
 class WithdrawConsentForm(forms.Form):
     withdrawn_on = forms.DateField(label="Date withdrawn", widget=DateInput(), initial=timezone.localdate)
     reason = forms.CharField(label="Reason or note", required=False, max_length=500)
+
+
+def formulation_form(template: FormulationTemplate) -> type[forms.Form]:
+    """A form with one box per section of ``template``."""
+
+    class Form(forms.Form):
+        version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+        def content(self) -> dict[str, Any]:
+            keys = [s["key"] for s in template.sections]
+            return {"sections": {k: self.cleaned_data.get(f"s_{k}", "") for k in keys}}
+
+    for section in template.sections:
+        Form.base_fields[f"s_{section['key']}"] = forms.CharField(
+            label=section["label"],
+            help_text=section.get("help", ""),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+    return Form
+
+
+def formulation_initial(sections: dict[str, Any]) -> dict[str, Any]:
+    return {f"s_{k}": v for k, v in sections.items()}
+
+
+class GoalForm(forms.Form):
+    description = forms.CharField(label="New goal, in the patient's words", max_length=300)
+    rating = forms.IntegerField(label="Rating now (0 not at all – 10 fully met)", min_value=0, max_value=10)
+
+
+class GoalRatingForm(forms.Form):
+    rating = forms.IntegerField(label="Rating (0–10)", min_value=0, max_value=10)
+    rated_on = forms.DateField(label="Date", widget=DateInput(), initial=timezone.localdate)

@@ -273,3 +273,15 @@ def signed_counts(patient: Patient) -> dict[str, int]:
         k: m.objects.filter(patient=patient, status=DocumentStatus.SIGNED).count()
         for k, m in DOCUMENT_KINDS.items()
     }
+
+
+def goals_for(patient: Patient) -> list[Any]:
+    from django.db.models import Prefetch
+
+    from stepcare.records.models import Goal, GoalRating
+
+    return list(
+        Goal.objects.filter(patient=patient)
+        .select_related("referral")
+        .prefetch_related(Prefetch("ratings", queryset=GoalRating.objects.order_by("rated_on", "id")))[:50]
+    )

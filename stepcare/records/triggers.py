@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+# The tables of migration 0002; document tables added later name themselves in their migration.
 DOCUMENT_TABLES = (
     "records_sessionnote",
     "records_assessment",
@@ -29,11 +30,11 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def create_sql(vendor: str, tables: tuple[str, ...] = DOCUMENT_TABLES) -> list[str]:
+def create_sql(vendor: str, tables: tuple[str, ...] = (*DOCUMENT_TABLES, ADDENDUM_TABLE)) -> list[str]:
     statements = []
     if vendor == "postgresql":
         statements.append(_PG_FUNCTION)
-    for table in (*tables, ADDENDUM_TABLE):
+    for table in tables:
         condition = "" if table == ADDENDUM_TABLE else "OLD.status = 'signed'"
         name = f"{table}_signed_immutable"
         if vendor == "postgresql":
@@ -51,15 +52,15 @@ def create_sql(vendor: str, tables: tuple[str, ...] = DOCUMENT_TABLES) -> list[s
     return statements
 
 
-def drop_sql(vendor: str, tables: tuple[str, ...] = DOCUMENT_TABLES) -> list[str]:
+def drop_sql(vendor: str, tables: tuple[str, ...] = (*DOCUMENT_TABLES, ADDENDUM_TABLE)) -> list[str]:
     statements = []
-    for table in (*tables, ADDENDUM_TABLE):
+    for table in tables:
         name = f"{table}_signed_immutable"
         if vendor == "postgresql":
             statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
         elif vendor == "sqlite":
             statements.append(f"DROP TRIGGER IF EXISTS {name};")
-    if vendor == "postgresql":
+    if vendor == "postgresql" and ADDENDUM_TABLE in tables:
         statements.append("DROP FUNCTION IF EXISTS stepcare_records_refuse_change();")
     return statements
 
@@ -72,3 +73,17 @@ def install(apps: Any, schema_editor: Any) -> None:
 def remove(apps: Any, schema_editor: Any) -> None:
     for sql in drop_sql(schema_editor.connection.vendor):
         schema_editor.execute(sql, None)
+
+
+def for_tables(*tables: str) -> tuple[Any, Any]:
+    """(install, remove) for document tables added by a later migration."""
+
+    def add(apps: Any, schema_editor: Any) -> None:
+        for sql in create_sql(schema_editor.connection.vendor, tables):
+            schema_editor.execute(sql, None)
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        for sql in drop_sql(schema_editor.connection.vendor, tables):
+            schema_editor.execute(sql, None)
+
+    return add, drop

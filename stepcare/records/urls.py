@@ -14,6 +14,8 @@ urlpatterns = [
         name="withdraw_consent",
     ),
     path("patients/<int:pk>/people/", views.add_person, name="add_person"),
+    path("patients/<int:pk>/goals/", views.goals, name="goals"),
+    path("patients/<int:pk>/goals/<int:goal_pk>/rate/", views.rate_goal, name="rate_goal"),
     path("patients/<int:pk>/subject-access/", views.subject_access, name="subject_access"),
     path("appointments/<int:appointment_pk>/note/", views.appointment_note, name="appointment_note"),
     path("<slug:kind>/<int:doc_pk>/", views.document, name="document"),

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts.permissions import Permission, has_permission
@@ -22,27 +23,35 @@ from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
 from stepcare.patients.views import _get_patient_for_user
 from stepcare.pdf import pdf_response, render_pdf
-from stepcare.records import actions, export, letters, prefill, selectors
+from stepcare.records import actions, export, letters, nice, prefill, selectors
 from stepcare.records.forms import (
     AddendumForm,
     ConsentForm,
+    GoalForm,
+    GoalRatingForm,
     NewLetterForm,
     ReferralChoiceForm,
     RelatedPersonForm,
     SignForm,
     WithdrawConsentForm,
     document_form,
+    formulation_form,
+    formulation_initial,
 )
 from stepcare.records.models import (
     DOCUMENT_KINDS,
     ClinicalDocument,
     Consent,
+    Formulation,
+    FormulationTemplate,
+    Goal,
     Letter,
     RelatedPerson,
     RiskAssessment,
     SafetyPlan,
     SessionNote,
     SignedDocumentIsImmutable,
+    TreatmentPlan,
 )
 from stepcare.referrals.models import Referral
 
@@ -139,6 +148,8 @@ def new(request: StaffRequest, pk: int, kind: str) -> HttpResponse:
     referrals = _referrals(patient)
     if model is Letter:
         return _new_letter(request, patient, referrals)
+    if model is Formulation:
+        return _new_formulation(request, patient, referrals)
     links: dict[str, Any] = {}
     appointment = _appointment_from(request, patient)
     initial: dict[str, Any] = {}
@@ -241,6 +252,38 @@ def _new_letter(request: StaffRequest, patient: Patient, referrals: Any) -> Http
     )
 
 
+def _new_formulation(request: StaffRequest, patient: Patient, referrals: Any) -> HttpResponse:
+    raw = request.GET.get("template") or request.POST.get("template") or ""
+    template = FormulationTemplate.objects.filter(active=True, pk=int(raw)).first() if raw.isdigit() else None
+    if template is None:
+        return render(
+            request,
+            "records/choose_template.html",
+            {"patient": patient, "templates": FormulationTemplate.objects.filter(active=True)},
+        )
+    form = formulation_form(template)(request.POST or None)
+    choice = ReferralChoiceForm(
+        request.POST or None, referrals=referrals, initial={"referral": referrals.first()}
+    )
+    if request.method == "POST" and form.is_valid() and choice.is_valid():
+        document = actions.create_document(
+            by=request.user,
+            kind=Formulation,
+            patient=patient,
+            referral=choice.cleaned_data["referral"],
+            data=form.content(),  # type: ignore[attr-defined]
+            links={"template": template},
+        )
+        messages.success(request, "Formulation saved as a draft. Sign it when it is complete.")
+        return redirect("records:document", kind=Formulation.KIND, doc_pk=document.pk)
+    return render(
+        request,
+        "records/new.html",
+        {"patient": patient, "model": Formulation, "form": form, "choice": choice, "template": template},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 def _document_context(request: StaffRequest, document: ClinicalDocument, patient: Patient) -> dict[str, Any]:
     can_write = has_permission(request.user, P.WRITE_CLINICAL_NOTES, obj=patient)
     context: dict[str, Any] = {
@@ -261,6 +304,12 @@ def _document_context(request: StaffRequest, document: ClinicalDocument, patient
         context["consent_ok"] = selectors.sharing_allowed(document)
     if isinstance(document, SafetyPlan):
         context["crisis_contacts"] = _crisis_contacts()
+    if isinstance(document, TreatmentPlan) and document.modality and document.problem_descriptor:
+        session_range = nice.range_for(document.modality, document.problem_descriptor)
+        context["session_range"] = session_range
+        context["outside_range"] = session_range is not None and session_range.outside(
+            document.planned_sessions
+        )
     return context
 
 
@@ -288,8 +337,7 @@ def edit(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
     if doc.is_signed:
         messages.error(request, "This document is signed and cannot be changed. Add an addendum instead.")
         return redirect("records:document", kind=kind, doc_pk=doc.pk)
-    Form = document_form(type(doc))
-    form = Form(request.POST or None, instance=type(doc).objects.get(pk=doc.pk))
+    form = _edit_form(doc, request.POST or None)
     theirs: list[Any] = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -302,10 +350,9 @@ def edit(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
         except actions.ConcurrentEdit as exc:
             theirs = exc.theirs
             data = request.POST.copy()
-            data["version"] = str(
-                exc.current.version
-            )  # having seen their changes, saving again is deliberate
-            form = Form(data, instance=exc.current)
+            # Having seen their changes, saving again is deliberate.
+            data["version"] = str(exc.current.version)
+            form = _edit_form(exc.current, data)
             form.is_valid()
             form.add_error(None, str(exc))
         except SignedDocumentIsImmutable as exc:
@@ -320,6 +367,14 @@ def edit(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
         {"patient": patient, "document": doc, "model": type(doc), "form": form, "theirs": theirs},
         status=409 if theirs else 400 if request.method == "POST" else 200,
     )
+
+
+def _edit_form(doc: ClinicalDocument, data: Any) -> Any:
+    if isinstance(doc, Formulation):
+        return formulation_form(doc.template)(
+            data, initial={**formulation_initial(doc.sections), "version": doc.version}
+        )
+    return document_form(type(doc))(data, instance=type(doc).objects.get(pk=doc.pk))
 
 
 @login_required
@@ -520,6 +575,71 @@ def add_person(request: StaffRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "Give the person's name and relationship.")
     return redirect("records:consent", pk=pk)
+
+
+# Goals -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goals(request: StaffRequest, pk: int) -> HttpResponse:
+    """The patient's goals, each rated 0-10 over time."""
+    writing = request.method == "POST"
+    patient = _get_patient_for_user(
+        request, pk, P.WRITE_CLINICAL_NOTES if writing else P.VIEW_CLINICAL_RECORD, audit_view=not writing
+    )
+    referrals = _referrals(patient)
+    form = GoalForm(request.POST or None)
+    choice = ReferralChoiceForm(
+        request.POST or None, referrals=referrals, initial={"referral": referrals.first()}
+    )
+    if writing and form.is_valid() and choice.is_valid():
+        actions.add_goal(
+            by=request.user,
+            patient=patient,
+            referral=choice.cleaned_data["referral"],
+            description=form.cleaned_data["description"],
+            rating=form.cleaned_data["rating"],
+            on=timezone.localdate(),
+        )
+        messages.success(request, "Goal added with its first rating.")
+        return redirect("records:goals", pk=pk)
+    return render(
+        request,
+        "records/goals.html",
+        {
+            "patient": patient,
+            "goals": selectors.goals_for(patient),
+            "form": form,
+            "choice": choice,
+            "rating_form": GoalRatingForm(),
+            "can_write": has_permission(request.user, P.WRITE_CLINICAL_NOTES, obj=patient),
+        },
+        status=400 if writing else 200,
+    )
+
+
+@login_required
+@require_POST
+def rate_goal(request: StaffRequest, pk: int, goal_pk: int) -> HttpResponse:
+    patient = _get_patient_for_user(request, pk, P.WRITE_CLINICAL_NOTES, audit_view=False)
+    goal = get_object_or_404(Goal, pk=goal_pk, patient=patient)
+    form = GoalRatingForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.rate_goal(
+                by=request.user,
+                goal=goal,
+                rating=form.cleaned_data["rating"],
+                on=form.cleaned_data["rated_on"],
+            )
+        except actions.SigningRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Rating recorded.")
+    else:
+        messages.error(request, "Give a rating from 0 to 10 and its date.")
+    return redirect("records:goals", pk=pk)
 
 
 # Subject access -------------------------------------------------------------------------------

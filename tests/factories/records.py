@@ -6,6 +6,7 @@ import factory
 
 from stepcare.records.models import (
     Consent,
+    Goal,
     GPPractice,
     Letter,
     RelatedPerson,
@@ -110,3 +111,13 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     given = True
     decided_on = factory.LazyFunction(dt.date.today)
     recorded_by = factory.SubFactory(UserFactory)
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    patient = factory.SubFactory(PatientFactory)
+    description = "Go back to the Saturday football team"
+    set_on = factory.LazyFunction(dt.date.today)
+    set_by = factory.SubFactory(UserFactory)

@@ -136,6 +136,8 @@ ACCESS: dict[str, Rule] = {
     "records:withdraw_consent": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk", "consent_pk")),
     "records:add_person": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk",)),
     "records:subject_access": Rule(own=IG, other=IG, kwargs=("pk",)),
+    "records:goals": Rule(own=NOTE_WRITERS, kwargs=("pk",)),
+    "records:rate_goal": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk", "goal_pk")),
     "records:appointment_note": Rule(own=NOTE_WRITERS, kwargs=("appointment_pk",)),
     "records:document": Rule(own=NOTE_WRITERS, kwargs=("kind", "doc_pk")),
     "records:edit": Rule(own=NOTE_WRITERS, kwargs=("kind", "doc_pk")),
@@ -231,7 +233,7 @@ def _referral_url_values(rule: Rule, team, service, patient, values: dict) -> No
 
 
 def _records_url_values(rule: Rule, service, patient, values: dict) -> None:
-    from tests.factories.records import ConsentFactory, SessionNoteFactory
+    from tests.factories.records import ConsentFactory, GoalFactory, SessionNoteFactory
 
     if "kind" in rule.kwargs:
         values["kind"] = "session-note"
@@ -239,6 +241,8 @@ def _records_url_values(rule: Rule, service, patient, values: dict) -> None:
         values["doc_pk"] = SessionNoteFactory(patient=patient, author=service.staff[R.PWP]).pk
     if "consent_pk" in rule.kwargs:
         values["consent_pk"] = ConsentFactory(patient=patient, recorded_by=service.staff[R.PWP]).pk
+    if "goal_pk" in rule.kwargs:
+        values["goal_pk"] = GoalFactory(patient=patient, set_by=service.staff[R.PWP]).pk
 
 
 # Every URL for an object in one's own team; URLs about an object also for another team's.

@@ -10,12 +10,15 @@ from stepcare.records.models.directory import GPPractice, LetterTemplate
 from stepcare.records.models.documents import (
     DOCUMENT_KINDS,
     Assessment,
+    Formulation,
     Letter,
     LiaisonEntry,
     RiskAssessment,
     SafetyPlan,
     SessionNote,
+    TreatmentPlan,
 )
+from stepcare.records.models.plans import FormulationTemplate, Goal, GoalRating
 
 __all__ = [
     "DOCUMENT_KINDS",
@@ -25,7 +28,11 @@ __all__ = [
     "Consent",
     "DocumentQuerySet",
     "DocumentStatus",
+    "Formulation",
+    "FormulationTemplate",
     "GPPractice",
+    "Goal",
+    "GoalRating",
     "Letter",
     "LetterTemplate",
     "LiaisonEntry",
@@ -34,4 +41,5 @@ __all__ = [
     "SafetyPlan",
     "SessionNote",
     "SignedDocumentIsImmutable",
+    "TreatmentPlan",
 ]

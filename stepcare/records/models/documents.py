@@ -258,3 +258,60 @@ class Letter(ClinicalDocument):
 DOCUMENT_KINDS: dict[str, type[ClinicalDocument]] = {
     m.KIND: m for m in (SessionNote, Assessment, RiskAssessment, SafetyPlan, Letter, LiaisonEntry)
 }
+
+
+class Formulation(ClinicalDocument):
+    """A formulation written in the sections of a template (five areas, Beck, IPT, DIT ...)."""
+
+    KIND = "formulation"
+    LABEL = "Formulation"
+    CONTENT_FIELDS = ("sections",)
+    REQUIRED_TO_SIGN = ("sections",)
+
+    template = models.ForeignKey("records.FormulationTemplate", on_delete=models.PROTECT, related_name="+")
+    sections = models.JSONField(default=dict, blank=True)
+
+    class Meta(ClinicalDocument.Meta):
+        pass
+
+    def content(self) -> list[tuple[str, Any]]:
+        return [(s["label"], self.sections.get(s["key"], "")) for s in self.template.sections]
+
+    def missing_to_sign(self) -> list[str]:
+        return [] if any(str(v).strip() for v in self.sections.values()) else ["at least one section"]
+
+
+class TreatmentPlan(ClinicalDocument):
+    """The plan for a course: modality, planned sessions against the NICE range, review points."""
+
+    class Modality(models.TextChoices):
+        CBT = "cbt", "Cognitive behavioural therapy (CBT)"
+        BA = "ba", "Behavioural activation"
+        IPT = "ipt", "Interpersonal psychotherapy (IPT)"
+        CFD = "cfd", "Counselling for depression"
+        DIT = "dit", "Dynamic interpersonal therapy (DIT)"
+        COUPLES = "couples", "Behavioural couples therapy for depression"
+        EMDR = "emdr", "EMDR"
+        MBCT = "mbct", "Mindfulness-based cognitive therapy (group)"
+        APPLIED_RELAXATION = "applied_relaxation", "Applied relaxation"
+
+    KIND = "treatment-plan"
+    LABEL = "Treatment plan"
+    CONTENT_FIELDS = ("modality", "problem_descriptor", "planned_sessions", "goals", "review_points", "notes")
+    REQUIRED_TO_SIGN = ("modality", "planned_sessions", "goals")
+
+    modality = models.CharField(max_length=20, choices=Modality.choices, blank=True)
+    problem_descriptor = models.CharField(
+        "problem descriptor", max_length=12, choices=ProblemDescriptor.choices, blank=True
+    )
+    planned_sessions = models.PositiveSmallIntegerField("planned sessions", null=True, blank=True)
+    goals = models.TextField("the patient's goals", blank=True, default="")
+    review_points = models.TextField("review points (e.g. session 6 and 12)", blank=True, default="")
+    notes = models.TextField(blank=True, default="")
+
+    class Meta(ClinicalDocument.Meta):
+        pass
+
+
+DOCUMENT_KINDS[Formulation.KIND] = Formulation
+DOCUMENT_KINDS[TreatmentPlan.KIND] = TreatmentPlan

@@ -7,7 +7,16 @@ import io
 import pytest
 from django.core.management import call_command
 
-from stepcare.records.models import Assessment, Consent, GPPractice, Letter, RiskAssessment, SessionNote
+from stepcare.records.models import (
+    Assessment,
+    Consent,
+    Formulation,
+    GPPractice,
+    Letter,
+    RiskAssessment,
+    SessionNote,
+    TreatmentPlan,
+)
 from stepcare.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +34,7 @@ def test_the_demo_writes_a_record_for_referrals_in_treatment_and_discharged() ->
     assert SessionNote.objects.drafts().exists()
     assert Letter.objects.filter(subject__startswith="Discharge").exists()
     assert GPPractice.objects.count() == 13
+    assert TreatmentPlan.objects.signed().count() == treated.count() == Formulation.objects.signed().count()
     assert Consent.objects.filter(scope="share_gp").count() == treated.count()
     for letter in Letter.objects.select_related("patient", "gp_practice")[:50]:
         assert letter.patient.formatted_nhs_number in letter.subject  # each letter names its own patient

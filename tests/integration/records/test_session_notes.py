@@ -17,7 +17,7 @@ from stepcare.records import actions
 from stepcare.records.models import SessionNote
 from stepcare.scheduling.models import Appointment, Attendee
 from tests.factories.accounts import UserFactory
-from tests.factories.records import SessionNoteFactory
+from tests.factories.records import ConsentFactory, RelatedPersonFactory, SessionNoteFactory
 from tests.factories.scheduling import book
 
 R = Role
@@ -173,7 +173,15 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
 
 @pytest.mark.parametrize(
     ("name", "queries"),
-    [("record", 19), ("new", 17), ("document", 12), ("edit", 12), ("drafts", 13)],
+    [
+        ("record", 21),
+        ("new", 17),
+        ("document", 12),
+        ("edit", 12),
+        ("drafts", 15),
+        ("consent", 13),
+        ("goals", 14),
+    ],
 )
 def test_each_record_page_runs_a_fixed_number_of_queries(
     client_for, patient, hit, appointment, django_assert_num_queries, name, queries
@@ -181,6 +189,13 @@ def test_each_record_page_runs_a_fixed_number_of_queries(
     for _ in range(3):
         _signed_previous_note(patient, hit)
     draft = SessionNoteFactory(patient=patient, author=hit)
+    for n in range(3):  # rows on the consent and goals pages must not add queries
+        person = RelatedPersonFactory(patient=patient, added_by=hit, name=f"Person {n}")
+        ConsentFactory(patient=patient, recorded_by=hit, scope="involve_person", related_person=person)
+        goal = actions.add_goal(
+            by=hit, patient=patient, referral=None, description=f"Goal {n}", rating=n, on=timezone.localdate()
+        )
+        actions.rate_goal(by=hit, goal=goal, rating=n + 1, on=timezone.localdate())
     client = client_for(R.HIGH_INTENSITY_THERAPIST)
     url = {
         "record": reverse("records:record", args=[patient.pk]),
@@ -188,6 +203,8 @@ def test_each_record_page_runs_a_fixed_number_of_queries(
         "document": reverse("records:document", args=["session-note", draft.pk]),
         "edit": reverse("records:edit", args=["session-note", draft.pk]),
         "drafts": reverse("records:drafts"),
+        "consent": reverse("records:consent", args=[patient.pk]),
+        "goals": reverse("records:goals", args=[patient.pk]),
     }[name]
     client.get(url)  # warm the session and content-type caches
     with django_assert_num_queries(queries):
