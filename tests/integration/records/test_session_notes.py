@@ -242,3 +242,27 @@ def test_signing_an_assessment_fills_the_referrals_assessment_and_problem_descri
     referral.refresh_from_db()
     assert referral.assessment_date == today and referral.status == Referral.Status.ASSESSED
     assert referral.problem_descriptors.get().primary == "F41.1"
+
+
+def test_the_record_timeline_is_filtered_by_kind_and_paged_in_the_database(
+    client_for, service, patient, hit
+) -> None:
+    from tests.factories.records import LetterFactory
+    from tests.factories.referrals import ReferralFactory
+
+    ReferralFactory(team=service.team, patient=patient)
+    for n in range(30):
+        SessionNoteFactory(patient=patient, author=hit, session_number=n + 1)
+    LetterFactory(patient=patient, author=hit, subject="Update for the GP")
+    client = client_for(R.HIGH_INTENSITY_THERAPIST)
+    url = reverse("records:record", args=[patient.pk])
+    first = client.get(url).content.decode()
+    assert first.count("<tr data-kind=") == 25 and 'data-testid="older"' in first
+    second = client.get(url + "?page=2").content.decode()
+    assert second.count("<tr data-kind=") == 7 and 'data-testid="older"' not in second
+    letters = client.get(url + "?kind=letter").content.decode()
+    assert letters.count("<tr data-kind=") == 1 and "Update for the GP" in letters
+    referrals = client.get(url + "?kind=referral").content.decode()
+    assert 'data-kind="referral"' in referrals and 'data-kind="document"' not in referrals
+    event = AuditEvent.objects.filter(patient=patient, action="view").latest("id")
+    assert event.detail["page"] == "records:record"
