@@ -101,6 +101,23 @@ def _get_document_for_user(
     return document, patient
 
 
+def _page(request: StaffRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """Render a page; a refused POST shows the patient again, so it is audited as a read."""
+    if request.method == "POST":
+        document = context.get("document")
+        audit_actions.record(
+            by=request.user,
+            action=AuditEvent.Action.VIEW,
+            patient=context["patient"],
+            obj=document,
+            detail={
+                "page": request.resolver_match.view_name if request.resolver_match else "",
+                "refused": True,
+            },
+        )
+    return render(request, template, context, status=status)
+
+
 def _referrals(patient: Patient) -> Any:
     return Referral.objects.counted().filter(patient=patient).order_by("-received_on")
 
@@ -186,7 +203,7 @@ def new(request: StaffRequest, pk: int, kind: str) -> HttpResponse:
         else:
             messages.success(request, f"{model.LABEL} saved as a draft. Sign it when it is complete.")
             return redirect("records:document", kind=model.KIND, doc_pk=document.pk)
-    return render(
+    return _page(
         request,
         "records/new.html",
         {"patient": patient, "model": model, "form": form, "choice": choice, "appointment": appointment},
@@ -238,7 +255,7 @@ def _new_letter(request: StaffRequest, patient: Patient, referrals: Any) -> Http
             )
             messages.success(request, "Letter drafted from the template. Check and edit it before sending.")
             return redirect("records:edit", kind=Letter.KIND, doc_pk=letter.pk)
-    return render(
+    return _page(
         request,
         "records/new.html",
         {
@@ -276,7 +293,7 @@ def _new_formulation(request: StaffRequest, patient: Patient, referrals: Any) ->
         )
         messages.success(request, "Formulation saved as a draft. Sign it when it is complete.")
         return redirect("records:document", kind=Formulation.KIND, doc_pk=document.pk)
-    return render(
+    return _page(
         request,
         "records/new.html",
         {"patient": patient, "model": Formulation, "form": form, "choice": choice, "template": template},
@@ -361,7 +378,7 @@ def edit(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
         else:
             messages.success(request, "Draft saved.")
             return redirect("records:document", kind=kind, doc_pk=doc.pk)
-    return render(
+    return _page(
         request,
         "records/edit.html",
         {"patient": patient, "document": doc, "model": type(doc), "form": form, "theirs": theirs},
@@ -524,7 +541,7 @@ def consent(request: StaffRequest, pk: int) -> HttpResponse:
             messages.success(request, "Consent decision recorded.")
             return redirect("records:consent", pk=pk)
     all_consents = selectors.consents_for(patient)
-    return render(
+    return _page(
         request,
         "records/consent.html",
         {
@@ -604,7 +621,7 @@ def goals(request: StaffRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, "Goal added with its first rating.")
         return redirect("records:goals", pk=pk)
-    return render(
+    return _page(
         request,
         "records/goals.html",
         {

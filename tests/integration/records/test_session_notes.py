@@ -266,3 +266,16 @@ def test_the_record_timeline_is_filtered_by_kind_and_paged_in_the_database(
     assert 'data-kind="referral"' in referrals and 'data-kind="document"' not in referrals
     event = AuditEvent.objects.filter(patient=patient, action="view").latest("id")
     assert event.detail["page"] == "records:record"
+
+
+def test_a_refused_form_keeps_what_was_typed_and_is_audited_as_a_read(client_for, patient) -> None:
+    client = client_for(R.HIGH_INTENSITY_THERAPIST)
+    response = client.post(
+        reverse("records:new", args=[patient.pk, "session-note"]),
+        {"session_date": "not a date", "agenda": "Typed agenda stays"},
+    )
+    assert response.status_code == 400
+    assert "Typed agenda stays" in response.content.decode()
+    assert not SessionNote.objects.filter(patient=patient).exists()
+    event = AuditEvent.objects.filter(patient=patient).latest("id")
+    assert event.action == "view" and event.detail["refused"] is True
