@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from stepcare.patients.models import Patient, RiskFlag
+from stepcare.records.defaults import ensure_defaults
 from stepcare.records.gp_practices import read_epraccur
 from stepcare.records.models import (
     Assessment,
@@ -27,6 +28,7 @@ from stepcare.records.models import (
     FormulationTemplate,
     GPPractice,
     Letter,
+    LetterTemplate,
     RiskAssessment,
     SafetyPlan,
     SessionNote,
@@ -102,6 +104,7 @@ def build_records(builder: DemoBuilder) -> None:
     ):
         attended.setdefault(a.referral_id, []).append(a)
 
+    ensure_defaults(LetterTemplate, FormulationTemplate)  # an emptied database lost the shipped ones
     five_areas = FormulationTemplate.objects.filter(name="Five areas (generic CBT)").first()
     rows: dict[type[Any], list[Any]] = {
         m: []

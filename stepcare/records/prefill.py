@@ -1,7 +1,8 @@
 """What a new document starts with, so that a typical one is written in a couple of minutes.
 
 A session note takes the date, attendance and mode from the appointment, the session number
-from the notes before it, and the homework and plan from the previous note. The risk check is
+from the notes before it, the homework and plan from the previous note, and for the first
+session the modality and goals from the treatment plan. The risk check is
 never copied forward: it is asked afresh each session, with the last review shown beside it.
 """
 
@@ -12,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from stepcare.patients.models import Patient
-from stepcare.records.models import RiskAssessment, SafetyPlan, SessionNote
+from stepcare.records.models import RiskAssessment, SafetyPlan, SessionNote, TreatmentPlan
 from stepcare.referrals.models import Referral
 
 
@@ -35,6 +36,16 @@ def session_note(*, patient: Patient, referral: Referral | None, appointment: An
         initial["homework_reviewed"] = previous.homework_set
         initial["agenda"] = previous.plan_next
         initial["interventions"] = previous.interventions
+    else:
+        plans = TreatmentPlan.objects.signed().filter(patient=patient)
+        plan = (
+            (plans.filter(referral=referral) if referral is not None else plans)
+            .order_by("-signed_at")
+            .first()
+        )
+        if plan is not None:
+            initial["agenda"] = f"Goals: {plan.goals}" if plan.goals else ""
+            initial["interventions"] = plan.get_modality_display()
     return initial
 
 

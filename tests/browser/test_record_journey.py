@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from stepcare.accounts.permissions import Role
-from stepcare.records.models import Consent, Letter, SessionNote
+from stepcare.records.defaults import ensure_defaults
+from stepcare.records.models import Consent, FormulationTemplate, Letter, LetterTemplate, SessionNote
 from stepcare.scheduling.actions import Participant
 from stepcare.scheduling.models import Appointment, Attendee
 from stepcare.scheduling.timeslots import local
@@ -34,6 +35,7 @@ def _shot(page: Page, name: str) -> None:
 def test_write_sign_and_correct_a_session_note_from_the_diary_then_send_a_gp_letter(
     page: Page, live_server
 ) -> None:
+    ensure_defaults(LetterTemplate, FormulationTemplate)  # an earlier browser test emptied the database
     team = TeamFactory(name="North team")
     therapist = UserFactory(username="ben.therapist", first_name="Ben", last_name="Hughes")
     MembershipFactory(user=therapist, team=team, role=Role.HIGH_INTENSITY_THERAPIST)

@@ -175,7 +175,7 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
     ("name", "queries"),
     [
         ("record", 21),
-        ("new", 17),
+        ("new", 18),
         ("document", 12),
         ("edit", 12),
         ("drafts", 15),

@@ -24,3 +24,21 @@ def test_a_draft_note_is_not_used_to_prefill_the_next() -> None:
     patient = PatientFactory()
     SessionNoteFactory(patient=patient, homework_set="Unsigned homework")
     assert "homework_reviewed" not in prefill.session_note(patient=patient, referral=None)
+
+
+def test_the_first_session_note_starts_from_the_treatment_plan() -> None:
+    from stepcare.records.models import TreatmentPlan
+
+    patient = PatientFactory()
+    last_note_author = SessionNoteFactory(patient=patient).author  # a draft: never used to prefill
+    plan = TreatmentPlan.objects.create(
+        patient=patient,
+        author=last_note_author,
+        modality="ipt",
+        planned_sessions=16,
+        goals="Grieve; reconnect",
+    )
+    actions.sign_document(by=last_note_author, document=plan, expected_version=plan.version)
+    initial = prefill.session_note(patient=patient, referral=None)
+    assert initial["interventions"] == "Interpersonal psychotherapy (IPT)"
+    assert initial["agenda"] == "Goals: Grieve; reconnect"
