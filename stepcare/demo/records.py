@@ -29,6 +29,7 @@ from stepcare.records.models import (
     GPPractice,
     Letter,
     LetterTemplate,
+    LiaisonEntry,
     RiskAssessment,
     SafetyPlan,
     SessionNote,
@@ -106,10 +107,17 @@ def build_records(builder: DemoBuilder) -> None:
 
     ensure_defaults(LetterTemplate, FormulationTemplate)  # an emptied database lost the shipped ones
     five_areas = FormulationTemplate.objects.filter(name="Five areas (generic CBT)").first()
-    rows: dict[type[Any], list[Any]] = {
-        m: []
-        for m in (Assessment, RiskAssessment, SafetyPlan, SessionNote, Letter, Formulation, TreatmentPlan)
-    }
+    kinds = (
+        Assessment,
+        RiskAssessment,
+        SafetyPlan,
+        SessionNote,
+        Letter,
+        Formulation,
+        TreatmentPlan,
+        LiaisonEntry,
+    )
+    rows: dict[type[Any], list[Any]] = {m: [] for m in kinds}
     consents: list[Consent] = []
     fallback = next(iter(builder.staff.values()))
     for referral in referrals:
@@ -285,6 +293,20 @@ def build_records(builder: DemoBuilder) -> None:
                     homework_set=HOMEWORK[number % len(HOMEWORK)],
                     risk_check="Asked about thoughts of self-harm and suicide: none since last session.",
                     plan_next="Review homework; continue " + work[(number + 1) % len(work)].lower() + ".",
+                )
+            )
+        if referral.status == Referral.Status.IN_TREATMENT and rng.random() < 0.2:
+            rows[LiaisonEntry].append(
+                LiaisonEntry(
+                    **common,
+                    **signed,
+                    signed_at=_aware(assessed_on + dt.timedelta(days=14)),
+                    contact_date=assessed_on + dt.timedelta(days=14),
+                    contact_with="Practice pharmacist",
+                    organisation=patient.gp_practice_name,
+                    method="Telephone",
+                    summary="Discussed how the sedating antidepressant affects morning sessions.",
+                    outcome="GP to review the dose at the next appointment; patient informed.",
                 )
             )
         practice = directory.get(patient.gp_practice_code)

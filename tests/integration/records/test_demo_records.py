@@ -13,6 +13,7 @@ from stepcare.records.models import (
     Formulation,
     GPPractice,
     Letter,
+    LiaisonEntry,
     RiskAssessment,
     SessionNote,
     TreatmentPlan,
@@ -34,6 +35,7 @@ def test_the_demo_writes_a_record_for_referrals_in_treatment_and_discharged() ->
     assert SessionNote.objects.drafts().exists()
     assert Letter.objects.filter(subject__startswith="Discharge").exists()
     assert GPPractice.objects.count() == 13
+    assert LiaisonEntry.objects.signed().exists()
     assert TreatmentPlan.objects.signed().count() == treated.count() == Formulation.objects.signed().count()
     assert Consent.objects.filter(scope="share_gp").count() == treated.count()
     for letter in Letter.objects.select_related("patient", "gp_practice")[:50]:
