@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "stepcare.patients",
     "stepcare.referrals",
     "stepcare.scheduling",
+    "stepcare.records",
     "stepcare.demo",
     "stepcare",
 ]
@@ -250,6 +251,14 @@ REFERRAL_FORM_RATE_LIMIT_PER_HOUR = _env_int("REFERRAL_FORM_RATE_LIMIT_PER_HOUR"
 # The service's phone number and opening hours, shown wherever the public forms say "phone us".
 SERVICE_PHONE = _env("SERVICE_PHONE", "" if PRODUCTION else "0300 555 0199 (demo number)")
 SERVICE_OPENING_HOURS = _env("SERVICE_OPENING_HOURS", "Monday to Friday, 9am to 5pm")
+# The clinical record: drafts unsigned for longer than this many days are listed for their
+# author and supervisors; the service's own crisis contacts printed on every safety plan, as
+# JSON: {"Mental health crisis line (24 hours)": "0800 000 0000"}.
+RECORDS_DRAFT_OVERDUE_DAYS = _env_int("RECORDS_DRAFT_OVERDUE_DAYS", 3)
+RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
+# NICE session ranges a service has checked, overriding the defaults in records/nice.py, as
+# JSON: {"cbt:F41.1": "12-15 | NICE CG113, checked 2026"} (either end may be left empty).
+RECORDS_SESSION_RANGES = _env_json("RECORDS_SESSION_RANGES", {})
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"
     if NOTIFY_API_KEY

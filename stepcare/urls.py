@@ -16,6 +16,7 @@ urlpatterns = [
     path("refer/", include("stepcare.referrals.public_urls")),
     path("diary/", include("stepcare.scheduling.urls")),
     path("calendar/", include("stepcare.scheduling.feed_urls")),
+    path("records/", include("stepcare.records.urls")),
     path("admin/", admin.site.urls),
     path("health/ready/", health.ready, name="health_ready"),
 ]

@@ -34,6 +34,8 @@ class Permission(enum.StrEnum):
     SUPERVISE = "supervise"
     VIEW_SERVICE_REPORTS = "view_service_reports"
     MANAGE_STAFF = "manage_staff"
+    VIEW_CLINICAL_RECORD = "view_clinical_record"
+    EXPORT_RECORD = "export_record"
 
 
 class Role(models.TextChoices):
@@ -58,6 +60,7 @@ _CLINICIAN = {
     P.DECIDE_SUITABILITY,
     P.BOOK_APPOINTMENTS,
     P.WRITE_CLINICAL_NOTES,
+    P.VIEW_CLINICAL_RECORD,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -88,14 +91,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.EMPLOYMENT_ADVISER: frozenset(
-        {P.VIEW_PATIENT, P.FIND_PATIENT, P.BOOK_APPOINTMENTS, P.WRITE_CLINICAL_NOTES}
+        {P.VIEW_PATIENT, P.FIND_PATIENT, P.BOOK_APPOINTMENTS, P.WRITE_CLINICAL_NOTES, P.VIEW_CLINICAL_RECORD}
     ),
-    Role.IG_OFFICER: frozenset({P.VIEW_AUDIT, P.FIND_PATIENT}),
+    Role.IG_OFFICER: frozenset({P.VIEW_AUDIT, P.FIND_PATIENT, P.EXPORT_RECORD}),
 }
 
 # Permissions that are about one patient: held only through the patient's team(s) or an
 # active break-glass grant. The others are about the service and hold in any of one's teams.
-PATIENT_SCOPED = frozenset({P.VIEW_PATIENT, P.EDIT_PATIENT})
+PATIENT_SCOPED = frozenset({P.VIEW_PATIENT, P.EDIT_PATIENT, P.VIEW_CLINICAL_RECORD})
 
 
 def permissions_for_role(role: str) -> frozenset[Permission]:

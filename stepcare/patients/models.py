@@ -69,12 +69,31 @@ DEMOGRAPHIC_FIELDS = (
 
 class PatientQuerySet(models.QuerySet["Patient"]):
     def for_banner(self) -> PatientQuerySet:
-        return self.select_related("team", "allocated_clinician").prefetch_related(
-            models.Prefetch(
-                "risk_flags",
-                queryset=RiskFlag.objects.filter(cleared_at__isnull=True).select_related("raised_by"),
-                to_attr="active_risk_flags",
+        return (
+            self.select_related("team", "allocated_clinician")
+            .prefetch_related(
+                models.Prefetch(
+                    "risk_flags",
+                    queryset=RiskFlag.objects.filter(cleared_at__isnull=True).select_related("raised_by"),
+                    to_attr="active_risk_flags",
+                )
             )
+            .with_risk_review()
+        )
+
+    def with_risk_review(self) -> PatientQuerySet:
+        """The latest signed risk formulation's date, review date and summary, in the same query."""
+        from django.apps import apps
+
+        reviews = (
+            apps.get_model("records", "RiskAssessment")
+            .objects.filter(patient=models.OuterRef("pk"), status="signed")
+            .order_by("-signed_at", "-id")
+        )
+        return self.annotate(
+            risk_reviewed_at=models.Subquery(reviews.values("signed_at")[:1]),
+            risk_review_due=models.Subquery(reviews.values("review_date")[:1]),
+            risk_judgement=models.Subquery(reviews.values("summary")[:1]),
         )
 
 
@@ -234,6 +253,12 @@ class Patient(models.Model):
     @property
     def age(self) -> int:
         return self.age_on(timezone.localdate())
+
+    @property
+    def risk_review_overdue(self) -> bool:
+        """The latest risk formulation's review date has passed (needs ``with_risk_review``)."""
+        due = getattr(self, "risk_review_due", None)
+        return due is not None and due < timezone.localdate()
 
 
 class RiskFlag(models.Model):

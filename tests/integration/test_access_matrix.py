@@ -131,6 +131,22 @@ ACCESS: dict[str, Rule] = {
     "accounts:team_new": Rule(own=MANAGERS),
     "scheduling:my_day": Rule(own=DIARY),
     "referrals:patient_referrals": Rule(own=VIEWERS, kwargs=("pk",)),
+    # The clinical record
+    "records:drafts": Rule(own=NOTE_WRITERS),
+    "records:record": Rule(own=NOTE_WRITERS, kwargs=("pk",)),
+    "records:new": Rule(own=NOTE_WRITERS, kwargs=("pk", "kind")),
+    "records:consent": Rule(own=NOTE_WRITERS, kwargs=("pk",)),
+    "records:withdraw_consent": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk", "consent_pk")),
+    "records:add_person": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk",)),
+    "records:subject_access": Rule(own=IG, other=IG, kwargs=("pk",)),
+    "records:goals": Rule(own=NOTE_WRITERS, kwargs=("pk",)),
+    "records:rate_goal": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk", "goal_pk")),
+    "records:appointment_note": Rule(own=NOTE_WRITERS, kwargs=("appointment_pk",)),
+    "records:document": Rule(own=NOTE_WRITERS, kwargs=("kind", "doc_pk")),
+    "records:edit": Rule(own=NOTE_WRITERS, kwargs=("kind", "doc_pk")),
+    "records:sign": Rule(own=NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
+    "records:addendum": Rule(own=NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
+    "records:pdf": Rule(own=NOTE_WRITERS, kwargs=("kind", "doc_pk")),
 }
 
 
@@ -175,6 +191,7 @@ def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:
         values["pk"] = grant.pk
     _scheduling_url_values(rule, team, service, patient, values)
     _referral_url_values(rule, team, service, patient, values)
+    _records_url_values(rule, service, patient, values)
     return reverse(name, kwargs=values), patient
 
 
@@ -216,6 +233,19 @@ def _referral_url_values(rule: Rule, team, service, patient, values: dict) -> No
         values["referral_pk"] = referral.pk
         if "onward_pk" in rule.kwargs:
             values["onward_pk"] = OnwardReferralFactory(referral=referral, made_by=service.staff[R.PWP]).pk
+
+
+def _records_url_values(rule: Rule, service, patient, values: dict) -> None:
+    from tests.factories.records import ConsentFactory, GoalFactory, SessionNoteFactory
+
+    if "kind" in rule.kwargs:
+        values["kind"] = "session-note"
+    if "doc_pk" in rule.kwargs:
+        values["doc_pk"] = SessionNoteFactory(patient=patient, author=service.staff[R.PWP]).pk
+    if "consent_pk" in rule.kwargs:
+        values["consent_pk"] = ConsentFactory(patient=patient, recorded_by=service.staff[R.PWP]).pk
+    if "goal_pk" in rule.kwargs:
+        values["goal_pk"] = GoalFactory(patient=patient, set_by=service.staff[R.PWP]).pk
 
 
 # Every URL for an object in one's own team; URLs about an object also for another team's.

@@ -1,0 +1,113 @@
+"""Subject access: everything Stepcare holds about one patient, as JSON and as a PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, RiskFlag
+from stepcare.records.models import DOCUMENT_KINDS, Addendum, Consent, RelatedPerson
+
+
+def _value(v: Any) -> Any:
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+def subject_access_data(patient: Patient) -> dict[str, Any]:
+    """One patient's record (never another's): demographics, referrals, appointments, documents
+    with their addenda, consent decisions, named people and risk concerns."""
+    from stepcare.referrals.models import Referral
+    from stepcare.scheduling.models import Attendee
+
+    addenda: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for a in Addendum.objects.filter(patient=patient).select_related("author"):
+        addenda.setdefault((a.content_type_id, a.object_id), []).append(
+            {"written_at": _value(a.created_at), "by": str(a.author), "text": a.text}
+        )
+    documents = []
+    for model in DOCUMENT_KINDS.values():
+        ct = ContentType.objects.get_for_model(model)
+        for d in (
+            model.objects.filter(patient=patient).select_related("author", "signed_by").order_by("created_at")
+        ):
+            documents.append(
+                {
+                    "kind": model.LABEL,
+                    "status": d.get_status_display(),
+                    "written_by": str(d.author),
+                    "created_at": _value(d.created_at),
+                    "signed_at": _value(d.signed_at),
+                    "signed_by": str(d.signed_by) if d.signed_by else "",
+                    "content": {label: _value(value) for label, value in d.content()},
+                    "addenda": addenda.get((ct.pk, d.pk), []),
+                }
+            )
+    documents.sort(key=lambda d: d["created_at"])
+    return {
+        "produced_at": _value(timezone.now()),
+        "patient": {f: _value(getattr(patient, f)) for f in DEMOGRAPHIC_FIELDS},
+        "referrals": [
+            {
+                "reference": r.reference,
+                "received_on": _value(r.received_on),
+                "status": r.get_status_display(),
+                "presenting_difficulties": r.presenting_difficulties,
+                "discharge_date": _value(r.discharge_date),
+            }
+            for r in Referral.objects.filter(patient=patient).order_by("received_on")
+        ],
+        "appointments": [
+            {
+                "starts_at": _value(a.appointment.starts_at),
+                "type": a.appointment.get_app_type_display(),
+                "mode": a.appointment.get_delivery_mode_display(),
+                "attendance": a.get_attendance_display(),
+                "cancelled": a.appointment.is_cancelled,
+            }
+            for a in Attendee.objects.filter(patient=patient)
+            .select_related("appointment")
+            .order_by("starts_at")
+        ],
+        "documents": documents,
+        "consent": [
+            {
+                "purpose": c.get_scope_display(),
+                "about": c.target,
+                "given": c.given,
+                "decided_on": _value(c.decided_on),
+                "may_be_told": c.may_be_told,
+                "withdrawn_on": _value(c.withdrawn_on),
+            }
+            for c in Consent.objects.filter(patient=patient)
+            .select_related("related_person")
+            .order_by("decided_on")
+        ],
+        "people": [
+            {
+                "name": p.name,
+                "relationship": p.get_relationship_display(),
+                "emergency_contact": p.emergency_contact,
+                "involvement": p.involvement,
+            }
+            for p in RelatedPerson.objects.filter(patient=patient)
+        ],
+        "risk_concerns": [
+            {
+                "summary": f.summary,
+                "raised_at": _value(f.raised_at),
+                "cleared_at": _value(f.cleared_at),
+                "cleared_reason": f.cleared_reason,
+            }
+            for f in RiskFlag.objects.filter(patient=patient).order_by("raised_at")
+        ],
+    }
+
+
+def subject_access_pdf(data: dict[str, Any]) -> bytes:
+    from stepcare.pdf import render_pdf
+
+    return render_pdf("records/subject_access.html", {"data": data})

@@ -1,0 +1,287 @@
+"""Reads of the clinical record, each with a bounded number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from stepcare.accounts.models import User
+from stepcare.accounts.permissions import Permission, team_ids_with_permission
+from stepcare.patients.models import Patient
+from stepcare.records.models import (
+    DOCUMENT_KINDS,
+    Addendum,
+    ClinicalDocument,
+    Consent,
+    DocumentQuerySet,
+    DocumentStatus,
+    Letter,
+    RelatedPerson,
+    RiskAssessment,
+    SafetyPlan,
+    SessionNote,
+)
+
+
+def documents(kind: type[ClinicalDocument]) -> DocumentQuerySet:
+    qs: DocumentQuerySet = kind.objects.select_related(
+        "patient__team", "patient__allocated_clinician", "referral", "author", "signed_by", "updated_by"
+    )
+    return qs
+
+
+def addenda_for(document: ClinicalDocument) -> list[Addendum]:
+    return list(
+        Addendum.objects.filter(
+            content_type=ContentType.objects.get_for_model(type(document)), object_id=document.pk
+        ).select_related("author")
+    )
+
+
+def previous_risk_review(assessment: RiskAssessment) -> RiskAssessment | None:
+    """The signed risk formulation before this one, to show what changed."""
+    earlier = RiskAssessment.objects.signed().filter(patient_id=assessment.patient_id)
+    if assessment.signed_at is not None:
+        earlier = earlier.filter(signed_at__lt=assessment.signed_at)
+    return earlier.order_by("-signed_at").first()
+
+
+def latest_signed(kind: type[ClinicalDocument], patient: Patient) -> Any:
+    return kind.objects.signed().filter(patient=patient).order_by("-signed_at", "-id").first()
+
+
+def overdue_drafts(*, user: User, days: int | None = None, limit: int = 100) -> dict[str, list[Any]]:
+    """Drafts left unsigned too long: one's own, and (for supervisors) their teams'."""
+    days = settings.RECORDS_DRAFT_OVERDUE_DAYS if days is None else days
+    before = timezone.now() - dt.timedelta(days=days)
+    supervised = team_ids_with_permission(user, Permission.SUPERVISE)
+    own: list[Any] = []
+    team: list[Any] = []
+    for kind in DOCUMENT_KINDS.values():
+        base = documents(kind).drafts().filter(created_at__lt=before).order_by("created_at")
+        own += list(base.filter(author=user)[:limit])
+        if supervised:
+            team += list(base.filter(patient__team_id__in=supervised).exclude(author=user)[:limit])
+    own.sort(key=lambda d: d.created_at)
+    team.sort(key=lambda d: d.created_at)
+    return {"own": own[:limit], "team": team[:limit]}
+
+
+# Consent ---------------------------------------------------------------------------------------
+
+
+def consents_for(patient: Patient) -> list[Consent]:
+    return list(
+        Consent.objects.filter(patient=patient).select_related(
+            "related_person", "recorded_by", "withdrawn_by"
+        )[:500]
+    )
+
+
+def current_consents(consents: list[Consent]) -> list[Consent]:
+    """The latest decision for each purpose and recipient, withdrawn or not."""
+    seen: set[tuple[str, Any, str]] = set()
+    current = []
+    for c in sorted(consents, key=lambda c: (c.decided_on, c.pk), reverse=True):
+        key = (c.scope, c.related_person_id, c.agency_name.lower())
+        if key not in seen:
+            seen.add(key)
+            current.append(c)
+    return current
+
+
+def has_consent(
+    patient: Patient, scope: str, *, related_person: RelatedPerson | None = None, agency_name: str = ""
+) -> bool:
+    """Is the patient's latest decision for this purpose a consent not withdrawn?"""
+    decisions = Consent.objects.filter(patient=patient, scope=scope)
+    if related_person is not None:
+        decisions = decisions.filter(related_person=related_person)
+    if agency_name:
+        decisions = decisions.filter(agency_name__iexact=agency_name.strip())
+    latest = decisions.order_by("-decided_on", "-id").first()
+    return bool(latest and latest.given and latest.withdrawn_on is None)
+
+
+def sharing_allowed(letter: Letter) -> bool:
+    """May this letter go to its recipient on the patient's consent alone?"""
+    R = Letter.Recipient
+    if letter.recipient_kind == R.PATIENT:
+        return True
+    if letter.recipient_kind == R.GP:
+        return has_consent(letter.patient, Consent.Scope.SHARE_GP)
+    if letter.recipient_kind == R.RELATED_PERSON:
+        return letter.related_person is not None and has_consent(
+            letter.patient, Consent.Scope.INVOLVE_PERSON, related_person=letter.related_person
+        )
+    name = letter.agency.name if letter.agency_id and letter.agency else letter.recipient_name
+    return bool(name) and has_consent(letter.patient, Consent.Scope.SHARE_AGENCY, agency_name=name)
+
+
+# The timeline ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str
+    label: str
+    at: dt.datetime
+    title: str
+    detail: str
+    url_name: str = ""
+    url_args: tuple[Any, ...] = ()
+    status: str = ""
+
+
+TIMELINE_KINDS = {
+    "referral": "Referrals",
+    "appointment": "Appointments",
+    "document": "Notes and documents",
+    "letter": "Letters",
+    "risk": "Risk reviews",
+    "consent": "Consent",
+}
+
+
+def _at(day: dt.date | None, fallback: dt.datetime) -> dt.datetime:
+    if day is None:
+        return fallback
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+def timeline(
+    *, patient: Patient, kind: str = "", page: int = 1, per_page: int = 25
+) -> tuple[list[TimelineEntry], bool]:
+    """The newest ``per_page`` entries of one page, and whether there is another page.
+
+    Each source is read newest first and cut at ``page * per_page + 1`` rows in the database,
+    then the sources are merged: a page costs one query per source, whatever the record's size.
+    """
+    from stepcare.referrals.models import Referral
+    from stepcare.scheduling.models import Attendee
+
+    cut = page * per_page + 1
+    entries: list[TimelineEntry] = []
+    want = (lambda k: True) if not kind else (lambda k: k == kind)
+    if want("referral"):
+        for r in Referral.objects.filter(patient=patient).order_by("-received_on", "-id")[:cut]:
+            entries.append(
+                TimelineEntry(
+                    "referral",
+                    "Referral",
+                    _at(r.received_on, r.received_at),
+                    f"Referral {r.reference}",
+                    r.get_status_display(),
+                    "referrals:detail",
+                    (r.pk,),
+                )
+            )
+    if want("appointment"):
+        rows = (
+            Attendee.objects.filter(patient=patient)
+            .select_related("appointment")
+            .order_by("-starts_at", "-id")[:cut]
+        )
+        for a in rows:
+            appt = a.appointment
+            entries.append(
+                TimelineEntry(
+                    "appointment",
+                    "Appointment",
+                    appt.starts_at,
+                    f"{appt.get_app_type_display()} – {appt.get_delivery_mode_display()}",
+                    "Cancelled"
+                    if appt.is_cancelled
+                    else (a.get_attendance_display() or "Attendance not recorded"),
+                    "scheduling:appointment",
+                    (appt.pk,),
+                )
+            )
+    for model in DOCUMENT_KINDS.values():
+        entry_kind = "letter" if model is Letter else "risk" if model is RiskAssessment else "document"
+        if not want(entry_kind):
+            continue
+        for d in (
+            model.objects.filter(patient=patient)
+            .select_related("author")
+            .order_by("-created_at", "-id")[:cut]
+        ):
+            at = d.signed_at or d.created_at
+            entries.append(
+                TimelineEntry(
+                    entry_kind,
+                    model.LABEL,
+                    at,
+                    _document_title(d),
+                    f"{d.author}",
+                    "records:document",
+                    (model.KIND, d.pk),
+                    d.get_status_display(),
+                )
+            )
+    if want("consent"):
+        for c in (
+            Consent.objects.filter(patient=patient)
+            .select_related("related_person")
+            .order_by("-recorded_at")[:cut]
+        ):
+            entries.append(
+                TimelineEntry(
+                    "consent",
+                    "Consent",
+                    c.recorded_at,
+                    f"{c.get_scope_display()}{': ' + c.target if c.target else ''}"
+                    f" – {'agreed' if c.given else 'declined'}",
+                    f"withdrawn {c.withdrawn_on:%d/%m/%Y}" if c.withdrawn_on else "",
+                    "records:consent",
+                    (patient.pk,),
+                )
+            )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    start = (page - 1) * per_page
+    return entries[start : start + per_page], len(entries) > start + per_page
+
+
+def _document_title(d: ClinicalDocument) -> str:
+    if isinstance(d, Letter):
+        return f"Letter to {d.recipient_name or d.get_recipient_kind_display()}: {d.subject}"
+    if isinstance(d, SessionNote):
+        return f"Session note{f' {d.session_number}' if d.session_number else ''}" + (
+            f", {d.session_date:%d/%m/%Y}" if d.session_date else ""
+        )
+    if isinstance(d, SafetyPlan):
+        return f"Safety plan, version {d.plan_number}"
+    if isinstance(d, RiskAssessment):
+        return "Risk formulation" + (f", review by {d.review_date:%d/%m/%Y}" if d.review_date else "")
+    return d.LABEL
+
+
+def documents_on_page(patient: Patient, kinds: list[type[ClinicalDocument]]) -> dict[str, list[Any]]:
+    return {
+        k.KIND: list(k.objects.filter(patient=patient).select_related("author").order_by("-created_at")[:20])
+        for k in kinds
+    }
+
+
+def signed_counts(patient: Patient) -> dict[str, int]:
+    return {
+        k: m.objects.filter(patient=patient, status=DocumentStatus.SIGNED).count()
+        for k, m in DOCUMENT_KINDS.items()
+    }
+
+
+def goals_for(patient: Patient) -> list[Any]:
+    from django.db.models import Prefetch
+
+    from stepcare.records.models import Goal, GoalRating
+
+    return list(
+        Goal.objects.filter(patient=patient)
+        .select_related("referral")
+        .prefetch_related(Prefetch("ratings", queryset=GoalRating.objects.order_by("rated_on", "id")))[:50]
+    )
