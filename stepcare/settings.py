@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "stepcare.referrals",
     "stepcare.scheduling",
     "stepcare.demo",
+    "stepcare.outcomes",
     "stepcare",
 ]
 FORM_RENDERER = "stepcare.rendering.NHSFormRenderer"
@@ -246,6 +247,10 @@ VIDEO_BASE_URL = _env("VIDEO_BASE_URL", "https://video.example.invalid/join/")
 # one address may send in an hour.
 REFERRAL_FORM_MIN_SECONDS = _env_int("REFERRAL_FORM_MIN_SECONDS", 4)
 REFERRAL_FORM_RATE_LIMIT_PER_HOUR = _env_int("REFERRAL_FORM_RATE_LIMIT_PER_HOUR", 10)
+# Outcome measures: a JSON file of the service's own thresholds (with sources) and one of the
+# licensed item wording it holds (docs/measures.md). Unset: the built-in definitions.
+STEPCARE_MEASURES_CONFIG = _env("STEPCARE_MEASURES_CONFIG")
+STEPCARE_MEASURES_WORDING = _env("STEPCARE_MEASURES_WORDING")
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"
     if NOTIFY_API_KEY

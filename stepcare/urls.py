@@ -16,5 +16,6 @@ urlpatterns = [
     path("refer/", include("stepcare.referrals.public_urls")),
     path("diary/", include("stepcare.scheduling.urls")),
     path("calendar/", include("stepcare.scheduling.feed_urls")),
+    path("outcomes/", include("stepcare.outcomes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -69,11 +69,17 @@ DEMOGRAPHIC_FIELDS = (
 
 class PatientQuerySet(models.QuerySet["Patient"]):
     def for_banner(self) -> PatientQuerySet:
-        return self.select_related("team", "allocated_clinician").prefetch_related(
-            models.Prefetch(
-                "risk_flags",
-                queryset=RiskFlag.objects.filter(cleared_at__isnull=True).select_related("raised_by"),
-                to_attr="active_risk_flags",
+        from stepcare.outcomes.selectors import item9_annotations  # the banner's PHQ-9 item 9 prompt
+
+        return (
+            self.select_related("team", "allocated_clinician")
+            .annotate(**item9_annotations())
+            .prefetch_related(
+                models.Prefetch(
+                    "risk_flags",
+                    queryset=RiskFlag.objects.filter(cleared_at__isnull=True).select_related("raised_by"),
+                    to_attr="active_risk_flags",
+                )
             )
         )
 

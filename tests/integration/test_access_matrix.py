@@ -128,6 +128,12 @@ ACCESS: dict[str, Rule] = {
     "scheduling:add_leave": Rule(own=OVERSEERS, method="post", kwargs=("clinician_pk",)),
     "scheduling:withdraw_leave": Rule(own=OVERSEERS, method="post", kwargs=("clinician_pk", "away_pk")),
     "calendar:feed": Rule(own=ALL, public=True, kwargs=("token",)),  # the secret is the key
+    # Outcome monitoring: clinicians record and see scores; service managers see them
+    "outcomes:caseload": Rule(own=CLINICIANS),
+    "outcomes:contact": Rule(own=CLINICIANS, kwargs=("appointment_pk",)),
+    "outcomes:entered_in_error": Rule(own=CLINICIANS, method="post", kwargs=("appointment_pk",)),
+    "outcomes:score": Rule(own=CLINICIANS, method="post"),
+    "outcomes:progress": Rule(own=CLINICIANS | MANAGERS, kwargs=("referral_pk",)),
 }
 
 
