@@ -114,14 +114,20 @@ class CourseStatus:
 
 
 def course_status(*, descriptor: str | None, scores: Iterable[Score], registry: Registry) -> CourseStatus:
-    """First and last score of each measure (scores in completed order), classified by the core."""
+    """First and last score of each measure (scores in completed order), classified by the core.
+
+    A measure scored once has a first score and no last score yet, so it cannot pair."""
     first: dict[str, Number] = {}
     last: dict[str, Number] = {}
     latest: dict[str, bool | None] = {}
+    count: dict[str, int] = {}
     for s in scores:
         first.setdefault(s.measure, s.total)
         last[s.measure] = s.total
         latest[s.measure] = s.caseness
+        count[s.measure] = count.get(s.measure, 0) + 1
+    # A first score is not also a last score: a measure needs two scores for its pair.
+    last = {code: value for code, value in last.items() if count[code] > 1}
     pair_codes = {
         c for c in first if registry.get(c).caseness is not None and registry.get(c).reliable_change
     }

@@ -266,7 +266,6 @@ def progress(*, referral: Referral, registry: Registry | None = None) -> Progres
             keys.append(key)
             rows[key] = ContactRow(r.completed_on, _label(r), {})
         rows[key].totals.setdefault(r.measure, r)
-    keys.sort(key=lambda k: (k[0], keys.index(k)))
     position = {k: i for i, k in enumerate(keys)}
     series = [
         Series(
