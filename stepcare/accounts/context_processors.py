@@ -28,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Waiting list", reverse("referrals:waiting_list")))
     if has_permission(user, Permission.MANAGE_REFERRALS):
         items.append(("Directory", reverse("referrals:directory")))
+    if has_permission(user, Permission.RECORD_OUTCOMES):
+        items.append(("My caseload", reverse("outcomes:caseload")))
     if has_permission(user, Permission.MANAGE_STAFF):
         items.append(("Staff", reverse("accounts:staff_list")))
     if has_permission(user, Permission.VIEW_AUDIT):

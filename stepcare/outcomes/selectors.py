@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -305,10 +305,10 @@ def progress(*, referral: Referral, registry: Registry | None = None) -> Progres
 # The caseload ------------------------------------------------------------------------------------
 
 
-SORTS = {
+SORTS: dict[str, tuple[Any, ...]] = {
     "name": ("patient__family_name", "patient__given_name", "pk"),
-    "last_contact": ("last_contact", "pk"),
-    "next": ("next_appointment", "pk"),
+    "last_contact": (F("last_contact").asc(nulls_first=True), "pk"),
+    "next": (F("next_appointment").asc(nulls_last=True), "pk"),
     "sessions": ("-sessions_used", "pk"),
     "received": ("received_on", "pk"),
 }
@@ -465,6 +465,7 @@ def caseload(
     ).order_by("-raised_at"):
         flags[flag.patient_id].append(flag)
     rows = []
+    today = timezone.localdate()
     for r in referrals:
         responses = by_referral[r.pk]
         code = descriptors.get(r.pk)
@@ -486,7 +487,7 @@ def caseload(
                 ),
                 status=due_rules.course_status(descriptor=code, scores=_scores(responses), registry=registry),
                 anxiety_measure=due_rules.anxiety_measure_for(code, registry).code,
-                days_since_contact=(now - last_contact).days if last_contact else None,
+                days_since_contact=(today - timezone.localdate(last_contact)).days if last_contact else None,
             )
         )
     counts = {"all": counts_row["all"]}
