@@ -19,6 +19,7 @@ from stepcare.accounts.models import Team, User
 from stepcare.measures import Registry
 from stepcare.outcomes import due as due_rules
 from stepcare.outcomes.charts import Marker, Point, Series, progress_chart_svg, sparkline_svg
+from stepcare.outcomes.expected import ExpectedCurve, curve_from_courses, not_on_track
 from stepcare.outcomes.models import MeasureResponse, OutcomeSettings, Timepoint
 from stepcare.outcomes.registry import service_registry
 from stepcare.patients.models import RiskFlag
@@ -80,6 +81,28 @@ def descriptor_on(referral: Referral, on: dt.date) -> ProblemDescriptorRecord | 
         .order_by("-recorded_on", "-recorded_at", "-id")
         .first()
     )
+
+
+def service_curve(service_id: int | None, *, today: dt.date | None = None) -> ExpectedCurve:
+    """The expected-response curve for PHQ-9: from the service's own finished courses of the
+    last two years when there are enough, otherwise the configured default (one query)."""
+    today = today or timezone.localdate()
+    courses: dict[int, list[float]] = defaultdict(list)
+    if service_id is not None:
+        rows = (
+            MeasureResponse.objects.current()
+            .filter(
+                measure=due_rules.DEPRESSION,
+                referral__team__service_id=service_id,
+                referral__status=Referral.Status.ENDED,
+                referral__discharge_date__gte=today - dt.timedelta(days=730),
+            )
+            .order_by("referral_id", "completed_on", "recorded_at", "id")
+            .values_list("referral_id", "total")
+        )
+        for referral_id, total in rows:
+            courses[referral_id].append(total)
+    return curve_from_courses(courses.values())
 
 
 # One contact -------------------------------------------------------------------------------------
@@ -328,6 +351,7 @@ class CaseloadRow:
     status: due_rules.CourseStatus
     anxiety_measure: str
     days_since_contact: int | None
+    not_on_track: bool = False
 
     @property
     def gap_over_28_days(self) -> bool:
@@ -357,6 +381,7 @@ class Caseload:
     sort: str
     filter: str
     counts: dict[str, int]
+    curve: ExpectedCurve
 
 
 def _caseload_queryset(user: User, now: dt.datetime) -> Any:
@@ -390,13 +415,16 @@ def _filtered(qs: Any, name: str, now: dt.datetime) -> Any:
     return qs
 
 
-def capacity_for(user: User, *, open_cases: int, today: dt.date) -> Capacity:
+def service_of(user: User) -> int | None:
+    team_ids = [t for t, _role in user.active_memberships()]
+    return Team.objects.filter(pk__in=team_ids).values_list("service_id", flat=True).first()
+
+
+def capacity_for(user: User, *, open_cases: int, today: dt.date, service_id: int | None) -> Capacity:
     """Caseload against capacity: WTE from the working pattern (the standard 37.5-hour week when
     none is recorded), finished courses a year per WTE from the service's settings."""
     blocks = list(WorkingHours.objects.filter(clinician=user))
     hours = sum(b.hours for b in blocks) if blocks else STANDARD_WEEK_HOURS
-    team_ids = [t for t, _role in user.active_memberships()]
-    service_id = Team.objects.filter(pk__in=team_ids).values_list("service_id", flat=True).first()
     prefs = outcome_settings(service_id) if service_id else OutcomeSettings()
     finished = (
         Referral.objects.filter(
@@ -466,6 +494,8 @@ def caseload(
         flags[flag.patient_id].append(flag)
     rows = []
     today = timezone.localdate()
+    service_id = service_of(user)
+    curve = service_curve(service_id, today=today)
     for r in referrals:
         responses = by_referral[r.pk]
         code = descriptors.get(r.pk)
@@ -488,8 +518,11 @@ def caseload(
                 status=due_rules.course_status(descriptor=code, scores=_scores(responses), registry=registry),
                 anxiety_measure=due_rules.anxiety_measure_for(code, registry).code,
                 days_since_contact=(today - timezone.localdate(last_contact)).days if last_contact else None,
+                not_on_track=not_on_track(phq, curve),
             )
         )
     counts = {"all": counts_row["all"]}
-    capacity = capacity_for(user, open_cases=counts["all"], today=timezone.localdate())
-    return Caseload(page=page, rows=rows, capacity=capacity, sort=sort, filter=filter_name, counts=counts)
+    capacity = capacity_for(user, open_cases=counts["all"], today=today, service_id=service_id)
+    return Caseload(
+        page=page, rows=rows, capacity=capacity, sort=sort, filter=filter_name, counts=counts, curve=curve
+    )

@@ -131,12 +131,24 @@ def test_the_caseload_query_count_does_not_grow_with_the_number_of_patients(
     _patient_in_treatment(service, [(14, 10), (12, 9)], hour=9)
     client = client_for(HIT)
     client.get(URL)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(URL)
     for hour in (11, 13, 15):
         referral = _patient_in_treatment(service, [(16, 12), (10, 8)], hour=hour)
         RiskFlagFactory(patient=referral.patient, raised_by=service.staff[HIT])
     _mine(service)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(URL)
     assert Appointment.objects.count() == 8
+
+
+def test_a_course_above_its_expected_range_is_flagged_not_on_track_with_the_curves_source(
+    service, client_for
+) -> None:
+    stuck = _patient_in_treatment(service, [(16, 12), (16, 12), (16, 12), (17, 13)], hour=9)
+    improving = _patient_in_treatment(service, [(16, 12), (14, 10), (12, 9), (10, 8)], hour=11)
+    response = client_for(HIT).get(URL)
+    rows = _rows(response)
+    assert rows[stuck.pk].not_on_track and not rows[improving.pk].not_on_track
+    body = response.content.decode()
+    assert 'data-testid="not-on-track"' in body and "UNVERIFIED and illustrative" in body
