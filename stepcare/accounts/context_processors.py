@@ -30,6 +30,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Directory", reverse("referrals:directory")))
     if has_permission(user, Permission.RECORD_OUTCOMES):
         items.append(("My caseload", reverse("outcomes:caseload")))
+    if has_permission(user, Permission.SUPERVISE):
+        items.append(("Supervision", reverse("outcomes:supervisees")))
     if has_permission(user, Permission.MANAGE_STAFF):
         items.append(("Staff", reverse("accounts:staff_list")))
     if has_permission(user, Permission.VIEW_AUDIT):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -269,18 +269,17 @@ def chart_measures(descriptor: str | None, present: Iterable[str], registry: Reg
     return seen
 
 
-def progress(*, referral: Referral, registry: Registry | None = None) -> Progress:
-    """Scores by contact, the SVG chart, the table beside it and the live course status."""
-    registry = registry or service_registry()
-    responses = list(
-        MeasureResponse.objects.filter(referral=referral)
-        .select_related("recorded_by", "error_marked_by", "appointment")
-        .in_order()
-    )
-    current = [r for r in responses if r.is_current]
-    descriptor = descriptor_on(referral, timezone.localdate())
-    code = descriptor.primary if descriptor else None
-    measures = chart_measures(code, (r.measure for r in current), registry)
+def course_chart(
+    *,
+    reference: str,
+    current: list[MeasureResponse],
+    descriptor: str | None,
+    steps: list[StepChange],
+    registry: Registry,
+) -> tuple[list[str], list[ContactRow], SafeString]:
+    """The measures drawn, the table rows and the SVG chart of a course's current responses
+    (in completed order). Shared by the progress page and the supervision pack."""
+    measures = chart_measures(descriptor, (r.measure for r in current), registry)
     keys: list[tuple[dt.date, int]] = []
     rows: dict[tuple[dt.date, int], ContactRow] = {}
     for r in current:
@@ -298,19 +297,36 @@ def progress(*, referral: Referral, registry: Registry | None = None) -> Progres
         for m in measures
     ]
     dates = [k[0] for k in keys]
-    steps = list(StepChange.objects.filter(referral=referral).exclude(from_step="").order_by("changed_on"))
     markers = []
     for step in steps:
         before = sum(1 for d in dates if d < step.changed_on)
-        if dates:
+        if dates and step.from_step:
             markers.append(
                 Marker(min(max(before - 0.5, 0), len(dates) - 1), f"Step {step.from_step} to {step.to_step}")
             )
     chart = progress_chart_svg(
-        title=f"Scores by contact for referral {referral.reference}",
+        title=f"Scores by contact for referral {reference}",
         series=series,
         contact_dates=dates,
         markers=markers,
+    )
+    return measures, [rows[k] for k in keys], mark_safe(chart)  # noqa: S308 - numbers and escaped text only
+
+
+def progress(*, referral: Referral, registry: Registry | None = None) -> Progress:
+    """Scores by contact, the SVG chart, the table beside it and the live course status."""
+    registry = registry or service_registry()
+    responses = list(
+        MeasureResponse.objects.filter(referral=referral)
+        .select_related("recorded_by", "error_marked_by", "appointment")
+        .in_order()
+    )
+    current = [r for r in responses if r.is_current]
+    descriptor = descriptor_on(referral, timezone.localdate())
+    code = descriptor.primary if descriptor else None
+    steps = list(StepChange.objects.filter(referral=referral).exclude(from_step="").order_by("changed_on"))
+    measures, rows, chart = course_chart(
+        reference=referral.reference, current=current, descriptor=code, steps=steps, registry=registry
     )
     status = due_rules.course_status(descriptor=code, scores=_scores(current), registry=registry)
     return Progress(
@@ -318,8 +334,8 @@ def progress(*, referral: Referral, registry: Registry | None = None) -> Progres
         descriptor=descriptor,
         responses=responses,
         measures=measures,
-        rows=[rows[k] for k in keys],
-        chart=mark_safe(chart),  # noqa: S308 - built from numbers and escaped text only
+        rows=rows,
+        chart=chart,
         status=status,
         step_changes=steps,
     )
@@ -352,6 +368,23 @@ class CaseloadRow:
     anxiety_measure: str
     days_since_contact: int | None
     not_on_track: bool = False
+    dnas: int = 0
+    planned_sessions: int | None = None
+    responses: list[MeasureResponse] = field(default_factory=list)
+    descriptor: str | None = None
+
+    @property
+    def over_planned_sessions(self) -> bool:
+        """More attended treatment sessions than the course's booked series planned."""
+        return self.planned_sessions is not None and self.sessions_used > self.planned_sessions
+
+    @property
+    def no_reliable_change_after_six(self) -> bool:
+        return self.sessions_used >= 6 and not self.status.outcome.reliable_improvement
+
+    @property
+    def item9_raised(self) -> bool:
+        return any((r.item9 or 0) > 0 for r in self.responses)
 
     @property
     def gap_over_28_days(self) -> bool:
@@ -401,6 +434,8 @@ def _caseload_queryset(user: User, now: dt.datetime) -> Any:
                 filter=attended & Q(appointment_rows__appointment__app_type__in=TREATMENT_TYPES),
             ),
             has_risk=Exists(RiskFlag.objects.filter(patient=OuterRef("patient"), cleared_at__isnull=True)),
+            dnas=Count("appointment_rows", filter=Q(appointment_rows__attendance__in=("3", "7"))),
+            planned_sessions=Max("appointment_rows__appointment__series__occurrences"),
         )
     )
 
@@ -519,10 +554,86 @@ def caseload(
                 anxiety_measure=due_rules.anxiety_measure_for(code, registry).code,
                 days_since_contact=(today - timezone.localdate(last_contact)).days if last_contact else None,
                 not_on_track=not_on_track(phq, curve),
+                dnas=r.dnas,
+                planned_sessions=r.planned_sessions,
+                responses=responses,
+                descriptor=code,
             )
         )
     counts = {"all": counts_row["all"]}
     capacity = capacity_for(user, open_cases=counts["all"], today=today, service_id=service_id)
     return Caseload(
         page=page, rows=rows, capacity=capacity, sort=sort, filter=filter_name, counts=counts, curve=curve
+    )
+
+
+# Supervision ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PackItem:
+    row: CaseloadRow
+    reasons: list[str]
+    chart: SafeString
+
+
+@dataclass
+class SupervisionPack:
+    supervisee: User
+    caseload: Caseload
+    items: list[PackItem]
+
+
+def supervision_pack(
+    *, supervisee: User, page_number: int | str = 1, registry: Registry | None = None
+) -> SupervisionPack:
+    """The supervisee's open caseload (paged), with each course that needs discussing, why,
+    and its progress chart: not on track, no reliable improvement after 6 sessions, risk
+    concerns or PHQ-9 item 9 above 0, more sessions than planned, missed appointments, gaps."""
+    registry = registry or service_registry()
+    data = caseload(user=supervisee, sort="name", page_number=page_number, registry=registry)
+    ids = [row.referral.pk for row in data.rows]
+    steps: dict[int, list[StepChange]] = defaultdict(list)
+    for step in StepChange.objects.filter(referral_id__in=ids).exclude(from_step="").order_by("changed_on"):
+        steps[step.referral_id].append(step)
+    items = []
+    for row in data.rows:
+        reasons = []
+        if row.not_on_track:
+            reasons.append("Not on track (PHQ-9 above the expected range)")
+        if row.no_reliable_change_after_six:
+            reasons.append(f"No reliable improvement after {row.sessions_used} sessions")
+        if row.risk_flags:
+            reasons.append("Current risk concerns recorded")
+        if row.item9_raised:
+            reasons.append("PHQ-9 item 9 answered above 0 in this course")
+        if row.over_planned_sessions:
+            reasons.append(f"{row.sessions_used} sessions, more than the {row.planned_sessions} planned")
+        if row.dnas:
+            reasons.append(f"{row.dnas} missed appointment{'s' if row.dnas != 1 else ''}")
+        if row.gap_over_28_days:
+            reasons.append(f"No contact for {row.days_since_contact} days")
+        if not reasons:
+            continue
+        _measures, _rows, chart = course_chart(
+            reference=row.referral.reference,
+            current=row.responses,
+            descriptor=row.descriptor,
+            steps=steps[row.referral.pk],
+            registry=registry,
+        )
+        items.append(PackItem(row=row, reasons=reasons, chart=chart))
+    return SupervisionPack(supervisee=supervisee, caseload=data, items=items)
+
+
+def supervisees(user: User) -> QuerySet[User]:
+    """Clinicians in the teams where `user` supervises (themselves excluded)."""
+    from stepcare.accounts.permissions import Permission, team_ids_with_permission
+
+    teams = team_ids_with_permission(user, Permission.SUPERVISE)
+    return (
+        User.objects.filter(is_active=True, memberships__team_id__in=teams, memberships__active=True)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("last_name", "first_name")
     )

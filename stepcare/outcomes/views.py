@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stepcare.accounts.permissions import Permission, has_permission
+from stepcare.accounts.models import User
+from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
@@ -255,3 +256,33 @@ def my_caseload(request: StaffRequest) -> HttpResponse:
     return render(
         request, "outcomes/caseload.html", {"caseload": data, "form": form, "sort": sort, "show": show}
     )
+
+
+@login_required
+def supervisee_list(request: StaffRequest) -> HttpResponse:
+    if not has_permission(request.user, Permission.SUPERVISE):
+        raise PermissionDenied
+    people = list(selectors.supervisees(request.user)[:200])
+    return render(request, "outcomes/supervisees.html", {"people": people})
+
+
+@login_required
+def supervision_pack(request: StaffRequest, clinician_pk: int) -> HttpResponse:
+    """A supervisee's pack: only for a supervisor in one of the supervisee's teams."""
+    supervisee = User.objects.filter(pk=clinician_pk, is_active=True).first()
+    if supervisee is None:
+        raise Http404
+    teams = team_ids_with_permission(request.user, Permission.SUPERVISE)
+    if not teams or not any(t in teams for t, _role in supervisee.active_memberships()):
+        raise PermissionDenied
+    pack = selectors.supervision_pack(supervisee=supervisee, page_number=request.GET.get("page", 1))
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={
+            **_page_name(request),
+            "supervisee": supervisee.pk,
+            "patients": [row.referral.patient_id for row in pack.caseload.rows],
+        },
+    )
+    return render(request, "outcomes/supervision_pack.html", {"pack": pack, "supervisee": supervisee})
