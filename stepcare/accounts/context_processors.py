@@ -30,6 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Directory", reverse("referrals:directory")))
     if has_permission(user, Permission.RECORD_OUTCOMES):
         items.append(("My caseload", reverse("outcomes:caseload")))
+        items.append(("Waiting checks", reverse("outcomes:waiting")))
     if has_permission(user, Permission.SUPERVISE):
         items.append(("Supervision", reverse("outcomes:supervisees")))
     if has_permission(user, Permission.MANAGE_STAFF):

@@ -286,3 +286,100 @@ def supervision_pack(request: StaffRequest, clinician_pk: int) -> HttpResponse:
         },
     )
     return render(request, "outcomes/supervision_pack.html", {"pack": pack, "supervisee": supervisee})
+
+
+def _get_waiting_referral_for_user(request: StaffRequest, referral_pk: int, *, audit_view: bool) -> Referral:
+    referral = Referral.objects.filter(pk=referral_pk).select_related("patient", "team").first()
+    if referral is None or referral.patient_id is None:
+        raise Http404
+    if not has_permission(request.user, Permission.RECORD_OUTCOMES, obj=referral):
+        _refuse(request, patient=referral.patient, obj=referral, permission=Permission.RECORD_OUTCOMES)
+    if audit_view:
+        audit_actions.record(
+            by=request.user,
+            action=AuditEvent.Action.VIEW,
+            patient=referral.patient,
+            obj=referral,
+            detail=_page_name(request),
+        )
+    return referral
+
+
+@login_required
+def waiting_list_monitor(request: StaffRequest) -> HttpResponse:
+    """Monitoring while waiting: who is due a phone check, and who needs a call back."""
+    if not has_permission(request.user, Permission.RECORD_OUTCOMES):
+        raise PermissionDenied
+    teams = team_ids_with_permission(request.user, Permission.RECORD_OUTCOMES)
+    data = selectors.waiting_monitor(team_ids=teams, page_number=request.GET.get("page", 1))
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={**_page_name(request), "patients": [row.referral.patient_id for row in data.rows]},
+    )
+    return render(request, "outcomes/waiting.html", {"monitor": data})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def waiting_check(request: StaffRequest, referral_pk: int) -> HttpResponse:
+    """PHQ-9 and GAD-7 taken by phone while someone waits; no appointment needed."""
+    referral = _get_waiting_referral_for_user(request, referral_pk, audit_view=True)
+    registry = service_registry()
+    patient = Patient.objects.for_banner().get(pk=referral.patient.pk if referral.patient else 0)
+    measures = [registry.get(code) for code in selectors.WAITING_MEASURES]
+    form = MeasuresForm(
+        request.POST or None,
+        measures=measures,
+        registry=registry,
+        initial={"completed_on": timezone.localdate(), "timepoint": "waiting"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = actions.record_responses(
+                by=request.user,
+                patient=patient,
+                referral=referral,
+                appointment=None,
+                entries=form.entries,
+                timepoint=form.cleaned_data["timepoint"],
+                session_number=None,
+                completed_on=form.cleaned_data["completed_on"],
+                problem_descriptor=getattr(
+                    selectors.descriptor_on(referral, timezone.localdate()), "primary", ""
+                ),
+                registry=registry,
+            )
+        except actions.ResponseRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, "Recorded: " + ", ".join(f"{r.measure} {r.total_text}" for r in saved) + "."
+            )
+            return redirect("outcomes:waiting_check", referral_pk=referral.pk)
+    history = list(
+        MeasureResponse.objects.current()
+        .filter(referral=referral, measure__in=selectors.WAITING_MEASURES)
+        .select_related("recorded_by")
+        .in_order()
+    )
+    return render(
+        request,
+        "outcomes/waiting_check.html",
+        {
+            "referral": referral,
+            "patient": patient,
+            "form": form,
+            "history": history,
+            "flags": selectors.waiting_flags(history, registry),
+        },
+    )
+
+
+def _descriptor_now(referral: Referral) -> str:
+    record = selectors.descriptor_on(referral, timezone.localdate())
+    return record.primary if record else ""
+
+
+def _recorded(saved: list[MeasureResponse]) -> str:
+    return "Recorded: " + ", ".join(f"{r.measure} {r.total_text}" for r in saved) + "."

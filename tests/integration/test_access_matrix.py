@@ -134,6 +134,8 @@ ACCESS: dict[str, Rule] = {
     "outcomes:entered_in_error": Rule(own=CLINICIANS, method="post", kwargs=("appointment_pk",)),
     "outcomes:score": Rule(own=CLINICIANS, method="post"),
     "outcomes:progress": Rule(own=CLINICIANS | MANAGERS, kwargs=("referral_pk",)),
+    "outcomes:waiting": Rule(own=CLINICIANS),
+    "outcomes:waiting_check": Rule(own=CLINICIANS, kwargs=("referral_pk",)),
     "outcomes:supervisees": Rule(own=frozenset({R.CLINICAL_SUPERVISOR})),
     "outcomes:supervision_pack": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("clinician_pk",)),
 }
