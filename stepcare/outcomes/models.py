@@ -115,6 +115,11 @@ class MeasureResponse(models.Model):
         return self.status == self.Status.CURRENT
 
     @property
+    def answers_text(self) -> str:
+        """The item answers in order, "n/a" for not applicable: "n/a 2 3 4 5"."""
+        return " ".join("n/a" if a is None else str(a) for a in self.answers)
+
+    @property
     def total_text(self) -> str:
         """The stored total as written: 13, or 2.41 for a mean score."""
         return f"{self.total:g}" if float(self.total).is_integer() else f"{self.total:.2f}"

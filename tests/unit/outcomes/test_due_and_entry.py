@@ -62,3 +62,12 @@ def test_the_chart_puts_each_stored_total_on_its_point_and_the_sparkline_lists_t
     assert [f'data-value="{t}"' in svg for t in totals] == [True, True, True]
     assert "Test &lt;chart&gt;" in svg  # text is escaped
     assert 'data-values="27 18 9"' in sparkline_svg(totals, low=0, high=27, label="PHQ-9")
+
+
+def test_a_stored_response_shows_not_applicable_apart_from_zero_and_its_total_as_written() -> None:
+    from stepcare.outcomes.models import MeasureResponse
+
+    wsas = MeasureResponse(measure="WSAS", answers=[None, 0, 3, 4, 5], total=12.0)
+    mi = MeasureResponse(measure="MI", answers=[2] * 27, total=2.407407)
+    assert (wsas.answers_text, wsas.total_text) == ("n/a 0 3 4 5", "12")
+    assert mi.total_text == "2.41"
