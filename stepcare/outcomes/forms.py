@@ -35,7 +35,11 @@ def field_name(measure: Measure) -> str:
 class MeasuresForm(forms.Form):
     """One text box per questionnaire due, in the order they are asked."""
 
-    completed_on = forms.DateField(label="Date completed", widget=forms.DateInput(attrs={"type": "date"}))
+    completed_on = forms.DateField(
+        label="Date completed",
+        help_text="For example, 24/03/2026",
+        error_messages={"invalid": "Enter the date as day/month/year, for example 24/03/2026."},
+    )
     timepoint = forms.ChoiceField(label="When in the pathway", choices=Timepoint.choices)
 
     def __init__(self, *args: Any, measures: Sequence[Measure], registry: Registry, **kwargs: Any) -> None:
