@@ -218,6 +218,34 @@ def contact_measures(
     )
 
 
+def pair_gaps(appointment: Appointment, attendees: list[Attendee]) -> list[tuple[Attendee, list[str]]]:
+    """For the appointment page: each attendee whose attendance at this treatment contact is
+    recorded without PHQ-9 and the anxiety measure due, with what is missing (two queries)."""
+    attended = [a for a in attendees if a.attendance in ATTENDED]
+    if appointment.app_type not in TREATMENT_TYPES or not attended:
+        return []
+    registry = service_registry()
+    day = timezone.localtime(appointment.starts_at).date()
+    recorded: dict[int, list[str]] = defaultdict(list)
+    for patient_id, measure in (
+        MeasureResponse.objects.current().filter(appointment=appointment).values_list("patient_id", "measure")
+    ):
+        recorded[patient_id].append(measure)
+    descriptors: dict[int, str] = {}
+    for d in ProblemDescriptorRecord.objects.filter(
+        referral_id__in=[a.referral_id for a in attended], recorded_on__lte=day
+    ).order_by("referral_id", "recorded_on", "recorded_at", "id"):
+        descriptors[d.referral_id] = d.primary
+    gaps = []
+    for a in attended:
+        missing = due_rules.missing_for_pair(
+            recorded=recorded[a.patient_id], descriptor=descriptors.get(a.referral_id), registry=registry
+        )
+        if missing:
+            gaps.append((a, missing))
+    return gaps
+
+
 # A course's progress ------------------------------------------------------------------------------
 
 

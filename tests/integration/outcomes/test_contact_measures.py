@@ -315,3 +315,18 @@ def test_the_appointment_page_and_the_diary_link_to_the_measures(service, client
     day = appointment.starts_at.date().isoformat()
     diary = client_for(HIT).get(reverse("scheduling:my_week") + f"?date={day}").content.decode()
     assert _url(appointment) in diary
+
+
+def test_the_appointment_page_says_which_pair_scores_are_missing_and_shows_item9_on_the_banner(
+    service, client_for, referral
+) -> None:
+    clinician = service.staff[HIT]
+    appointment = contact(referral=referral, clinician=clinician, days_ago=1)
+    url = reverse("scheduling:appointment", args=[appointment.pk])
+    page = client_for(HIT).get(url).content.decode()
+    assert 'data-testid="pair-missing"' in page and "PHQ-9 and GAD-7 are not recorded" in page
+    scores(appointment=appointment, by=clinician, PHQ9=phq9(12, item9=1))
+    page = client_for(HIT).get(url).content.decode()
+    assert "GAD-7 is not recorded" in page and 'data-testid="banner-item9"' in page
+    scores(appointment=appointment, by=clinician, GAD7=[1] * 7)
+    assert 'data-testid="pair-missing"' not in client_for(HIT).get(url).content.decode()
