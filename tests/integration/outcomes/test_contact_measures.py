@@ -284,7 +284,7 @@ def test_the_live_score_comes_from_the_core(service, client_for) -> None:
 def test_the_page_is_refused_for_another_teams_appointment_and_the_refusal_is_audited(
     service, client_for
 ) -> None:
-    other = AllocatedReferralFactory(patient__team=service.other_team)
+    other = AllocatedReferralFactory(patient__team=service.other_team, patient__family_name="Quillfeather")
     clinician = service.staff[HIT]
     from tests.factories.scheduling import clinician_in
 
