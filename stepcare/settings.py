@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "stepcare.scheduling",
     "stepcare.records",
     "stepcare.demo",
+    "stepcare.outcomes",
     "stepcare",
 ]
 FORM_RENDERER = "stepcare.rendering.NHSFormRenderer"
@@ -259,6 +260,10 @@ RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
 # NICE session ranges a service has checked, overriding the defaults in records/nice.py, as
 # JSON: {"cbt:F41.1": "12-15 | NICE CG113, checked 2026"} (either end may be left empty).
 RECORDS_SESSION_RANGES = _env_json("RECORDS_SESSION_RANGES", {})
+# Outcome measures: a JSON file of the service's own thresholds (with sources) and one of the
+# licensed item wording it holds (docs/measures.md). Unset: the built-in definitions.
+STEPCARE_MEASURES_CONFIG = _env("STEPCARE_MEASURES_CONFIG")
+STEPCARE_MEASURES_WORDING = _env("STEPCARE_MEASURES_WORDING")
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"
     if NOTIFY_API_KEY

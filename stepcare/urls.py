@@ -17,6 +17,7 @@ urlpatterns = [
     path("diary/", include("stepcare.scheduling.urls")),
     path("calendar/", include("stepcare.scheduling.feed_urls")),
     path("records/", include("stepcare.records.urls")),
+    path("outcomes/", include("stepcare.outcomes.urls")),
     path("admin/", admin.site.urls),
     path("health/ready/", health.ready, name="health_ready"),
 ]

@@ -41,6 +41,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Directory", reverse("referrals:directory")))
     if has_permission(user, Permission.WRITE_CLINICAL_NOTES):
         items.append(("Drafts", reverse("records:drafts")))
+    if has_permission(user, Permission.RECORD_OUTCOMES):
+        items.append(("My caseload", reverse("outcomes:caseload")))
+        items.append(("Waiting checks", reverse("outcomes:waiting")))
+    if has_permission(user, Permission.SUPERVISE):
+        items.append(("Supervision", reverse("outcomes:supervisees")))
     if has_permission(user, Permission.MANAGE_STAFF):
         items.append(("Staff", reverse("accounts:staff_list")))
     if has_permission(user, Permission.VIEW_AUDIT):

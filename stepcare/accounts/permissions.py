@@ -36,6 +36,8 @@ class Permission(enum.StrEnum):
     MANAGE_STAFF = "manage_staff"
     VIEW_CLINICAL_RECORD = "view_clinical_record"
     EXPORT_RECORD = "export_record"
+    RECORD_OUTCOMES = "record_outcomes"
+    VIEW_OUTCOMES = "view_outcomes"
 
 
 class Role(models.TextChoices):
@@ -95,6 +97,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.IG_OFFICER: frozenset({P.VIEW_AUDIT, P.FIND_PATIENT, P.EXPORT_RECORD}),
 }
+
+# Outcome measures: clinicians record them and see them; service managers see them.
+for _role in (
+    Role.HIGH_INTENSITY_THERAPIST,
+    Role.TRAINEE_HIGH_INTENSITY_THERAPIST,
+    Role.PWP,
+    Role.CLINICAL_SUPERVISOR,
+):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {P.RECORD_OUTCOMES, P.VIEW_OUTCOMES}
+ROLE_PERMISSIONS[Role.SERVICE_MANAGER] = ROLE_PERMISSIONS[Role.SERVICE_MANAGER] | {P.VIEW_OUTCOMES}
 
 # Permissions that are about one patient: held only through the patient's team(s) or an
 # active break-glass grant. The others are about the service and hold in any of one's teams.

@@ -210,13 +210,14 @@ class DemoBuilder:
         Each is a function of the builder, kept in the capability's own module under
         ``stepcare/demo/`` and listed here in the order they must run.
         """
+        from stepcare.demo.outcomes import build_outcomes
         from stepcare.demo.records import build_records
         from stepcare.demo.referrals import build_referrals
         from stepcare.demo.scheduling import build_diary
         from stepcare.demo.story import tell_one_story
 
         # The diary comes after the referrals step: appointments belong to referrals.
-        return [build_referrals, build_diary, tell_one_story, build_records]
+        return [build_referrals, build_diary, tell_one_story, build_records, build_outcomes]
 
     def build_organisation(self) -> Organisation:
         org = Organisation.objects.create(

@@ -69,8 +69,11 @@ DEMOGRAPHIC_FIELDS = (
 
 class PatientQuerySet(models.QuerySet["Patient"]):
     def for_banner(self) -> PatientQuerySet:
+        from stepcare.outcomes.selectors import item9_annotations  # the banner's PHQ-9 item 9 prompt
+
         return (
             self.select_related("team", "allocated_clinician")
+            .annotate(**item9_annotations())
             .prefetch_related(
                 models.Prefetch(
                     "risk_flags",

@@ -441,6 +441,16 @@ def _get_appointment_for_user(
     return appointment
 
 
+def outcomes_context(appointment: Appointment, attendees: list[Attendee]) -> dict[str, Any]:
+    from stepcare.outcomes.selectors import pair_gaps
+
+    one = attendees[0].patient_id if len(attendees) == 1 else None
+    return {
+        "patient": Patient.objects.for_banner().get(pk=one) if one else None,
+        "pair_gaps": pair_gaps(appointment, attendees),
+    }
+
+
 def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: Any) -> HttpResponse:
     attendees = list(appointment.attendees.all())
     suggestions = {}
@@ -457,7 +467,6 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
         {
             "appointment": appointment,
             "attendees": attendees,
-            "patient": attendees[0].patient if len(attendees) == 1 else None,
             "suggestions": [
                 (a, suggestions[a.pk], (a.patient_id, suggestions[a.pk].kind) in open_tasks)
                 for a in attendees
@@ -470,6 +479,8 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
             and (appointment.is_cancelled or any(a.is_missed for a in attendees))
             and not appointment.rebookings.all(),
             "outcome_choices": [(c.value, c.label) for c in Attendee.OUTCOMES],
+            # Outcome measures: the banner's PHQ-9 item 9 prompt and scores missing for the pair.
+            **outcomes_context(appointment, attendees),
             **extra,
         },
     )

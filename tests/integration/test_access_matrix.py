@@ -147,6 +147,16 @@ ACCESS: dict[str, Rule] = {
     "records:sign": Rule(own=NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
     "records:addendum": Rule(own=NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
     "records:pdf": Rule(own=NOTE_WRITERS, kwargs=("kind", "doc_pk")),
+    # Outcome monitoring: clinicians record and see scores; service managers see them
+    "outcomes:caseload": Rule(own=CLINICIANS),
+    "outcomes:contact": Rule(own=CLINICIANS, kwargs=("appointment_pk",)),
+    "outcomes:entered_in_error": Rule(own=CLINICIANS, method="post", kwargs=("appointment_pk",)),
+    "outcomes:score": Rule(own=CLINICIANS, method="post"),
+    "outcomes:progress": Rule(own=CLINICIANS | MANAGERS, kwargs=("referral_pk",)),
+    "outcomes:waiting": Rule(own=CLINICIANS),
+    "outcomes:waiting_check": Rule(own=CLINICIANS, kwargs=("referral_pk",)),
+    "outcomes:supervisees": Rule(own=frozenset({R.CLINICAL_SUPERVISOR})),
+    "outcomes:supervision_pack": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("clinician_pk",)),
 }
 
 
