@@ -28,6 +28,7 @@ from stepcare.records.models import (
     Letter,
     RelatedPerson,
     RiskAssessment,
+    SessionNote,
     SignedDocumentIsImmutable,
 )
 from stepcare.referrals import actions as referral_actions
@@ -152,6 +153,15 @@ def sign_document(
     """
     current = _locked(document)
     _check_version(current, expected_version, {})
+    if (
+        isinstance(current, SessionNote)
+        and selectors.item9_prompt(current)
+        and not current.risk_check.strip()
+    ):
+        raise SigningRefused(
+            "PHQ-9 item 9 was answered above 0 at this session: record the risk check "
+            "(what was explored and what was agreed) before signing."
+        )
     missing = current.missing_to_sign()
     if missing:
         raise SigningRefused("Fill in before signing: " + ", ".join(missing) + ".")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from stepcare.accounts.models import User
 from stepcare.accounts.permissions import Permission, team_ids_with_permission
+from stepcare.outcomes.selectors import risk_check_required
 from stepcare.patients.models import Patient
 from stepcare.records.models import (
     DOCUMENT_KINDS,
@@ -285,3 +286,8 @@ def goals_for(patient: Patient) -> list[Any]:
         .select_related("referral")
         .prefetch_related(Prefetch("ratings", queryset=GoalRating.objects.order_by("rated_on", "id")))[:50]
     )
+
+
+def item9_prompt(note: SessionNote) -> bool:
+    """Whether PHQ-9 item 9 was answered above 0 at this note's session (a prompt to explore risk)."""
+    return note.appointment is not None and risk_check_required(note.appointment)

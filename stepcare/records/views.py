@@ -313,6 +313,8 @@ def _document_context(request: StaffRequest, document: ClinicalDocument, patient
         "sign_form": SignForm(initial={"version": document.version}),
         "addendum_form": AddendumForm(),
     }
+    if isinstance(document, SessionNote) and not document.is_signed:
+        context["item9_prompt"] = selectors.item9_prompt(document)
     if isinstance(document, RiskAssessment):
         previous = selectors.previous_risk_review(document)
         context["previous_review"] = previous

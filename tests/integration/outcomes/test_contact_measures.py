@@ -330,3 +330,35 @@ def test_the_appointment_page_says_which_pair_scores_are_missing_and_shows_item9
     assert "GAD-7 is not recorded" in page and 'data-testid="banner-item9"' in page
     scores(appointment=appointment, by=clinician, GAD7=[1] * 7)
     assert 'data-testid="pair-missing"' not in client_for(HIT).get(url).content.decode()
+
+
+def test_item9_above_zero_at_a_session_blocks_signing_its_note_until_the_risk_check_is_recorded(
+    service, client_for, referral
+) -> None:
+    from stepcare.records import actions as record_actions
+    from tests.factories.records import SessionNoteFactory
+
+    clinician = service.staff[HIT]
+    appointment = contact(referral=referral, clinician=clinician, days_ago=1)
+    scores(appointment=appointment, by=clinician, PHQ9=phq9(14, item9=1))
+    note = SessionNoteFactory(
+        patient=referral.patient, referral=referral, author=clinician, appointment=appointment, risk_check=""
+    )
+    page = client_for(HIT).get(reverse("records:document", args=[note.KIND, note.pk])).content.decode()
+    assert 'data-testid="item9-prompt"' in page
+    with pytest.raises(record_actions.SigningRefused, match="item 9"):
+        record_actions.sign_document(by=clinician, document=note, expected_version=note.version)
+    response = client_for(HIT).post(
+        reverse("records:sign", args=[note.KIND, note.pk]), {"version": note.version}
+    )
+    assert "PHQ-9 item 9 was answered above 0" in response.content.decode()
+    note.refresh_from_db()
+    assert not note.is_signed
+    note = record_actions.save_draft(
+        by=clinician,
+        document=note,
+        data={"risk_check": "Passive thoughts, no plan or intent; safety plan reviewed."},
+        expected_version=note.version,
+    )
+    signed = record_actions.sign_document(by=clinician, document=note, expected_version=note.version)
+    assert signed.is_signed
