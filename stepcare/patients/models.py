@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -28,6 +29,22 @@ gp_practice_code_validator = RegexValidator(
 
 def normalise_name(value: str) -> str:
     return " ".join(value.lower().split())
+
+
+# Apostrophes (straight and curly), hyphens and dashes, and spaces: written differently on
+# different forms, never a difference between two people.
+_NAME_PUNCTUATION = re.compile(r"[\s'\u2018\u2019\u02bc`\u00b4\-\u2010\u2011\u2012\u2013\u2014.]+")
+
+
+def identity_name_key(value: str) -> str:
+    """A name as compared when deciding whether two records are one person.
+
+    Case, accents, apostrophes, hyphens and spaces are ignored, so O’Neill, O'Neill and
+    ONeill, or Zoë and Zoe, compare equal.
+    """
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NAME_PUNCTUATION.sub("", plain)
 
 
 def phone_digits(value: str) -> str:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stepcare.accounts.models import Team
 from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
 from stepcare.audit.selectors import patient_access_log
 from stepcare.http import StaffRequest
@@ -26,7 +27,7 @@ from stepcare.patients.forms import (
     SearchForm,
 )
 from stepcare.patients.models import Patient, RiskFlag
-from stepcare.patients.selectors import search_patients
+from stepcare.patients.selectors import search_patients, visible_to
 
 
 def _require(request: HttpRequest, permission: Permission) -> None:
@@ -64,6 +65,8 @@ def _get_patient_for_user(
             obj=patient,
             detail={"page": request.resolver_match.view_name} if request.resolver_match else {},
         )
+    elif request.method == "POST":
+        audit_if_redisplayed(request, patients=[patient], obj=patient)
     return patient
 
 
@@ -93,6 +96,7 @@ def search(request: StaffRequest) -> HttpResponse:
             by=request.user,
             action=AuditEvent.Action.SEARCH,
             detail={"query": form.cleaned_data["q"], "whole_service": whole_service, "results": len(results)},
+            patients=results,
         )
     own_teams = team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
     return render(
@@ -117,7 +121,8 @@ def create(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.CREATE_PATIENT)
     teams = Team.objects.filter(id__in=team_ids_with_permission(request.user, Permission.CREATE_PATIENT))
     form = NewPatientForm(request.POST or None, teams=teams)
-    duplicates = None
+    duplicates: list[Patient] | None = None
+    elsewhere = False
     blocking = False
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in {"team", "version"}}
@@ -129,7 +134,10 @@ def create(request: StaffRequest) -> HttpResponse:
                 confirmed_not_duplicate=bool(request.POST.get("confirm_not_duplicate")),
             )
         except actions.PossibleDuplicate as dup:
-            duplicates, blocking = dup.matches, dup.blocking
+            # Another team's record is never named here: only that one exists.
+            duplicates, elsewhere = visible_to(request.user, dup.matches)
+            blocking = dup.blocking
+            audit_actions.record_shown(by=request.user, patients=duplicates, page="patients:create")
         else:
             messages.success(request, f"Record created for {patient.display_name}.")
             return redirect("patients:detail", pk=patient.pk)
@@ -139,6 +147,7 @@ def create(request: StaffRequest) -> HttpResponse:
         {
             "form": form,
             "duplicates": duplicates,
+            "elsewhere": elsewhere,
             "blocking": blocking,
             "creating": True,
             "own_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stepcare.accounts.models import Membership, Room, Site, Team, User
 from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
@@ -62,11 +63,24 @@ def _requested_day(request: HttpRequest) -> dt.date:
         return timezone.localdate()
 
 
-def _audit_diary(request: StaffRequest, kind: str, pk: int, first_day: dt.date) -> None:
+def _audit_diary(
+    request: StaffRequest, kind: str, pk: int, first_day: dt.date, days: list[selectors.DiaryDay]
+) -> None:
+    """One event for the diary page, naming every patient whose name it shows (those of the
+    viewer's own teams; other teams' bookings show as "Booked (another team)")."""
+    visible = team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
+    shown = [
+        attendee.patient
+        for day in days
+        for entry in day.entries
+        if entry.appointment is not None and entry.appointment.team_id in visible
+        for attendee in entry.appointment.attendees.all()
+    ]
     audit_actions.record(
         by=request.user,
         action=AuditEvent.Action.VIEW,
-        detail={"diary": kind, "id": pk, "from": first_day.isoformat()},
+        detail={"diary": kind, "id": pk, "from": first_day.isoformat(), "patients_shown": len(set(shown))},
+        patients=shown,
     )
 
 
@@ -109,7 +123,7 @@ def clinician_diary(request: StaffRequest, clinician_pk: int) -> HttpResponse:
         raise PermissionDenied
     first_day, days = _scope(request)
     (diary,) = selectors.clinician_diaries(clinicians=[clinician], first_day=first_day, days=days)
-    _audit_diary(request, "clinician", clinician.pk, first_day)
+    _audit_diary(request, "clinician", clinician.pk, first_day, diary.days)
     if days == 7:  # a weekend shows only when someone works or is booked then
         diary.days = [d for d in diary.days if d.day.weekday() < 5 or d.entries]
     return render(
@@ -135,7 +149,7 @@ def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
     first_day, days = _scope(request)
     clinicians = list(selectors.clinicians_in_teams([team.pk]))
     diaries = selectors.clinician_diaries(clinicians=clinicians, first_day=first_day, days=days)
-    _audit_diary(request, "team", team.pk, first_day)
+    _audit_diary(request, "team", team.pk, first_day, [d for diary in diaries for d in diary.days])
     return render(
         request,
         "scheduling/team_diary.html",
@@ -158,7 +172,7 @@ def room_diary(request: StaffRequest, room_pk: int) -> HttpResponse:
         raise PermissionDenied
     first_day, days = _scope(request)
     diary_days = selectors.room_diary(room=room, first_day=first_day, days=days)
-    _audit_diary(request, "room", room.pk, first_day)
+    _audit_diary(request, "room", room.pk, first_day, diary_days)
     return render(
         request,
         "scheduling/room_diary.html",
@@ -310,11 +324,13 @@ def _get_appointment_for_user(
         raise Http404 from None
     if not has_permission(request.user, permission, obj=appointment):
         raise PermissionDenied
+    patients = [attendee.patient for attendee in appointment.attendees.all()]
     if audit_view:
-        for attendee in appointment.attendees.all():
-            audit_actions.record(
-                by=request.user, action=AuditEvent.Action.VIEW, patient=attendee.patient, obj=appointment
-            )
+        audit_actions.record_shown(
+            by=request.user, patients=patients, obj=appointment, page="scheduling:appointment"
+        )
+    elif request.method == "POST":
+        audit_if_redisplayed(request, patients=patients, obj=appointment)
     return appointment
 
 
@@ -661,10 +677,9 @@ def group_new(request: StaffRequest) -> HttpResponse:
 def group_detail(request: StaffRequest, group_pk: int) -> HttpResponse:
     group = _get_group_for_user(request, group_pk)
     page = selectors.group_page(group=group)
-    for member in page.members:
-        audit_actions.record(
-            by=request.user, action=AuditEvent.Action.VIEW, patient=member.patient, obj=group
-        )
+    audit_actions.record_shown(
+        by=request.user, patients=[m.patient for m in page.members], obj=group, page="scheduling:group"
+    )
     return render(
         request,
         "scheduling/group_detail.html",
@@ -680,6 +695,7 @@ def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
         patient_id__in=GroupMember.objects.filter(group=group, left_at__isnull=True).values("patient_id")
     )
     form = GroupMemberForm(request.POST or None, referrals=referrals)
+    listed = list(referrals.select_related("patient"))
     if request.method == "POST" and form.is_valid():
         referral = form.cleaned_data["referral"]
         try:
@@ -692,6 +708,9 @@ def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
             messages.success(request, f"{member.patient.display_name} added to {group.name}.")
             return redirect("scheduling:group", group_pk=group.pk)
     members = GroupMember.objects.filter(group=group, left_at__isnull=True).count()
+    audit_actions.record_shown(
+        by=request.user, patients=[r.patient for r in listed], obj=group, page="scheduling:group_add_member"
+    )
     return render(
         request,
         "scheduling/group_add_member.html",

@@ -138,7 +138,7 @@ def test_access_log_and_break_glass_list_query_counts_do_not_grow(
     ig.get(reverse("audit:break_glass_list"))
     with django_assert_num_queries(13):
         ig.get(reverse("patients:access_log", args=[patient.pk]))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):  # with one audit event naming the patients listed
         ig.get(reverse("audit:break_glass_list"))
     for _ in range(10):
         clinician.get(reverse("patients:detail", args=[patient.pk]))
@@ -149,5 +149,5 @@ def test_access_log_and_break_glass_list_query_counts_do_not_grow(
         )
     with django_assert_num_queries(13):
         ig.get(reverse("patients:access_log", args=[patient.pk]))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):  # with one audit event naming the patients listed
         ig.get(reverse("audit:break_glass_list"))

@@ -151,7 +151,7 @@ def test_week_view_query_count_is_pinned_and_does_not_grow(
     url = reverse(url_name, kwargs={"team_pk": service.team.pk} if "team" in url_name else {})
     client = client_for(HIT)
     _fill_week(service, clinician, week, 3)
-    expected = 16  # one of them fetches current risk flags for the diary cards
+    expected = 17  # one fetches current risk flags; one names the patients shown in the audit
     with django_assert_num_queries(expected):
         assert client.get(url, {"date": week.isoformat()}).status_code == 200
     for n in range(20):  # a busier week, and a year of appointments elsewhere
