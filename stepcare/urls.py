@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,5 +17,6 @@ urlpatterns = [
     path("refer/", include("stepcare.referrals.public_urls")),
     path("diary/", include("stepcare.scheduling.urls")),
     path("calendar/", include("stepcare.scheduling.feed_urls")),
-    path("admin/", admin.site.urls),
 ]
+if settings.ADMIN_ENABLED:  # off by default in production (docs/adr/0007-security-headers-and-admin.md)
+    urlpatterns.append(path("admin/", admin.site.urls))

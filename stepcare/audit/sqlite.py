@@ -41,8 +41,9 @@ def register(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 def install_flush_hook() -> None:
     """Let Django's flush (which empties every table) through the audit triggers."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db.backends.sqlite3.base import DatabaseWrapper
 
+    DatabaseOperations = DatabaseWrapper.ops_class
     if getattr(DatabaseOperations.execute_sql_flush, "_stepcare", False):
         return
     original = DatabaseOperations.execute_sql_flush

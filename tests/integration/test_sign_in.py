@@ -192,7 +192,7 @@ def test_changing_ones_password_asks_for_the_current_one(service) -> None:
     url = reverse("accounts:change_password")
     new = {"new_password1": "Quiet-river-stones-9", "new_password2": "Quiet-river-stones-9"}
     response = client.post(url, new)
-    assert response.status_code == 200 and "This field is required" in response.content.decode() or (
+    assert (response.status_code == 200 and "This field is required" in response.content.decode()) or (
         "old password" in response.content.decode().lower()
     )
     response = client.post(url, {"old_password": "not my password", **new})
