@@ -138,6 +138,17 @@ class BookSlotForm(FindSlotForm):
     def clean_starts_at(self) -> dt.datetime:
         return _parse_instant(self.cleaned_data["starts_at"])
 
+    def clean(self) -> dict[str, Any]:
+        """Only a room the search offered: at the chosen site, and only face to face."""
+        data = super().clean()
+        room, site = data.get("room"), data.get("site")
+        if data.get("delivery_mode") == Appointment.DeliveryMode.FACE_TO_FACE:
+            if room is not None and site is not None and room.site_id != site.pk:
+                self.add_error(None, "That room is not at the site chosen. Choose one of the times offered.")
+        elif room is not None:
+            self.add_error(None, "Only a face-to-face appointment has a room. Choose one of the times offered.")
+        return data
+
 
 class MoveForm(forms.Form):
     date = forms.DateField(

@@ -493,7 +493,10 @@ def rebook(request: StaffRequest, appointment_pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         form = RebookForm(request.POST)
-        if form.is_valid():
+        room = form.cleaned_data.get("room") if form.is_valid() else None
+        if room is not None and (appointment.room is None or room.site_id != appointment.room.site_id):
+            error = "Choose one of the times offered: that room is not at this appointment's site."
+        elif form.is_valid():
             try:
                 new = actions.rebook(
                     by=request.user,

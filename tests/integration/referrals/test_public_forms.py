@@ -190,3 +190,11 @@ def test_the_rate_limit_counts_forms_that_fail_too(service, instant, settings) -
     settings.REFERRAL_FORM_RATE_LIMIT_PER_HOUR = 2
     flooder = Client(REMOTE_ADDR="203.0.113.10")
     assert [flooder.post(URL, _form(given_name="")).status_code for _ in range(3)] == [400, 400, 429]
+
+
+def test_an_accepted_forms_token_cannot_be_used_again(service, instant) -> None:
+    data = _form()
+    assert Client().post(URL, data).status_code == 302
+    replay = Client().post(URL, data)
+    assert replay.status_code == 400 and "sent already" in replay.content.decode()
+    assert Referral.objects.count() == 1
