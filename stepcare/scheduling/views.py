@@ -21,6 +21,7 @@ from stepcare.accounts.permissions import Permission, has_permission, team_ids_w
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
+from stepcare.fields import date_in_range
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
 from stepcare.patients.views import _get_patient_for_user
@@ -58,9 +59,11 @@ def _diary_team_ids(user: User) -> set[int]:
 def _requested_day(request: HttpRequest) -> dt.date:
     raw = request.GET.get("date", "")
     try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+        day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    # A date the calendar cannot step around (0001-01-01, 9999-12-31): show today instead.
+    return day if date_in_range(day) else timezone.localdate()
 
 
 def _audit_diary(

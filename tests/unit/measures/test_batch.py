@@ -55,7 +55,7 @@ def test_classify_output_never_carries_a_spreadsheet_formula() -> None:
     import csv
 
     rows = list(csv.reader(io.StringIO(sink.getvalue())))[1:]
-    assert [r[0] for r in rows] == ["'=HYPERLINK(\"http://x.invalid\")", "'@SUM(A1)"]
+    assert [r[0] for r in rows] == ['\'=HYPERLINK("http://x.invalid")', "'@SUM(A1)"]
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
 
 
@@ -64,4 +64,11 @@ def test_safe_cells_neutralise_each_formula_start_but_keep_plain_numbers() -> No
 
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert safe_cell(f"{start}cmd|' /C calc'!A0").startswith("'")
-    assert [safe_cell(v) for v in ("-3", "+1.5", "12", "", None, "Smith")] == ["-3", "+1.5", "12", "", "", "Smith"]
+    assert [safe_cell(v) for v in ("-3", "+1.5", "12", "", None, "Smith")] == [
+        "-3",
+        "+1.5",
+        "12",
+        "",
+        "",
+        "Smith",
+    ]
