@@ -272,3 +272,32 @@ class RiskFlag(models.Model):
 
     def __str__(self) -> str:
         return f"Risk concern for {self.patient} raised {self.raised_at:%d/%m/%Y}"
+
+
+class EmploymentSupport(models.Model):
+    """A patient referred to an employment adviser for employment support.
+
+    This is the employment adviser's legitimate relationship with the patient: an adviser sees
+    only the patients referred to them, not every patient of their teams
+    (docs/adr/0008-employment-advisers-see-only-their-referrals.md).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="employment_support")
+    adviser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "adviser"],
+                condition=models.Q(ended_at__isnull=True),
+                name="employment_support_open_once",
+            )
+        ]
+        indexes = [models.Index(fields=["adviser", "patient"])]
+
+    def __str__(self) -> str:
+        return f"Employment support for patient {self.patient_id} by {self.adviser_id}"

@@ -10,8 +10,19 @@ from django.db.models import Q, QuerySet
 from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from stepcare.accounts.models import User
-from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
-from stepcare.patients.models import Patient, identity_name_key, normalise_name, phone_digits
+from stepcare.accounts.permissions import (
+    Permission,
+    has_permission,
+    team_ids_with_permission,
+    teams_seen_whole,
+)
+from stepcare.patients.models import (
+    EmploymentSupport,
+    Patient,
+    identity_name_key,
+    normalise_name,
+    phone_digits,
+)
 
 SEARCH_LIMIT = 50
 
@@ -71,7 +82,16 @@ def search_patients(*, user: User, query: str, whole_service: bool = False) -> Q
         return Patient.objects.none()
     qs = Patient.objects.all()
     if not whole_service:
-        qs = qs.filter(team_id__in=team_ids_with_permission(user, Permission.VIEW_PATIENT))
+        # Whole teams, and for an employment adviser only the patients referred to them.
+        qs = qs.filter(
+            Q(team_id__in=teams_seen_whole(user, Permission.VIEW_PATIENT))
+            | Q(
+                team_id__in=team_ids_with_permission(user, Permission.VIEW_PATIENT),
+                pk__in=EmploymentSupport.objects.filter(adviser=user, ended_at__isnull=True).values(
+                    "patient_id"
+                ),
+            )
+        )
     if parsed.nhs_number:
         qs = qs.filter(nhs_number=parsed.nhs_number)
     if parsed.phone:

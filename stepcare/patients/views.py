@@ -166,6 +166,7 @@ def detail(request: StaffRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
             "can_flag_risk": has_permission(request.user, Permission.WRITE_CLINICAL_NOTES, obj=patient),
+            "can_clear_risk": has_permission(request.user, Permission.CLEAR_RISK_FLAG, obj=patient),
             "risk_form": RiskFlagForm(),
         },
     )
@@ -211,6 +212,7 @@ def raise_risk(request: StaffRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "risk_form": form,
             "can_flag_risk": True,
+            "can_clear_risk": has_permission(request.user, Permission.CLEAR_RISK_FLAG, obj=patient),
             "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
         },
         status=400,
@@ -220,8 +222,9 @@ def raise_risk(request: StaffRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def clear_risk(request: StaffRequest, pk: int, flag_pk: int) -> HttpResponse:
+    # Clearing a risk concern is a clinical judgement: clinicians only (not employment advisers).
     patient = _get_patient_for_user(
-        request, pk, Permission.WRITE_CLINICAL_NOTES, audit_view=request.method == "GET"
+        request, pk, Permission.CLEAR_RISK_FLAG, audit_view=request.method == "GET"
     )
     flag = get_object_or_404(RiskFlag, pk=flag_pk, patient=patient, cleared_at__isnull=True)
     form = ClearRiskFlagForm(request.POST or None)

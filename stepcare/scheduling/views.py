@@ -17,7 +17,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts.models import Membership, Room, Site, Team, User
-from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
+from stepcare.accounts.permissions import (
+    Permission,
+    has_permission,
+    team_ids_with_permission,
+    teams_seen_whole,
+)
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
@@ -71,7 +76,7 @@ def _audit_diary(
 ) -> None:
     """One event for the diary page, naming every patient whose name it shows (those of the
     viewer's own teams; other teams' bookings show as "Booked (another team)")."""
-    visible = team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
+    visible = teams_seen_whole(request.user, Permission.VIEW_PATIENT)
     shown = [
         attendee.patient
         for day in days
@@ -97,7 +102,8 @@ def _diary_context(request: StaffRequest, first_day: dt.date, days: int) -> dict
         "previous_day": first_day - step,
         "next_day": first_day + step,
         "today": timezone.localdate(),
-        "visible_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
+        # Patient names show for the teams whose patients one sees (not an adviser's teams).
+        "visible_teams": teams_seen_whole(request.user, Permission.VIEW_PATIENT),
     }
 
 

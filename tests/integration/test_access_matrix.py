@@ -37,6 +37,15 @@ BOOKERS = CLINICIANS | {R.ADMINISTRATOR, R.EMPLOYMENT_ADVISER}
 DIARY = BOOKERS | {R.SERVICE_MANAGER}
 # Who may see and change a colleague's working pattern and leave (everyone may change their own).
 OVERSEERS = frozenset({R.SERVICE_MANAGER, R.CLINICAL_SUPERVISOR})
+# The legitimate relationship (docs/adr/0008): an employment adviser reaches a patient, and that
+# patient's appointments, only when the patient was referred to them for employment support.
+# The patient made here has no such referral, so advisers are refused; see
+# test_an_employment_adviser_reaches_only_patients_referred_to_them for the other side.
+EA = frozenset({R.EMPLOYMENT_ADVISER})
+RELATED_VIEWERS = VIEWERS - EA
+RELATED_NOTE_WRITERS = NOTE_WRITERS - EA
+RELATED_BOOKERS = BOOKERS - EA
+RISK_CLEARERS = CLINICIANS  # clearing a risk concern is a clinician's judgement
 
 
 @dataclass(frozen=True)
@@ -61,10 +70,10 @@ ACCESS: dict[str, Rule] = {
     "accounts:mfa_enrol": Rule(own=ALL),
     "patients:search": Rule(own=FINDERS),
     "patients:create": Rule(own=EDITORS),
-    "patients:detail": Rule(own=VIEWERS, kwargs=("pk",)),
+    "patients:detail": Rule(own=RELATED_VIEWERS, kwargs=("pk",)),
     "patients:edit": Rule(own=EDITORS, kwargs=("pk",)),
-    "patients:raise_risk": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk",)),
-    "patients:clear_risk": Rule(own=NOTE_WRITERS, kwargs=("pk", "flag_pk")),
+    "patients:raise_risk": Rule(own=RELATED_NOTE_WRITERS, method="post", kwargs=("pk",)),
+    "patients:clear_risk": Rule(own=RISK_CLEARERS, kwargs=("pk", "flag_pk")),
     "patients:break_glass": Rule(own=BREAK_GLASS, other=BREAK_GLASS, kwargs=("pk",)),
     "patients:access_log": Rule(own=IG, other=IG, kwargs=("pk",)),
     "accounts:change_password": Rule(own=ALL),
@@ -108,21 +117,23 @@ ACCESS: dict[str, Rule] = {
     "scheduling:clinician_diary": Rule(own=DIARY, kwargs=("clinician_pk",)),
     "scheduling:team_diary": Rule(own=DIARY, kwargs=("team_pk",)),
     "scheduling:room_diary": Rule(own=DIARY, other=DIARY, kwargs=("room_pk",)),  # rooms are the service's
-    "scheduling:patient_appointments": Rule(own=VIEWERS, kwargs=("pk",)),
-    "scheduling:book": Rule(own=BOOKERS, kwargs=("pk",)),
-    "scheduling:appointment": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
-    "scheduling:move": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
-    "scheduling:cancel": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
-    "scheduling:attendance": Rule(own=BOOKERS, method="post", kwargs=("appointment_pk",)),
-    "scheduling:rebook": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
-    "scheduling:follow_up": Rule(own=BOOKERS, method="post", kwargs=("appointment_pk",)),
+    "scheduling:patient_appointments": Rule(own=RELATED_VIEWERS, kwargs=("pk",)),
+    "scheduling:book": Rule(own=RELATED_BOOKERS, kwargs=("pk",)),
+    "scheduling:appointment": Rule(own=RELATED_BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:move": Rule(own=RELATED_BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:cancel": Rule(own=RELATED_BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:attendance": Rule(own=RELATED_BOOKERS, method="post", kwargs=("appointment_pk",)),
+    "scheduling:rebook": Rule(own=RELATED_BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:follow_up": Rule(own=RELATED_BOOKERS, method="post", kwargs=("appointment_pk",)),
     "scheduling:calendar_settings": Rule(own=ALL),
     "scheduling:groups": Rule(own=BOOKERS),
     "scheduling:group_new": Rule(own=BOOKERS),
-    "scheduling:group": Rule(own=BOOKERS, kwargs=("group_pk",)),
-    "scheduling:group_add_member": Rule(own=BOOKERS, kwargs=("group_pk",)),
-    "scheduling:group_remove_member": Rule(own=BOOKERS, method="post", kwargs=("group_pk", "member_pk")),
-    "scheduling:group_attendance": Rule(own=BOOKERS, kwargs=("group_pk", "appointment_pk")),
+    "scheduling:group": Rule(own=RELATED_BOOKERS, kwargs=("group_pk",)),
+    "scheduling:group_add_member": Rule(own=RELATED_BOOKERS, kwargs=("group_pk",)),
+    "scheduling:group_remove_member": Rule(
+        own=RELATED_BOOKERS, method="post", kwargs=("group_pk", "member_pk")
+    ),
+    "scheduling:group_attendance": Rule(own=RELATED_BOOKERS, kwargs=("group_pk", "appointment_pk")),
     "scheduling:my_availability": Rule(own=ALL),  # one's own pattern and leave
     "scheduling:availability": Rule(own=OVERSEERS, kwargs=("clinician_pk",)),
     "scheduling:add_leave": Rule(own=OVERSEERS, method="post", kwargs=("clinician_pk",)),
@@ -257,3 +268,43 @@ def test_signed_out_visitors_are_sent_to_sign_in(service, name: str) -> None:
 def test_admin_site_is_refused_to_staff_who_are_not_superusers(client_for) -> None:
     response = client_for(R.HIGH_INTENSITY_THERAPIST).get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_employment_adviser_reaches_only_patients_referred_to_them(service) -> None:
+    from stepcare.patients import actions as patient_actions
+    from stepcare.patients.models import RiskFlag
+    from tests.factories.scheduling import book, participant
+
+    adviser = service.staff[R.EMPLOYMENT_ADVISER]
+    referred = PatientFactory(team=service.team, family_name="Wetherby")
+    not_referred = PatientFactory(team=service.team, family_name="Ravensworth")
+    patient_actions.refer_for_employment_support(
+        by=service.staff[R.HIGH_INTENSITY_THERAPIST], patient=referred, adviser=adviser
+    )
+    client = sign_in(Client(), adviser)
+    assert client.get(reverse("patients:detail", args=[referred.pk])).status_code == 200
+    assert client.get(reverse("patients:detail", args=[not_referred.pk])).status_code == 403
+    ours = book(participants=[participant(referred)])
+    theirs = book(participants=[participant(not_referred)])
+    assert client.get(reverse("scheduling:appointment", args=[ours.pk])).status_code == 200
+    assert client.get(reverse("scheduling:appointment", args=[theirs.pk])).status_code == 403
+    found = client.get(reverse("patients:search"), {"q": "wetherby"}).content.decode()
+    assert referred.formatted_nhs_number in found
+    hidden = client.get(reverse("patients:search"), {"q": "ravensworth"}).content.decode()
+    assert not_referred.formatted_nhs_number not in hidden and "RAVENSWORTH," not in hidden
+    # An adviser may raise a risk concern, but clearing one is a clinician's judgement.
+    assert (
+        client.post(
+            reverse("patients:raise_risk", args=[referred.pk]), {"summary": "Said work feels hopeless."}
+        ).status_code
+        == 302
+    )
+    flag = RiskFlag.objects.get(patient=referred)
+    assert client.get(reverse("patients:clear_risk", args=[referred.pk, flag.pk])).status_code == 403
+    assert (
+        "No longer current" not in client.get(reverse("patients:detail", args=[referred.pk])).content.decode()
+    )
+    patient_actions.end_employment_support(
+        by=service.staff[R.HIGH_INTENSITY_THERAPIST], patient=referred, adviser=adviser
+    )
+    assert client.get(reverse("patients:detail", args=[referred.pk])).status_code == 403

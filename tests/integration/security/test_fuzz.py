@@ -7,8 +7,9 @@ calendar edges, integers beyond 64 bits, ids of the wrong type, control characte
 text, markup and formulas.
 
 Each page always gets the calendar edges (ISO dates, which every date field also reads), a
-90-bit integer and a NUL character in every field at once (by GET and by POST); the number of random examples on
-top comes from ``STEPCARE_FUZZ_EXAMPLES``: small in CI (the default), large with ``make fuzz``.
+90-bit integer and a NUL character in every field at once (by GET and by POST); the number
+of random examples on top comes from ``STEPCARE_FUZZ_EXAMPLES``: small in CI (the default),
+large with ``make fuzz``.
 """
 
 from __future__ import annotations
