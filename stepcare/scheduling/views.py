@@ -226,9 +226,7 @@ def _finder_form_kwargs(patient: Patient) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request: StaffRequest, pk: int) -> HttpResponse:
-    patient = _get_patient_for_user(
-        request, pk, Permission.BOOK_APPOINTMENTS, audit_view=request.method == "GET"
-    )
+    patient = _get_patient_for_user(request, pk, Permission.BOOK_APPOINTMENTS, audit_view=False)
     kwargs = _finder_form_kwargs(patient)
     slots: list[selectors.Slot] = []
     searched = False
@@ -299,6 +297,13 @@ def book(request: StaffRequest, pk: int) -> HttpResponse:
             interval_weeks=form.interval_weeks,
             occurrences=form.occurrence_count,
         )
+    # The couples-therapy choice lists other patients of the team: the page names them too.
+    audit_actions.record_shown(
+        by=request.user,
+        patients=[patient, *(r.patient for r in kwargs["partners"].select_related("patient"))],
+        obj=patient,
+        page="scheduling:book",
+    )
     return render(
         request,
         "scheduling/book.html",
@@ -767,11 +772,13 @@ def group_attendance(request: StaffRequest, group_pk: int, appointment_pk: int) 
             plural = "s" if changed != 1 else ""
             messages.success(request, f"Attendance recorded for {changed} member{plural}.")
             return redirect("scheduling:group", group_pk=group.pk)
-    elif request.method == "GET":
-        for attendee in attendees:
-            audit_actions.record(
-                by=request.user, action=AuditEvent.Action.VIEW, patient=attendee.patient, obj=session
-            )
+    # Shown (GET, or the register again after a refused POST): one event naming the members.
+    audit_actions.record_shown(
+        by=request.user,
+        patients=[a.patient for a in attendees],
+        obj=session,
+        page="scheduling:group_attendance",
+    )
     return render(
         request,
         "scheduling/group_attendance.html",
