@@ -6,6 +6,7 @@ The table is driven from the URL configuration: a new URL without an entry here 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -14,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from stepcare.accounts.permissions import Role
 from stepcare.audit.models import BreakGlassGrant
+from stepcare.patients.models import Patient
 from tests.conftest import sign_in
 from tests.factories.accounts import MembershipFactory
 from tests.factories.patients import PatientFactory, RiskFlagFactory
@@ -308,3 +310,91 @@ def test_an_employment_adviser_reaches_only_patients_referred_to_them(service) -
         by=service.staff[R.HIGH_INTENSITY_THERAPIST], patient=referred, adviser=adviser
     )
     assert client.get(reverse("patients:detail", args=[referred.pk])).status_code == 403
+
+
+# Forms posted with another team's ids ---------------------------------------------------------
+# Every page a role may use in its own team is sent its form with each id field pointing at
+# another team's object (patient, referral, clinician, room, site, team, appointment
+# attendee). Nothing may be written about that object, and nothing of it may show.
+
+ID_FIELDS = {
+    "patient": "patient",
+    "referral": "referral",
+    "partner_referral": "referral",
+    "clinician": "clinician",
+    "therapist": "clinician",
+    "facilitators": "clinician",
+    "room": "room",
+    "site": "site",
+    "team": "team",
+    "attendee": "attendee",
+    "member": "attendee",
+}
+_FIELD_NAME = re.compile(r'\bname="([^"]+)"')
+
+
+def _foreign_objects(service) -> dict[str, object]:
+    from tests.factories.accounts import RoomFactory, ServiceFactory, SiteFactory
+    from tests.factories.referrals import AllocatedReferralFactory
+    from tests.factories.scheduling import book, participant
+
+    patient = PatientFactory(
+        team=service.other_team, family_name="Farthingale", given_name="Imogen", postcode="ZZ9 9ZZ"
+    )
+    referral = AllocatedReferralFactory(patient=patient)
+    clinician = MembershipFactory(team=service.other_team, role=R.HIGH_INTENSITY_THERAPIST).user
+    elsewhere = SiteFactory(service=ServiceFactory(name="Another provider's service"))
+    appointment = book(clinician=clinician, participants=[participant(patient)])
+    return {
+        "patient": patient,
+        "referral": referral,
+        "clinician": clinician,
+        "room": RoomFactory(site=elsewhere),
+        "site": elsewhere,
+        "team": service.other_team,
+        "attendee": appointment.attendees.get(),
+    }
+
+
+def _writes_about(foreign: dict[str, object]) -> tuple[int, ...]:
+    from stepcare.audit.models import AuditEvent
+    from stepcare.referrals.models import Allocation, Referral
+    from stepcare.scheduling.models import Appointment, AppointmentClinician, GroupMember
+
+    patient, clinician = foreign["patient"], foreign["clinician"]
+    return (
+        AuditEvent.objects.filter(patient=patient, action__in=["create", "update"]).count(),
+        Referral.objects.filter(patient=patient).count(),
+        Referral.objects.filter(team=foreign["team"]).count(),
+        AppointmentClinician.objects.filter(clinician=clinician).count(),
+        Appointment.objects.filter(room=foreign["room"]).count(),
+        Allocation.objects.filter(therapist=clinician).count(),
+        GroupMember.objects.filter(patient=patient).count(),
+        Patient.objects.filter(team=foreign["team"]).count(),
+    )
+
+
+POST_CELLS = [name for name in URL_NAMES if ACCESS[name].own and not ACCESS[name].public]
+
+
+@pytest.mark.parametrize("name", POST_CELLS)
+def test_forms_posted_with_another_teams_ids_write_and_show_nothing_of_them(service, name: str) -> None:
+    rule = ACCESS[name]
+    role = next(
+        (r for r in (R.CLINICAL_SUPERVISOR, R.HIGH_INTENSITY_THERAPIST, R.ADMINISTRATOR) if r in rule.own),
+        min(rule.own),
+    )
+    url, _patient = _url(name, rule, service.team, service)
+    foreign = _foreign_objects(service)
+    client = sign_in(Client(), service.staff[role])
+    page = client.get(url).content.decode(errors="replace")
+    fields = set(_FIELD_NAME.findall(page)) | {"patient", "referral", "clinician", "room", "team", "attendee"}
+    data = {f: str(foreign[ID_FIELDS[f]].pk) for f in fields if f in ID_FIELDS}  # type: ignore[attr-defined]
+    before = _writes_about(foreign)
+    response = client.post(url, data)
+    assert response.status_code < 500
+    assert _writes_about(foreign) == before, (name, data)
+    body = response.content.decode(errors="replace")
+    patient = foreign["patient"]
+    for secret in ("FARTHINGALE", "Farthingale", patient.nhs_number, patient.formatted_nhs_number, "ZZ9 9ZZ"):
+        assert secret not in body, (name, secret)
