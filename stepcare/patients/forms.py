@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from nhs_number.validate import is_valid as nhs_number_is_valid
 
-from stepcare.accounts.models import Team
+from stepcare.accounts.models import Team, User
 from stepcare.fields import DateField, IntegerField, ModelChoiceField
 from stepcare.patients.codes import LongTermCondition
 from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, phone_digits
@@ -178,3 +178,16 @@ class BreakGlassForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(label="Name, NHS number, date of birth or phone", max_length=100, required=False)
     whole_service = forms.BooleanField(label="Search the whole service", required=False)
+
+
+class EmploymentSupportForm(forms.Form):
+    adviser = ModelChoiceField(
+        queryset=User.objects.none(), label="Employment adviser", empty_label="Choose an adviser"
+    )
+    end = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, advisers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["adviser"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = advisers

@@ -146,3 +146,15 @@ def visible_to(user: User, patients: list[Patient]) -> tuple[list[Patient], bool
 
 def patient_for_banner(*, pk: int) -> Patient:
     return Patient.objects.for_banner().get(pk=pk)
+
+
+def employment_advisers(*, team_id: int) -> QuerySet[User]:
+    """The team's employment advisers, whom a clinician may refer a patient to."""
+    from stepcare.accounts.permissions import Role
+
+    return User.objects.filter(
+        is_active=True,
+        memberships__team_id=team_id,
+        memberships__role=Role.EMPLOYMENT_ADVISER,
+        memberships__active=True,
+    ).distinct()

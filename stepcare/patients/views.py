@@ -21,13 +21,14 @@ from stepcare.patients import actions
 from stepcare.patients.forms import (
     BreakGlassForm,
     ClearRiskFlagForm,
+    EmploymentSupportForm,
     NewPatientForm,
     PatientForm,
     RiskFlagForm,
     SearchForm,
 )
 from stepcare.patients.models import Patient, RiskFlag
-from stepcare.patients.selectors import search_patients, visible_to
+from stepcare.patients.selectors import employment_advisers, search_patients, visible_to
 
 
 def _require(request: HttpRequest, permission: Permission) -> None:
@@ -41,6 +42,7 @@ def _get_patient_for_user(
     permission: Permission = Permission.VIEW_PATIENT,
     *,
     audit_view: bool = True,
+    defer: bool = True,
 ) -> Patient:
     """The patient, if this user may see it; every successful read is audited.
 
@@ -65,7 +67,7 @@ def _get_patient_for_user(
             obj=patient,
             detail={"page": request.resolver_match.view_name} if request.resolver_match else {},
         )
-    elif request.method == "POST":
+    elif request.method == "POST" and defer:
         audit_if_redisplayed(request, patients=[patient], obj=patient)
     return patient
 
@@ -168,8 +170,20 @@ def detail(request: StaffRequest, pk: int) -> HttpResponse:
             "can_flag_risk": has_permission(request.user, Permission.WRITE_CLINICAL_NOTES, obj=patient),
             "can_clear_risk": has_permission(request.user, Permission.CLEAR_RISK_FLAG, obj=patient),
             "risk_form": RiskFlagForm(),
+            "employment": _employment_context(request, patient),
         },
     )
+
+
+def _employment_context(request: StaffRequest, patient: Patient) -> dict[str, object] | None:
+    """Who supports the patient with employment, and the form to refer (clinicians only)."""
+    if not has_permission(request.user, Permission.CLEAR_RISK_FLAG, obj=patient):
+        return None
+    advisers = employment_advisers(team_id=patient.team_id)
+    return {
+        "current": list(patient.employment_support.filter(ended_at__isnull=True).select_related("adviser")),
+        "form": EmploymentSupportForm(advisers=advisers),
+    }
 
 
 @login_required
@@ -269,3 +283,27 @@ def access_log(request: StaffRequest, pk: int) -> HttpResponse:
         )
     events = list(patient_access_log(patient=patient)[:500])
     return render(request, "patients/access_log.html", {"patient": patient, "events": events})
+
+
+@login_required
+@require_POST
+def employment_support(request: StaffRequest, pk: int) -> HttpResponse:
+    """A clinician refers the patient to an employment adviser of the team, or ends it
+    (docs/adr/0008): the adviser sees only the patients referred to them."""
+    patient = _get_patient_for_user(request, pk, Permission.CLEAR_RISK_FLAG, audit_view=False, defer=False)
+    advisers = employment_advisers(team_id=patient.team_id)
+    form = EmploymentSupportForm(request.POST, advisers=advisers)
+    if not form.is_valid():
+        messages.error(request, "Choose an employment adviser of this patient's team.")
+        return redirect("patients:detail", pk=pk)
+    adviser = form.cleaned_data["adviser"]
+    try:
+        if form.cleaned_data["end"]:
+            actions.end_employment_support(by=request.user, patient=patient, adviser=adviser)
+            messages.success(request, f"Employment support with {adviser} ended.")
+        else:
+            actions.refer_for_employment_support(by=request.user, patient=patient, adviser=adviser)
+            messages.success(request, f"Referred to {adviser} for employment support.")
+    except actions.EmploymentSupportRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("patients:detail", pk=pk)

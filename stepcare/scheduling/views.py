@@ -226,7 +226,8 @@ def _finder_form_kwargs(patient: Patient) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request: StaffRequest, pk: int) -> HttpResponse:
-    patient = _get_patient_for_user(request, pk, Permission.BOOK_APPOINTMENTS, audit_view=False)
+    # Audited once below, naming every patient the page lists.
+    patient = _get_patient_for_user(request, pk, Permission.BOOK_APPOINTMENTS, audit_view=False, defer=False)
     kwargs = _finder_form_kwargs(patient)
     slots: list[selectors.Slot] = []
     searched = False

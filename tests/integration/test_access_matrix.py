@@ -78,6 +78,7 @@ ACCESS: dict[str, Rule] = {
     "patients:clear_risk": Rule(own=RISK_CLEARERS, kwargs=("pk", "flag_pk")),
     "patients:break_glass": Rule(own=BREAK_GLASS, other=BREAK_GLASS, kwargs=("pk",)),
     "patients:access_log": Rule(own=IG, other=IG, kwargs=("pk",)),
+    "patients:employment_support": Rule(own=RISK_CLEARERS, method="post", kwargs=("pk",)),
     "accounts:change_password": Rule(own=ALL),
     "accounts:staff_list": Rule(own=MANAGERS),
     "accounts:staff_new": Rule(own=MANAGERS),
@@ -273,16 +274,19 @@ def test_admin_site_is_refused_to_staff_who_are_not_superusers(client_for) -> No
 
 
 def test_an_employment_adviser_reaches_only_patients_referred_to_them(service) -> None:
-    from stepcare.patients import actions as patient_actions
     from stepcare.patients.models import RiskFlag
     from tests.factories.scheduling import book, participant
 
     adviser = service.staff[R.EMPLOYMENT_ADVISER]
     referred = PatientFactory(team=service.team, family_name="Wetherby")
     not_referred = PatientFactory(team=service.team, family_name="Ravensworth")
-    patient_actions.refer_for_employment_support(
-        by=service.staff[R.HIGH_INTENSITY_THERAPIST], patient=referred, adviser=adviser
+    clinician = sign_in(Client(), service.staff[R.HIGH_INTENSITY_THERAPIST])
+    page = clinician.get(reverse("patients:detail", args=[referred.pk])).content.decode()
+    assert "Refer for employment support" in page
+    response = clinician.post(
+        reverse("patients:employment_support", args=[referred.pk]), {"adviser": adviser.pk}
     )
+    assert response.status_code == 302
     client = sign_in(Client(), adviser)
     assert client.get(reverse("patients:detail", args=[referred.pk])).status_code == 200
     assert client.get(reverse("patients:detail", args=[not_referred.pk])).status_code == 403
@@ -306,8 +310,8 @@ def test_an_employment_adviser_reaches_only_patients_referred_to_them(service) -
     assert (
         "No longer current" not in client.get(reverse("patients:detail", args=[referred.pk])).content.decode()
     )
-    patient_actions.end_employment_support(
-        by=service.staff[R.HIGH_INTENSITY_THERAPIST], patient=referred, adviser=adviser
+    clinician.post(
+        reverse("patients:employment_support", args=[referred.pk]), {"adviser": adviser.pk, "end": "1"}
     )
     assert client.get(reverse("patients:detail", args=[referred.pk])).status_code == 403
 
