@@ -1,8 +1,9 @@
 """Form fields that refuse values the database or the calendar cannot hold, with a message,
 instead of failing later with a server error.
 
-- Dates: between 1 January 1900 and 31 December 2199 (a diary, a wait or a birth date beyond
-  these is a typing slip; at 0001-01-01 or 9999-12-31 date arithmetic overflows).
+- Dates: between the years 1000 and 8999 (beyond them a date is a typing slip, and at
+  0001-01-01 or 9999-12-31 date arithmetic overflows). Each form's own rules (a birth date in
+  the past, a diary date near today) still apply inside this range, with their own messages.
 - Whole numbers and record ids: within a signed 64-bit integer, the databases' limit.
 
 Every Stepcare form uses these in place of Django's own.
@@ -16,10 +17,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-EARLIEST = dt.date(1900, 1, 1)
-LATEST = dt.date(2199, 12, 31)
+EARLIEST = dt.date(1000, 1, 1)
+LATEST = dt.date(8999, 12, 31)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-DATE_RANGE_MESSAGE = "Enter a date between 1900 and 2199."
+DATE_RANGE_MESSAGE = "That date is too far in the past or the future. Check the year."
 
 
 def date_in_range(value: dt.date) -> bool:

@@ -60,7 +60,7 @@ def test_booking_from_a_date_at_the_calendars_edge_is_refused_with_a_message(
             "repeat": "once",
         },
     )
-    assert response.status_code == 200 and "Enter a date between 1900 and 2199." in response.content.decode()
+    assert response.status_code == 200 and "too far in the past or the future" in response.content.decode()
 
 
 def test_ids_beyond_64_bits_are_refused_with_a_message(service, client_for) -> None:
