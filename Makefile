@@ -85,6 +85,7 @@ lint: install ## ruff, mypy and the migrations check
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/stepcare makemigrations --check --dry-run
+	$(BIN)/python tools/dependency_audit.py
 
 check-migrations: install ## fail if a model change has no migration
 	$(BIN)/stepcare makemigrations --check --dry-run
@@ -98,3 +99,12 @@ bench: install ## speed and memory figures (see bench/)
 
 clean: ## remove .venv, node_modules and built assets
 	rm -rf $(VENV) frontend/node_modules stepcare/static/vendor staticfiles
+
+# Security: a long hostile-input sweep of every form and query parameter (CI runs a short one).
+FUZZ_EXAMPLES ?= 200
+.PHONY: fuzz audit-deps
+fuzz: install ## hypothesis sweep of every page with hostile values; FUZZ_EXAMPLES per page
+	STEPCARE_ENV=test STEPCARE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/integration/security/test_fuzz.py -q
+
+audit-deps: install ## known vulnerabilities in the dependencies (pip-audit; warns when it cannot check)
+	$(BIN)/python tools/dependency_audit.py

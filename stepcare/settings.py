@@ -334,3 +334,22 @@ if PRODUCTION:
 # Outside production, serve static files straight from the source folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# Security headers: a Content-Security-Policy (nonces, no 'unsafe-inline') on every response and
+# Cache-Control: no-store on every signed-in response (stepcare/security.py). Placed just after
+# Django's SecurityMiddleware so responses made by later layers get the headers too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "stepcare.security.SecurityHeadersMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("stepcare.security.nonce")  # type: ignore[index]
+
+# Django's admin (organisation, teams, sites, rooms): reachable only when ADMIN_ENABLED is true.
+# Off by default in production, on elsewhere (docs/adr/0011-security-headers-and-admin.md).
+ADMIN_ENABLED = _env_bool("ADMIN_ENABLED", default=not PRODUCTION)
+if PRODUCTION:
+    # HSTS with preload: Stepcare is only ever served over HTTPS (docs/adr/0011). Submitting the
+    # domain to the browsers' preload list stays the operator's decision.
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", default=True)
+# django-otp's own admin screens: never show a device's secret key (Stepcare replaces them too).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True

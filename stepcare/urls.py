@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("calendar/", include("stepcare.scheduling.feed_urls")),
     path("records/", include("stepcare.records.urls")),
     path("outcomes/", include("stepcare.outcomes.urls")),
-    path("admin/", admin.site.urls),
     path("health/ready/", health.ready, name="health_ready"),
 ]
+if settings.ADMIN_ENABLED:  # off by default in production (docs/adr/0011-security-headers-and-admin.md)
+    urlpatterns.append(path("admin/", admin.site.urls))

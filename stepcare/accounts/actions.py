@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -193,3 +195,44 @@ def bootstrap_service(
     )
     add_membership(by=None, user=user, team=team, role=Role.SERVICE_MANAGER)
     return user
+
+
+@transaction.atomic
+def password_set_by_admin(*, by: User, user: User) -> None:
+    """A superuser set someone's password in the admin (already saved). Someone who knows a
+    password they did not choose must not also inherit the authenticator: the person enrols a
+    new one and chooses their own password at the next sign-in. Audited."""
+    removed = 0
+    if user.pk != by.pk:
+        removed = TOTPDevice.objects.filter(user=user).delete()[0]
+        user.must_change_password = True
+        user.save(update_fields=["must_change_password"])
+    record(
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        obj=user,
+        detail={
+            "password_set_in_admin": True,
+            "mfa_reset": user.pk != by.pk,
+            "authenticators_removed": removed,
+        },
+    )
+
+
+@transaction.atomic
+def record_admin_change(
+    *,
+    by: User,
+    obj: Any,
+    created: bool = False,
+    deleted: bool = False,
+    changed: list[str] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit a change made in Django's admin, as the staff pages audit theirs."""
+    record(
+        by=by,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        obj=obj,
+        detail={"admin": True, "deleted": deleted, "changed": changed or [], **(detail or {})},
+    )

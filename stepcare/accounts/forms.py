@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from stepcare.accounts.models import Service, Team, User
 from stepcare.accounts.permissions import Role
+from stepcare.fields import ModelChoiceField
 
 
 class SignInForm(AuthenticationForm):
@@ -67,7 +68,7 @@ class StaffForm(forms.Form):
         help_text="At least 12 characters. Tell them in person; they choose their own at first sign-in.",
         widget=forms.PasswordInput(render_value=True),
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
+    team = ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
     role = forms.ChoiceField(choices=Role.choices, label="Role in that team")
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
@@ -100,7 +101,7 @@ class StaffForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
+    team = ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
     role = forms.ChoiceField(choices=Role.choices, label="Role")
 
     def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:

@@ -38,6 +38,7 @@ class Permission(enum.StrEnum):
     EXPORT_RECORD = "export_record"
     RECORD_OUTCOMES = "record_outcomes"
     VIEW_OUTCOMES = "view_outcomes"
+    CLEAR_RISK_FLAG = "clear_risk_flag"
 
 
 class Role(models.TextChoices):
@@ -63,6 +64,7 @@ _CLINICIAN = {
     P.BOOK_APPOINTMENTS,
     P.WRITE_CLINICAL_NOTES,
     P.VIEW_CLINICAL_RECORD,
+    P.CLEAR_RISK_FLAG,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -145,7 +147,7 @@ def has_permission(user: Any, permission: Permission, obj: Any = None) -> bool:
 
     if isinstance(obj, Patient):
         if obj.team_id in teams:
-            return True
+            return _relationship_holds(user, permission, obj)
         if permission in PATIENT_SCOPED:
             from stepcare.audit.selectors import has_active_break_glass
 
@@ -153,5 +155,46 @@ def has_permission(user: Any, permission: Permission, obj: Any = None) -> bool:
         return False
     team_id = getattr(obj, "team_id", None)
     if team_id is not None:
-        return team_id in teams
+        if team_id not in teams:
+            return False
+        if _only_as_employment_adviser(user, permission, team_id):
+            # An adviser reaches an appointment only of a patient referred to them.
+            patients = getattr(obj, "patients", None)
+            if not isinstance(patients, list):
+                return False
+            return any(_supports(user, p) for p in patients)
+        return True
     return False
+
+
+def _only_as_employment_adviser(user: User, permission: Permission, team_id: int) -> bool:
+    """Does ``user`` hold ``permission`` in the team only through the employment-adviser role?"""
+    roles = {
+        role
+        for t, role in user.active_memberships()
+        if t == team_id and permission in permissions_for_role(role)
+    }
+    return roles == {Role.EMPLOYMENT_ADVISER.value}
+
+
+def _supports(user: User, patient: Any) -> bool:
+    from stepcare.patients.models import EmploymentSupport
+
+    return EmploymentSupport.objects.filter(patient=patient, adviser=user, ended_at__isnull=True).exists()
+
+
+def _relationship_holds(user: User, permission: Permission, patient: Any) -> bool:
+    """Employment advisers see only the patients referred to them for employment support; every
+    other role sees its teams' patients."""
+    if _only_as_employment_adviser(user, permission, patient.team_id):
+        return _supports(user, patient)
+    return True
+
+
+def teams_seen_whole(user: User, permission: Permission) -> set[int]:
+    """Teams in which ``user`` sees every patient (not only as an employment adviser)."""
+    return {
+        team_id
+        for team_id in team_ids_with_permission(user, permission)
+        if not _only_as_employment_adviser(user, permission, team_id)
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -142,7 +142,9 @@ def staff_set_active(request: StaffRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_password(request: StaffRequest) -> HttpResponse:
-    form = SetPasswordForm(request.user, request.POST or None)
+    # The current password is asked for: an unattended signed-in screen must not be enough
+    # to take over the account.
+    form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = actions.change_own_password(user=request.user, new_password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, user)

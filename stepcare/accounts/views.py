@@ -33,6 +33,13 @@ def _next_url(request: HttpRequest) -> str:
     return target
 
 
+def _second_factor_passed(request: StaffRequest, device: TOTPDevice) -> None:
+    """Mark the session verified under a new session id: a cookie copied before the code
+    was entered (at the password step) never becomes a signed-in session."""
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request: StaffRequest) -> HttpResponse:
@@ -47,7 +54,7 @@ def mfa_verify(request: StaffRequest) -> HttpResponse:
                 form.add_error("token", "Too many wrong codes. Wait a minute, then try the newest code.")
                 break
             if device.verify_token(form.cleaned_data["token"]):
-                otp_login(request, device)
+                _second_factor_passed(request, device)
                 return redirect(_next_url(request))
         else:
             form.add_error(
@@ -77,7 +84,7 @@ def mfa_enrol(request: StaffRequest) -> HttpResponse:
             )
         elif device.verify_token(form.cleaned_data["token"]):
             actions.confirm_totp_enrolment(user=request.user, device=device)
-            otp_login(request, device)
+            _second_factor_passed(request, device)
             messages.success(request, "Two-factor authentication is set up for your account.")
             return redirect(_next_url(request))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 from stepcare.accounts.models import User
 from stepcare.accounts.permissions import Role
 from stepcare.audit.context import current
-from stepcare.audit.models import AuditEvent, BreakGlassGrant
+from stepcare.audit.models import AuditEvent, AuditEventPatient, BreakGlassGrant, BreakGlassReview
 from stepcare.patients.models import Patient
 
 
@@ -40,11 +41,16 @@ def record(
     obj: models.Model | None = None,
     detail: dict[str, Any] | None = None,
     username: str = "",
+    patients: Iterable[Patient] = (),
 ) -> AuditEvent:
-    """Append one audit event. Call inside the transaction of the change it describes."""
+    """Append one audit event. Call inside the transaction of the change it describes.
+
+    ``patients`` names every patient a response showed (a list page): each is recorded
+    against the one event, and the event appears in each patient's access log.
+    """
     ctx = current.get()
     user = by if by is not None and by.is_authenticated else None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         user=user,
         username=(user.username if user else username)[:150],
         role=_role_for(user, patient)[:200],
@@ -55,6 +61,38 @@ def record(
         detail=detail or {},
         ip_address=ctx.ip_address if ctx else None,
         path=ctx.path if ctx else "",
+    )
+    # The event's own patient is found by its column; the others it showed get a row each.
+    shown = sorted({p.pk for p in patients if p is not None} - ({patient.pk} if patient else set()))
+    if shown:
+        AuditEventPatient.objects.bulk_create([AuditEventPatient(event=event, patient_id=pk) for pk in shown])
+    return event
+
+
+def record_shown(
+    *,
+    by: User,
+    patients: Iterable[Patient | None],
+    page: str,
+    obj: models.Model | None = None,
+    action: str = AuditEvent.Action.VIEW,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent | None:
+    """One event for a response that shows these patients (a list, a re-displayed form).
+
+    Writes nothing when the response shows no patient. With one patient the event is about
+    that patient; with several it names each of them.
+    """
+    unique = list({p.pk: p for p in patients if p is not None}.values())
+    if not unique and obj is None:
+        return None
+    return record(
+        by=by,
+        action=action,
+        patient=unique[0] if len(unique) == 1 else None,
+        obj=obj,
+        detail={"page": page, "patients_shown": len(unique), **(detail or {})},
+        patients=unique,
     )
 
 
@@ -77,13 +115,34 @@ def end_break_glass_grants(*, user: User) -> int:
     return BreakGlassGrant.objects.filter(user=user, ended_at__isnull=True).update(ended_at=timezone.now())
 
 
+class ReviewRefused(Exception):
+    pass
+
+
+_CONTROL = {chr(c) for c in range(32)} - {"\n", "\r", "\t"} | {chr(127)}
+
+
 @transaction.atomic
-def review_break_glass(*, by: User, grant: BreakGlassGrant, note: str) -> BreakGlassGrant:
-    grant.reviewed_by = by
-    grant.reviewed_at = timezone.now()
-    grant.review_note = note.strip()
-    grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+def review_break_glass(*, by: User, grant: BreakGlassGrant, note: str) -> BreakGlassReview:
+    """Add a review to a grant. Reviews are appended: a second review never replaces the first.
+
+    The first review marks the grant reviewed (it leaves the officer's list of grants to review).
+    """
+    note = note.strip()
+    if len(note) > BreakGlassReview.MAX_NOTE:
+        raise ReviewRefused(f"Keep the review note to {BreakGlassReview.MAX_NOTE} characters or fewer.")
+    if any(c in _CONTROL for c in note):
+        raise ReviewRefused("The review note contains characters that cannot be stored (control characters).")
+    review = BreakGlassReview.objects.create(grant=grant, by=by, note=note)
+    if grant.reviewed_at is None:
+        BreakGlassGrant.objects.filter(pk=grant.pk, reviewed_at__isnull=True).update(
+            reviewed_by=by, reviewed_at=review.at, review_note=note
+        )
     record(
-        by=by, action=AuditEvent.Action.UPDATE, patient=grant.patient, obj=grant, detail={"reviewed": True}
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        patient=grant.patient,
+        obj=grant,
+        detail={"reviewed": True, "review": review.pk},
     )
-    return grant
+    return review

@@ -5,9 +5,36 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+PENDING = "_stepcare_pending_views"
+
+
+def audit_if_redisplayed(request: HttpRequest, *, patients: list[Any], obj: Any = None) -> None:
+    """A POST about these patients: if its response shows the page again (a refused or
+    invalid form) rather than redirecting, one view event is written for it.
+
+    A successful POST redirects and its action has written its own event.
+    """
+    request.__dict__.setdefault(PENDING, []).append((patients, obj))
+
+
+def _write_pending(request: HttpRequest, response: HttpResponse) -> None:
+    pending = request.__dict__.get(PENDING)
+    if not pending or 300 <= response.status_code < 400 or response.status_code in {403, 404}:
+        return
+    if response.status_code >= 500:
+        return
+    from stepcare.audit.actions import record_shown
+
+    match = getattr(request, "resolver_match", None)
+    page = match.view_name if match else request.path
+    user: Any = request.user
+    for patients, obj in pending:
+        record_shown(by=user, patients=patients, obj=obj, page=page, detail={"redisplayed": True})
 
 
 @dataclass(frozen=True)
@@ -40,6 +67,8 @@ class AuditContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = current.set(RequestContext(ip_address=client_address(request), path=request.path[:500]))
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            _write_pending(request, response)
+            return response
         finally:
             current.reset(token)

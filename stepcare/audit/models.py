@@ -74,6 +74,39 @@ class AuditEvent(models.Model):
         raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
 
 
+class AuditEventPatientQuerySet(models.QuerySet["AuditEventPatient"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogIsAppendOnly("Audit events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
+class AuditEventPatient(models.Model):
+    """One patient shown by an audited response: a list page writes one event naming each
+    patient it showed. Append-only, like the event."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="shown")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+
+    objects = AuditEventPatientQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "event"])]
+        constraints = [models.UniqueConstraint(fields=["event", "patient"], name="audit_shown_patient_once")]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} showed patient {self.patient_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("Audit events cannot be deleted.")
+
+
 class BreakGlassGrant(models.Model):
     """Access to a patient outside one's teams, with a written reason.
 
@@ -100,3 +133,39 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.patient} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class BreakGlassReviewQuerySet(models.QuerySet["BreakGlassReview"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogIsAppendOnly("Break-glass reviews cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("Break-glass reviews cannot be deleted.")
+
+
+class BreakGlassReview(models.Model):
+    """An information-governance officer's review of a break-glass grant. Append-only: a
+    second review adds to the first, never replaces it."""
+
+    MAX_NOTE = 2000
+
+    grant = models.ForeignKey(BreakGlassGrant, on_delete=models.PROTECT, related_name="reviews")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(max_length=MAX_NOTE, blank=True)
+
+    objects = BreakGlassReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.grant_id} by {self.by_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly("Break-glass reviews cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("Break-glass reviews cannot be deleted.")

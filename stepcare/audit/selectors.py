@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from stepcare.accounts.models import User
-from stepcare.audit.models import AuditEvent, BreakGlassGrant
+from stepcare.audit.models import AuditEvent, AuditEventPatient, BreakGlassGrant
 from stepcare.patients.models import Patient
 
 
@@ -24,8 +24,11 @@ def has_active_break_glass(*, user: User, patient: Patient) -> bool:
 
 def patient_access_log(*, patient: Patient) -> QuerySet[AuditEvent]:
     """Who looked at or changed this patient's record, newest first."""
-    return AuditEvent.objects.filter(patient=patient).select_related("user")
+    shown = AuditEventPatient.objects.filter(patient=patient).values("event_id")
+    return AuditEvent.objects.filter(Q(patient=patient) | Q(pk__in=shown)).select_related("user")
 
 
 def break_glass_grants() -> QuerySet[BreakGlassGrant]:
-    return BreakGlassGrant.objects.select_related("user", "patient", "reviewed_by")
+    return BreakGlassGrant.objects.select_related("user", "patient", "reviewed_by").prefetch_related(
+        "reviews__by"
+    )

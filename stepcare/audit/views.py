@@ -24,9 +24,9 @@ def break_glass_list(request: StaffRequest) -> HttpResponse:
     grants = break_glass_grants()
     if unreviewed:
         grants = grants.filter(reviewed_at__isnull=True)
-    return render(
-        request, "audit/break_glass_list.html", {"grants": list(grants[:500]), "unreviewed": unreviewed}
-    )
+    shown = list(grants[:500])
+    actions.record_shown(by=request.user, patients=[g.patient for g in shown], page="audit:break_glass_list")
+    return render(request, "audit/break_glass_list.html", {"grants": shown, "unreviewed": unreviewed})
 
 
 @login_required
@@ -35,6 +35,10 @@ def review_break_glass(request: StaffRequest, pk: int) -> HttpResponse:
     if not has_permission(request.user, Permission.VIEW_AUDIT):
         raise PermissionDenied
     grant = get_object_or_404(BreakGlassGrant.objects.select_related("patient"), pk=pk)
-    actions.review_break_glass(by=request.user, grant=grant, note=request.POST.get("note", ""))
-    messages.success(request, "Marked as reviewed.")
+    try:
+        actions.review_break_glass(by=request.user, grant=grant, note=request.POST.get("note", ""))
+    except actions.ReviewRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Review recorded.")
     return redirect("audit:break_glass_list")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from stepcare.measures.catalogue import DEFAULT_REGISTRY
+from stepcare.measures.csvsafe import safe_row
 from stepcare.measures.errors import MeasuresError
 from stepcare.measures.model import Measure, Number, Registry
 from stepcare.measures.outcomes import (
@@ -97,7 +98,7 @@ def classify_csv(
     writer = None
     if sink is not None:
         writer = csv.writer(sink, lineterminator="\n")
-        writer.writerow([*header, *OUTPUT_COLUMNS])
+        writer.writerow(safe_row([*header, *OUTPUT_COLUMNS]))
     result = BatchResult()
     seen = 0
     for row in reader:
@@ -116,7 +117,7 @@ def classify_csv(
             continue
         result.summary.add(outcome)
         if writer is not None:
-            writer.writerow([*row, *_outcome_cells(outcome)])
+            writer.writerow(safe_row([*row, *_outcome_cells(outcome)]))
     if progress is not None:
         progress(seen)
     return result

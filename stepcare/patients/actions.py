@@ -11,7 +11,7 @@ from django.utils import timezone
 from stepcare.accounts.models import Team, User
 from stepcare.audit.actions import record
 from stepcare.audit.models import AuditEvent
-from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, RiskFlag
+from stepcare.patients.models import DEMOGRAPHIC_FIELDS, EmploymentSupport, Patient, RiskFlag
 from stepcare.patients.selectors import possible_duplicates
 
 
@@ -176,3 +176,48 @@ def record_death(*, by: User, patient: Patient, date_of_death: dt.date) -> Patie
     )
     patient.date_of_death = date_of_death
     return current
+
+
+class EmploymentSupportRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def refer_for_employment_support(*, by: User, patient: Patient, adviser: User) -> EmploymentSupport:
+    """A clinician refers the patient to an employment adviser of the patient's team; from now
+    on that adviser sees the patient (and only such patients)."""
+    from stepcare.accounts.permissions import Permission, Role, has_permission
+
+    if not has_permission(by, Permission.WRITE_CLINICAL_NOTES, obj=patient) or not has_permission(
+        by, Permission.CLEAR_RISK_FLAG, obj=patient
+    ):
+        raise EmploymentSupportRefused(
+            "Only a clinician of the patient's team can refer to employment support."
+        )
+    if (patient.team_id, Role.EMPLOYMENT_ADVISER.value) not in adviser.active_memberships():
+        raise EmploymentSupportRefused("Choose an employment adviser of the patient's team.")
+    support, _ = EmploymentSupport.objects.get_or_create(
+        patient=patient, adviser=adviser, ended_at__isnull=True, defaults={"referred_by": by}
+    )
+    record(
+        by=by,
+        action=AuditEvent.Action.CREATE,
+        patient=patient,
+        obj=support,
+        detail={"employment_support": True, "adviser": adviser.username},
+    )
+    return support
+
+
+@transaction.atomic
+def end_employment_support(*, by: User, patient: Patient, adviser: User) -> int:
+    ended = EmploymentSupport.objects.filter(patient=patient, adviser=adviser, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+    record(
+        by=by,
+        action=AuditEvent.Action.UPDATE,
+        patient=patient,
+        detail={"employment_support_ended": True, "adviser": adviser.username},
+    )
+    return ended

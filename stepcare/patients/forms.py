@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 from nhs_number.validate import is_valid as nhs_number_is_valid
 
-from stepcare.accounts.models import Team
+from stepcare.accounts.models import Team, User
+from stepcare.fields import DateField, IntegerField, ModelChoiceField
 from stepcare.patients.codes import LongTermCondition
 from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, phone_digits
 
@@ -57,7 +58,7 @@ def clean_phone(value: str) -> str:
 
 
 class PatientForm(forms.ModelForm[Patient]):
-    date_of_birth = forms.DateField(
+    date_of_birth = DateField(
         label="Date of birth",
         help_text="For example, 15/03/1984",
         error_messages={"invalid": "Enter the date of birth as day/month/year, for example 15/03/1984."},
@@ -74,7 +75,7 @@ class PatientForm(forms.ModelForm[Patient]):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Patient
@@ -137,7 +138,7 @@ class PatientForm(forms.ModelForm[Patient]):
 
 
 class NewPatientForm(PatientForm):
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team responsible")
+    team = ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team responsible")
 
     def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -177,3 +178,16 @@ class BreakGlassForm(forms.Form):
 class SearchForm(forms.Form):
     q = forms.CharField(label="Name, NHS number, date of birth or phone", max_length=100, required=False)
     whole_service = forms.BooleanField(label="Search the whole service", required=False)
+
+
+class EmploymentSupportForm(forms.Form):
+    adviser = ModelChoiceField(
+        queryset=User.objects.none(), label="Employment adviser", empty_label="Choose an adviser"
+    )
+    end = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, advisers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["adviser"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = advisers

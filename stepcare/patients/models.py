@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -28,6 +29,22 @@ gp_practice_code_validator = RegexValidator(
 
 def normalise_name(value: str) -> str:
     return " ".join(value.lower().split())
+
+
+# Apostrophes (straight and curly), hyphens and dashes, and spaces: written differently on
+# different forms, never a difference between two people.
+_NAME_PUNCTUATION = re.compile(r"[\s'\u2018\u2019\u02bc`\u00b4\-\u2010\u2011\u2012\u2013\u2014.]+")
+
+
+def identity_name_key(value: str) -> str:
+    """A name as compared when deciding whether two records are one person.
+
+    Case, accents, apostrophes, hyphens and spaces are ignored, so O’Neill, O'Neill and
+    ONeill, or Zoë and Zoe, compare equal.
+    """
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NAME_PUNCTUATION.sub("", plain)
 
 
 def phone_digits(value: str) -> str:
@@ -289,3 +306,32 @@ class RiskFlag(models.Model):
 
     def __str__(self) -> str:
         return f"Risk concern for {self.patient} raised {self.raised_at:%d/%m/%Y}"
+
+
+class EmploymentSupport(models.Model):
+    """A patient referred to an employment adviser for employment support.
+
+    This is the employment adviser's legitimate relationship with the patient: an adviser sees
+    only the patients referred to them, not every patient of their teams
+    (docs/adr/0012-employment-advisers-see-only-their-referrals.md).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="employment_support")
+    adviser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "adviser"],
+                condition=models.Q(ended_at__isnull=True),
+                name="employment_support_open_once",
+            )
+        ]
+        indexes = [models.Index(fields=["adviser", "patient"])]
+
+    def __str__(self) -> str:
+        return f"Employment support for patient {self.patient_id} by {self.adviser_id}"

@@ -11,8 +11,20 @@ from django.db.models import Q, QuerySet
 from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from stepcare.accounts.models import User
-from stepcare.accounts.permissions import Permission, team_ids_with_permission
-from stepcare.patients.models import Patient, RiskFlag, normalise_name, phone_digits
+from stepcare.accounts.permissions import (
+    Permission,
+    has_permission,
+    team_ids_with_permission,
+    teams_seen_whole,
+)
+from stepcare.patients.models import (
+    EmploymentSupport,
+    Patient,
+    RiskFlag,
+    identity_name_key,
+    normalise_name,
+    phone_digits,
+)
 
 SEARCH_LIMIT = 50
 
@@ -72,7 +84,16 @@ def search_patients(*, user: User, query: str, whole_service: bool = False) -> Q
         return Patient.objects.none()
     qs = Patient.objects.all()
     if not whole_service:
-        qs = qs.filter(team_id__in=team_ids_with_permission(user, Permission.VIEW_PATIENT))
+        # Whole teams, and for an employment adviser only the patients referred to them.
+        qs = qs.filter(
+            Q(team_id__in=teams_seen_whole(user, Permission.VIEW_PATIENT))
+            | Q(
+                team_id__in=team_ids_with_permission(user, Permission.VIEW_PATIENT),
+                pk__in=EmploymentSupport.objects.filter(adviser=user, ended_at__isnull=True).values(
+                    "patient_id"
+                ),
+            )
+        )
     if parsed.nhs_number:
         qs = qs.filter(nhs_number=parsed.nhs_number)
     if parsed.phone:
@@ -110,14 +131,37 @@ def possible_duplicates(
     date_of_birth: dt.date,
     exclude_pk: int | None = None,
 ) -> QuerySet[Patient]:
-    """Existing records that may be the same person: same NHS number, or same name and DOB."""
-    same_person = Q(search_name=normalise_name(f"{family_name} {given_name}"), date_of_birth=date_of_birth)
+    """Existing records that may be the same person: same NHS number, or same name and DOB.
+
+    Names are compared by ``identity_name_key`` (case, accents, apostrophes, hyphens and
+    spaces ignored). The date of birth narrows the rows to a handful before names are compared.
+    """
+    wanted = (identity_name_key(family_name), identity_name_key(given_name))
+    same_birth_date = Patient.objects.filter(date_of_birth=date_of_birth).values_list(
+        "pk", "family_name", "given_name"
+    )
+    same_name_pks = [
+        pk
+        for pk, family, given in same_birth_date
+        if (identity_name_key(family), identity_name_key(given)) == wanted
+    ]
+    same_person = Q(pk__in=same_name_pks)
     if nhs_number:
         same_person |= Q(nhs_number=nhs_number)
     qs = Patient.objects.filter(same_person).select_related("team")
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs
+
+
+def visible_to(user: User, patients: list[Patient]) -> tuple[list[Patient], bool]:
+    """Split ``patients`` into those ``user`` may see, and whether any others exist.
+
+    Another team's record is never shown (not even its name): only the fact that a record
+    exists elsewhere, so the user can ask its team or use break-glass.
+    """
+    shown = [p for p in patients if has_permission(user, Permission.VIEW_PATIENT, obj=p)]
+    return shown, len(shown) < len(patients)
 
 
 def patient_for_banner(*, pk: int) -> Patient:
@@ -135,3 +179,15 @@ def patient_ids_with_current_risk(*, patient_ids: Iterable[int]) -> set[int]:
         .values_list("patient_id", flat=True)
         .distinct()
     )
+
+
+def employment_advisers(*, team_id: int) -> QuerySet[User]:
+    """The team's employment advisers, whom a clinician may refer a patient to."""
+    from stepcare.accounts.permissions import Role
+
+    return User.objects.filter(
+        is_active=True,
+        memberships__team_id=team_id,
+        memberships__role=Role.EMPLOYMENT_ADVISER,
+        memberships__active=True,
+    ).distinct()

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/risk/<int:flag_pk>/clear/", views.clear_risk, name="clear_risk"),
     path("<int:pk>/break-glass/", views.break_glass, name="break_glass"),
     path("<int:pk>/access-log/", views.access_log, name="access_log"),
+    path("<int:pk>/employment-support/", views.employment_support, name="employment_support"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stepcare.accounts.models import Team
 from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
 from stepcare.audit.selectors import patient_access_log
 from stepcare.http import StaffRequest
@@ -20,13 +21,14 @@ from stepcare.patients import actions
 from stepcare.patients.forms import (
     BreakGlassForm,
     ClearRiskFlagForm,
+    EmploymentSupportForm,
     NewPatientForm,
     PatientForm,
     RiskFlagForm,
     SearchForm,
 )
 from stepcare.patients.models import Patient, RiskFlag
-from stepcare.patients.selectors import search_patients
+from stepcare.patients.selectors import employment_advisers, search_patients, visible_to
 
 
 def _require(request: HttpRequest, permission: Permission) -> None:
@@ -40,6 +42,7 @@ def _get_patient_for_user(
     permission: Permission = Permission.VIEW_PATIENT,
     *,
     audit_view: bool = True,
+    defer: bool = True,
 ) -> Patient:
     """The patient, if this user may see it; every successful read is audited.
 
@@ -64,6 +67,8 @@ def _get_patient_for_user(
             obj=patient,
             detail={"page": request.resolver_match.view_name} if request.resolver_match else {},
         )
+    elif request.method == "POST" and defer:
+        audit_if_redisplayed(request, patients=[patient], obj=patient)
     return patient
 
 
@@ -93,6 +98,7 @@ def search(request: StaffRequest) -> HttpResponse:
             by=request.user,
             action=AuditEvent.Action.SEARCH,
             detail={"query": form.cleaned_data["q"], "whole_service": whole_service, "results": len(results)},
+            patients=results,
         )
     own_teams = team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
     return render(
@@ -117,7 +123,8 @@ def create(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.CREATE_PATIENT)
     teams = Team.objects.filter(id__in=team_ids_with_permission(request.user, Permission.CREATE_PATIENT))
     form = NewPatientForm(request.POST or None, teams=teams)
-    duplicates = None
+    duplicates: list[Patient] | None = None
+    elsewhere = False
     blocking = False
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in {"team", "version"}}
@@ -129,7 +136,10 @@ def create(request: StaffRequest) -> HttpResponse:
                 confirmed_not_duplicate=bool(request.POST.get("confirm_not_duplicate")),
             )
         except actions.PossibleDuplicate as dup:
-            duplicates, blocking = dup.matches, dup.blocking
+            # Another team's record is never named here: only that one exists.
+            duplicates, elsewhere = visible_to(request.user, dup.matches)
+            blocking = dup.blocking
+            audit_actions.record_shown(by=request.user, patients=duplicates, page="patients:create")
         else:
             messages.success(request, f"Record created for {patient.display_name}.")
             return redirect("patients:detail", pk=patient.pk)
@@ -139,6 +149,7 @@ def create(request: StaffRequest) -> HttpResponse:
         {
             "form": form,
             "duplicates": duplicates,
+            "elsewhere": elsewhere,
             "blocking": blocking,
             "creating": True,
             "own_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
@@ -157,9 +168,22 @@ def detail(request: StaffRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
             "can_flag_risk": has_permission(request.user, Permission.WRITE_CLINICAL_NOTES, obj=patient),
+            "can_clear_risk": has_permission(request.user, Permission.CLEAR_RISK_FLAG, obj=patient),
             "risk_form": RiskFlagForm(),
+            "employment": _employment_context(request, patient),
         },
     )
+
+
+def _employment_context(request: StaffRequest, patient: Patient) -> dict[str, object] | None:
+    """Who supports the patient with employment, and the form to refer (clinicians only)."""
+    if not has_permission(request.user, Permission.CLEAR_RISK_FLAG, obj=patient):
+        return None
+    advisers = employment_advisers(team_id=patient.team_id)
+    return {
+        "current": list(patient.employment_support.filter(ended_at__isnull=True).select_related("adviser")),
+        "form": EmploymentSupportForm(advisers=advisers),
+    }
 
 
 @login_required
@@ -206,6 +230,7 @@ def raise_risk(request: StaffRequest, pk: int) -> HttpResponse:
             "patient": patient,
             "risk_form": form,
             "can_flag_risk": True,
+            "can_clear_risk": has_permission(request.user, Permission.CLEAR_RISK_FLAG, obj=patient),
             "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
         },
         status=400,
@@ -215,8 +240,9 @@ def raise_risk(request: StaffRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def clear_risk(request: StaffRequest, pk: int, flag_pk: int) -> HttpResponse:
+    # Clearing a risk concern is a clinical judgement: clinicians only (not employment advisers).
     patient = _get_patient_for_user(
-        request, pk, Permission.WRITE_CLINICAL_NOTES, audit_view=request.method == "GET"
+        request, pk, Permission.CLEAR_RISK_FLAG, audit_view=request.method == "GET"
     )
     flag = get_object_or_404(RiskFlag, pk=flag_pk, patient=patient, cleared_at__isnull=True)
     form = ClearRiskFlagForm(request.POST or None)
@@ -268,3 +294,27 @@ def access_log(request: StaffRequest, pk: int) -> HttpResponse:
         )
     events = list(patient_access_log(patient=patient)[:500])
     return render(request, "patients/access_log.html", {"patient": patient, "events": events})
+
+
+@login_required
+@require_POST
+def employment_support(request: StaffRequest, pk: int) -> HttpResponse:
+    """A clinician refers the patient to an employment adviser of the team, or ends it
+    (docs/adr/0012): the adviser sees only the patients referred to them."""
+    patient = _get_patient_for_user(request, pk, Permission.CLEAR_RISK_FLAG, audit_view=False, defer=False)
+    advisers = employment_advisers(team_id=patient.team_id)
+    form = EmploymentSupportForm(request.POST, advisers=advisers)
+    if not form.is_valid():
+        messages.error(request, "Choose an employment adviser of this patient's team.")
+        return redirect("patients:detail", pk=pk)
+    adviser = form.cleaned_data["adviser"]
+    try:
+        if form.cleaned_data["end"]:
+            actions.end_employment_support(by=request.user, patient=patient, adviser=adviser)
+            messages.success(request, f"Employment support with {adviser} ended.")
+        else:
+            actions.refer_for_employment_support(by=request.user, patient=patient, adviser=adviser)
+            messages.success(request, f"Referred to {adviser} for employment support.")
+    except actions.EmploymentSupportRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("patients:detail", pk=pk)

@@ -12,10 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
+from stepcare.accounts.permissions import Permission, has_permission
 from stepcare.audit.actions import record
 from stepcare.audit.models import AuditEvent
-from stepcare.patients.actions import create_patient, raise_risk_flag
-from stepcare.patients.models import Patient, normalise_name
+from stepcare.patients.actions import PossibleDuplicate, create_patient, raise_risk_flag
+from stepcare.patients.models import Patient, identity_name_key
 from stepcare.patients.selectors import possible_duplicates
 from stepcare.referrals.models import (
     ASSESSED_ONLY_CODES,
@@ -176,21 +177,32 @@ def submit_referral(*, by: User | None, team: Team, submission: Submission, chan
     nhs = person.get("nhs_number")
     same_number = [p for p in matches if nhs and p.nhs_number == nhs]
     # A typed NHS number alone never attaches a referral to a record: anyone can type
-    # someone else's number on a public form. Surname and date of birth must agree too.
+    # someone else's number on a public form. Surname, given name (twins share a surname and
+    # a birth date) and date of birth must agree too.
     confirmed = [
         p
         for p in same_number
         if p.date_of_birth == person["date_of_birth"]
-        and normalise_name(p.family_name) == normalise_name(person["family_name"])
+        and identity_name_key(p.family_name) == identity_name_key(person["family_name"])
+        and identity_name_key(p.given_name) == identity_name_key(person.get("given_name", ""))
     ]
+    # Only a record of the receiving team is linked without a person looking: linking shows
+    # the record's banner to the team that received the referral.
+    elsewhere = [p for p in confirmed if p.team_id != team.pk]
+    confirmed = [p for p in confirmed if p.team_id == team.pk]
     patient: Patient | None = None
     identity_note = ""
-    if confirmed:
+    if elsewhere and not confirmed:
+        identity_note = (
+            "A record with this NHS number, names and date of birth exists in another team. "
+            "Ask that team, or use break-glass, before linking."
+        )
+    elif confirmed:
         patient = confirmed[0]
-        identity_note = "Linked to the existing record with the same NHS number, surname and date of birth."
+        identity_note = "Linked to the existing record with the same NHS number, names and date of birth."
     elif same_number:
         identity_note = (
-            "The NHS number belongs to a known patient, but the surname or date of birth differs: "
+            "The NHS number belongs to a known patient, but a name or the date of birth differs: "
             "check who this is before linking."
         )
     elif matches:
@@ -246,10 +258,23 @@ def submit_referral(*, by: User | None, team: Team, submission: Submission, chan
     return referral
 
 
+class IdentityConflict(MoveRefused):
+    """The referral's NHS number belongs to a record that is not this person's, or not ours."""
+
+
 @transaction.atomic
 def link_patient(*, by: User, referral: Referral, patient: Patient) -> Referral:
-    """Staff confirm that the referral is for this known patient."""
+    """Staff confirm that the referral is for this known patient.
+
+    Only a record the member of staff may see (their team's, or one opened by break-glass)
+    can be linked: linking shows that record's banner on the referral.
+    """
     current = _locked(referral, Move.LINK_PATIENT)
+    if not has_permission(by, Permission.VIEW_PATIENT, obj=patient):
+        raise MoveRefused(
+            "You cannot link this referral to a record you may not see. Ask the record's team, "
+            "or use break-glass if you need the record now."
+        )
     current.patient = patient
     current.identity_note = f"Linked to the existing record by {by}."
     current.save(update_fields=["patient", "identity_note", "updated_at"])
@@ -259,11 +284,22 @@ def link_patient(*, by: User, referral: Referral, patient: Patient) -> Referral:
 
 
 @transaction.atomic
-def create_patient_for_referral(*, by: User, referral: Referral) -> Referral:
-    """Staff have checked the possible matches: this is a different person. Create a record."""
+def create_patient_for_referral(
+    *, by: User, referral: Referral, without_nhs_number: bool = False
+) -> Referral:
+    """Staff have checked the possible matches: this is a different person. Create a record.
+
+    When the referral's NHS number already belongs to a record, no second record with that
+    number is ever made: ``IdentityConflict`` explains the safe ways on. One of them is
+    ``without_nhs_number``: the number given was wrong, so the new record is made without it
+    (and the note says so) until the right number is confirmed.
+    """
     current = _locked(referral, Move.LINK_PATIENT)
     details = dict(current.submitted_details)
     details["date_of_birth"] = dt.date.fromisoformat(str(details["date_of_birth"]))
+    dropped = ""
+    if without_nhs_number and details.get("nhs_number"):
+        dropped = str(details.pop("nhs_number"))
     sub = Submission(
         person=details,
         source=current.source,
@@ -274,11 +310,32 @@ def create_patient_for_referral(*, by: User, referral: Referral) -> Referral:
         gp_practice_code=current.gp_practice_code,
         gp_practice_name=current.gp_practice_name,
     )
-    patient = create_patient(by=by, team=current.team, data=_patient_data(sub), confirmed_not_duplicate=True)
+    try:
+        patient = create_patient(
+            by=by, team=current.team, data=_patient_data(sub), confirmed_not_duplicate=True
+        )
+    except PossibleDuplicate as exc:
+        raise IdentityConflict(
+            "The NHS number on this referral already belongs to another patient record, so a "
+            "second record with it cannot be made. If this is the same person, choose that "
+            "record (if it belongs to another team, ask that team or use break-glass). If the "
+            "NHS number on the referral is wrong, check it with the referrer, or create the "
+            "new record without the NHS number."
+        ) from exc
     current.patient = patient
     current.identity_note = f"Checked by {by}: a different person from the possible matches; new record."
+    if dropped:
+        current.identity_note += (
+            " The NHS number given with the referral belongs to another record and was not copied."
+        )
     current.save(update_fields=["patient", "identity_note", "updated_at"])
-    _audit(by, current, "create_patient_for_referral", patient_id=patient.pk)
+    _audit(
+        by,
+        current,
+        "create_patient_for_referral",
+        patient_id=patient.pk,
+        nhs_number_not_copied=bool(dropped),
+    )
     _risk_from_screening(by, current)
     return current
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
+from stepcare.fields import DateField, ModelChoiceField
 from stepcare.patients.codes import Language
 from stepcare.patients.forms import clean_nhs_number, clean_phone, clean_postcode
 from stepcare.referrals.models import (
@@ -72,7 +73,7 @@ class DateInput(forms.DateInput):
 def date_field(
     label: str, help_text: str = "For example, 15/03/2025", required: bool = True
 ) -> forms.DateField:
-    return forms.DateField(
+    return DateField(
         label=label,
         required=required,
         help_text=help_text,
@@ -93,7 +94,7 @@ class PersonForm(forms.Form):
     family_name = forms.CharField(
         label="Last name", max_length=NAME_MAX, error_messages={"required": "Enter a last name."}
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = DateField(
         label="Date of birth",
         help_text="For example, 15/03/1984",
         widget=DateInput(),
@@ -323,7 +324,7 @@ class ProfessionalReferralForm(PersonForm, PreferencesMixin, PublicFormMixin):
 
 
 class StaffReferralForm(PersonForm, PreferencesMixin):
-    team = forms.ModelChoiceField(
+    team = ModelChoiceField(
         queryset=Team.objects.none(), empty_label=None, label="Team receiving the referral"
     )
     source = forms.ChoiceField(label="Source of referral", choices=SourceOfReferral.choices)
@@ -368,7 +369,7 @@ class StaffReferralForm(PersonForm, PreferencesMixin):
 
 
 class ImportForm(forms.Form):
-    team = forms.ModelChoiceField(
+    team = ModelChoiceField(
         queryset=Team.objects.none(), empty_label=None, label="Team receiving the referrals"
     )
     file = forms.FileField(label="CSV file", help_text="One referral a row; the first row names the columns.")
@@ -450,7 +451,7 @@ class ResumeForm(forms.Form):
 
 
 class AllocateForm(forms.Form):
-    therapist = forms.ModelChoiceField(
+    therapist = ModelChoiceField(
         queryset=User.objects.none(),
         label="Therapist",
         widget=forms.RadioSelect,
@@ -483,7 +484,7 @@ class StepForm(forms.Form):
 
 
 class OnwardForm(forms.Form):
-    agency = forms.ModelChoiceField(
+    agency = ModelChoiceField(
         queryset=Agency.objects.filter(active=True),
         label="Organisation",
         empty_label="Choose an organisation",
@@ -571,9 +572,9 @@ class AgencySearchForm(forms.Form):
 class ReferralListFilterForm(forms.Form):
     """Filters for the referral inbox and the waiting list (all optional)."""
 
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All my teams")
+    team = ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All my teams")
     step = forms.ChoiceField(label="Step", choices=[("", "Any step"), *Step.choices], required=False)
-    clinician = forms.ModelChoiceField(
+    clinician = ModelChoiceField(
         label="Clinician", queryset=User.objects.none(), required=False, empty_label="Anyone"
     )
     source = forms.ChoiceField(

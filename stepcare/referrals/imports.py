@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from stepcare.fields import DateField
 from stepcare.patients.codes import Language
 from stepcare.referrals.actions import Submission
 from stepcare.referrals.forms import TEXT_MAX, PersonForm, clean_practice_code, clean_text
@@ -39,7 +40,7 @@ MAX_ROWS = 5000
 
 class ImportRowForm(PersonForm):
     source = forms.ChoiceField(choices=SourceOfReferral.choices)
-    received_on = forms.DateField(error_messages={"invalid": "Enter the date received as day/month/year."})
+    received_on = DateField(error_messages={"invalid": "Enter the date received as day/month/year."})
     presenting_difficulties = forms.CharField(max_length=TEXT_MAX, required=False)
     urgency = forms.ChoiceField(choices=Urgency.choices, required=False)
     preferred_contact = forms.ChoiceField(choices=PreferredContact.choices, required=False)
@@ -115,7 +116,26 @@ def parse_referral_csv(data: bytes) -> ParsedFile:
     except UnicodeDecodeError:
         result.file_problem = "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."
         return result
-    reader = csv.DictReader(io.StringIO(text))
+    # Universal newlines: files saved with CR-only line endings (old Mac spreadsheets) read too.
+    reader = csv.DictReader(io.StringIO(text, newline=None))
+    try:
+        return _parse_rows(reader, result)
+    except csv.Error as exc:
+        result.good, result.bad = [], []
+        line = reader.line_num
+        if "field larger than field limit" in str(exc):
+            result.file_problem = (
+                f"Row {line} has a cell longer than {csv.field_size_limit()} characters. "
+                "Check the file is a referral CSV and shorten that cell."
+            )
+        else:
+            result.file_problem = (
+                f"The file could not be read as CSV (row {line}: {exc}). Save it again as 'CSV UTF-8'."
+            )
+        return result
+
+
+def _parse_rows(reader: csv.DictReader[str], result: ParsedFile) -> ParsedFile:
     headers = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:

@@ -9,6 +9,9 @@ arrives to a team.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -31,18 +34,30 @@ def rate_limit_per_hour() -> int:
 
 
 def new_token() -> str:
-    return signing.dumps(timezone.now().timestamp(), salt=TOKEN_SALT)
+    """A signed start time with a random part, so each form shown has its own token."""
+    return signing.dumps([timezone.now().timestamp(), secrets.token_urlsafe(12)], salt=TOKEN_SALT)
 
 
 def token_problem(token: str) -> str:
-    """Why the timing token is not acceptable, or "" if it is."""
+    """Why the timing token is not acceptable, or "" if it is.
+
+    A token is good for one referral only: a robot that replays one accepted form is refused.
+    """
     try:
-        started = float(signing.loads(token, salt=TOKEN_SALT, max_age=MAX_SECONDS))
+        started, _nonce = signing.loads(token, salt=TOKEN_SALT, max_age=MAX_SECONDS)
+        started = float(started)
     except (signing.BadSignature, TypeError, ValueError):
         return "The form had expired. Please check your answers and press Send again."
     if timezone.now().timestamp() - started < min_seconds():
         return "That was quicker than we expected. Please check your answers and press Send again."
     return ""
+
+
+def use_token(token: str) -> bool:
+    """Spend the token; False if it was spent before (the cache is shared by all app servers
+    when it is Redis)."""
+    key = "stepcare:refer:token:" + hashlib.sha256(token.encode()).hexdigest()
+    return bool(cache.add(key, 1, timeout=MAX_SECONDS + 60))
 
 
 def client_ip(request: HttpRequest) -> str:

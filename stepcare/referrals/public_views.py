@@ -51,6 +51,8 @@ def _public_form(
             return redirect("refer:thanks")
         if form.is_valid():
             problem = public.token_problem(form.cleaned_data["started"])
+            if not problem and not public.use_token(form.cleaned_data["started"]):
+                problem = "This form was sent already. If you need to refer again, fill in a new form."
             if problem:
                 form.add_error(None, problem)
             else:

@@ -19,9 +19,11 @@ from django.views.decorators.http import require_http_methods
 from stepcare.accounts.models import Team
 from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
+from stepcare.patients.selectors import visible_to
 from stepcare.patients.views import _get_patient_for_user
 from stepcare.pdf import pdf_response, render_pdf
 from stepcare.referrals import actions, selectors
@@ -79,6 +81,7 @@ def _get_referral_for_user(
     permission: Permission = Permission.MANAGE_REFERRALS,
     *,
     audit_view: bool = True,
+    defer: bool = True,
 ) -> Referral:
     """The referral, if this user may act on it in its team; reads are audited, refusals too."""
     referral = get_object_or_404(Referral.objects.all(), pk=pk)
@@ -100,7 +103,38 @@ def _get_referral_for_user(
             obj=referral,
             detail={"page": request.resolver_match.view_name} if request.resolver_match else {},
         )
+    elif request.method == "POST" and defer:
+        audit_if_redisplayed(request, patients=[referral.patient], obj=referral)
+    if referral.status == Referral.Status.ENTERED_IN_ERROR and not has_permission(
+        request.user, Permission.VIEW_AUDIT
+    ):
+        _redact(referral)
     return referral
+
+
+def _redact(referral: Referral) -> None:
+    """An entered-in-error referral may be about the wrong person: its pages show nothing of
+    the person (no banner, no details given, no difficulties), only that it was entered in
+    error, by whom and why. The information-governance officer reads it in the audit trail.
+
+    Only this in-memory copy is changed; nothing can be saved from it (every move is refused
+    for an entered-in-error referral, and actions lock and re-read the row).
+    """
+    referral.patient = None
+    referral.submitted_details = {}
+    for field in (
+        "presenting_difficulties",
+        "referrer_name",
+        "referrer_organisation",
+        "referrer_contact",
+        "gp_practice_code",
+        "gp_practice_name",
+        "screening_notes",
+        "discharge_summary",
+        "identity_note",
+    ):
+        setattr(referral, field, "")
+    referral.redacted = True  # type: ignore[attr-defined]
 
 
 def _teams(request: StaffRequest, permission: Permission) -> Any:
@@ -124,10 +158,11 @@ def _list_page(
     fetch = selectors.inbox if name == "inbox" else selectors.waiting_list
     listing = fetch(user=request.user, filters=form.filters(), page=request.GET.get("page"))
     # The page's rows are fetched: the one audit event of this list names the patients shown.
-    audit_actions.record(
+    audit_actions.record_shown(
         by=request.user,
-        action=AuditEvent.Action.VIEW,
-        detail={"list": name, "page": listing.page.number, "patients": listing.patient_ids},
+        patients=[row.referral.patient for row in listing.rows],
+        page=f"referrals:{name}",
+        detail={"list_page": listing.page.number},
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -287,30 +322,58 @@ def detail(request: StaffRequest, referral_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def identity(request: StaffRequest, referral_pk: int) -> HttpResponse:
-    referral = _get_referral_for_user(request, referral_pk, audit_view=request.method == "GET")
+    """Who is this referral for? Only records the user may see are offered; another team's
+    record is never named, only said to exist."""
+    referral = _get_referral_for_user(request, referral_pk, audit_view=False, defer=False)
     refusal = _refusal(referral, Move.LINK_PATIENT)
-    matches = list(selectors.possible_matches(referral)) if not refusal else []
+    matches: list[Patient] = []
+    elsewhere = False
+    if not refusal:
+        matches, elsewhere = visible_to(request.user, list(selectors.possible_matches(referral)))
+    conflict = False
     if request.method == "POST" and not refusal:
         try:
             if request.POST.get("patient"):
-                patient = get_object_or_404(
-                    Patient, pk=request.POST["patient"], pk__in=[m.pk for m in matches]
+                chosen = [m for m in matches if str(m.pk) == request.POST["patient"].strip()]
+                if not chosen:
+                    raise MoveRefused(
+                        "Choose one of the records listed, or confirm this is a different person."
+                    )
+                actions.link_patient(by=request.user, referral=referral, patient=chosen[0])
+                messages.success(request, f"Referral linked to {chosen[0].display_name}.")
+            elif request.POST.get("different_person") or request.POST.get("without_nhs_number"):
+                actions.create_patient_for_referral(
+                    by=request.user,
+                    referral=referral,
+                    without_nhs_number=bool(request.POST.get("without_nhs_number")),
                 )
-                actions.link_patient(by=request.user, referral=referral, patient=patient)
-                messages.success(request, f"Referral linked to {patient.display_name}.")
-            elif request.POST.get("different_person"):
-                actions.create_patient_for_referral(by=request.user, referral=referral)
                 messages.success(request, "New patient record created for this referral.")
             else:
                 raise MoveRefused("Choose the matching record, or confirm that this is a different person.")
+        except actions.IdentityConflict as exc:
+            refusal, conflict = str(exc), True
         except MoveRefused as exc:
             refusal = str(exc)
         else:
             return redirect("referrals:detail", referral_pk=referral_pk)
+    audit_actions.record_shown(
+        by=request.user,
+        patients=[p for p in ([referral.patient] if referral.patient else []) + matches],
+        obj=referral,
+        page="referrals:identity",
+    )
     return render(
         request,
         "referrals/identity.html",
-        {"referral": referral, "matches": matches, "refusal": refusal},
+        {
+            "referral": referral,
+            "matches": matches,
+            "elsewhere": elsewhere,
+            "refusal": refusal,
+            "conflict": conflict,
+            "has_nhs_number": bool(referral.submitted_details.get("nhs_number")),
+        },
+        status=400 if refusal and request.method == "POST" else 200,
     )
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from stepcare.accounts.models import Room, Site, Team, User
+from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField, date_in_range
 from stepcare.referrals.models import Referral
 from stepcare.scheduling.models import Appointment, Attendee, Group, Unavailability, Weekday
 from stepcare.scheduling.timeslots import LONDON
@@ -25,14 +26,16 @@ def _parse_instant(value: str) -> dt.datetime:
         raise forms.ValidationError(
             "That time could not be read. Choose a time from the list again."
         ) from None
+    if not date_in_range(instant.date()):
+        raise forms.ValidationError("That time could not be read. Choose a time from the list again.")
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=LONDON)
     return instant
 
 
 class FindSlotForm(forms.Form):
-    referral = forms.ModelChoiceField(queryset=Referral.objects.none(), empty_label=None, label="Referral")
-    clinician = forms.ModelChoiceField(queryset=User.objects.none(), empty_label=None, label="Clinician")
+    referral = ModelChoiceField(queryset=Referral.objects.none(), empty_label=None, label="Referral")
+    clinician = ModelChoiceField(queryset=User.objects.none(), empty_label=None, label="Clinician")
     app_type = forms.ChoiceField(
         label="Appointment type", choices=Appointment.Type.choices, initial=Appointment.Type.TREATMENT
     )
@@ -41,13 +44,13 @@ class FindSlotForm(forms.Form):
         choices=Appointment.DeliveryMode.choices,
         initial=Appointment.DeliveryMode.FACE_TO_FACE,
     )
-    site = forms.ModelChoiceField(
+    site = ModelChoiceField(
         queryset=Site.objects.none(),
         required=False,
         label="Site",
         help_text="Face-to-face appointments need a room at a site.",
     )
-    duration = forms.IntegerField(
+    duration = IntegerField(
         label="Length in minutes",
         initial=60,
         min_value=15,
@@ -57,7 +60,7 @@ class FindSlotForm(forms.Form):
             "max_value": "An appointment is at most 3 hours.",
         },
     )
-    from_date = forms.DateField(
+    from_date = DateField(
         label="Look from",
         help_text="For example, 17/03/2026",
         error_messages={"invalid": "Enter the date as day/month/year, for example 17/03/2026."},
@@ -79,7 +82,7 @@ class FindSlotForm(forms.Form):
     repeat = forms.ChoiceField(
         label="Repeat", choices=REPEAT_CHOICES, initial="once", widget=forms.RadioSelect
     )
-    occurrences = forms.IntegerField(
+    occurrences = IntegerField(
         label="Number of sessions",
         initial=12,
         min_value=1,
@@ -94,7 +97,7 @@ class FindSlotForm(forms.Form):
         max_length=100,
         help_text="Their name, NHS number or date of birth. Then choose them below and find free times.",
     )
-    partner_referral = forms.ModelChoiceField(
+    partner_referral = ModelChoiceField(
         queryset=Referral.objects.none(),
         required=False,
         label="Second patient",
@@ -145,14 +148,27 @@ class FindSlotForm(forms.Form):
 
 class BookSlotForm(FindSlotForm):
     starts_at = forms.CharField(widget=forms.HiddenInput)
-    room = forms.ModelChoiceField(queryset=Room.objects.all(), required=False, widget=forms.HiddenInput)
+    room = ModelChoiceField(queryset=Room.objects.all(), required=False, widget=forms.HiddenInput)
 
     def clean_starts_at(self) -> dt.datetime:
         return _parse_instant(self.cleaned_data["starts_at"])
 
+    def clean(self) -> dict[str, Any]:
+        """Only a room the search offered: at the chosen site, and only face to face."""
+        data = super().clean()
+        room, site = data.get("room"), data.get("site")
+        if data.get("delivery_mode") == Appointment.DeliveryMode.FACE_TO_FACE:
+            if room is not None and site is not None and room.site_id != site.pk:
+                self.add_error(None, "That room is not at the site chosen. Choose one of the times offered.")
+        elif room is not None:
+            self.add_error(
+                None, "Only a face-to-face appointment has a room. Choose one of the times offered."
+            )
+        return data
+
 
 class MoveForm(forms.Form):
-    date = forms.DateField(
+    date = DateField(
         label="New date",
         help_text="For example, 24/03/2026",
         error_messages={"invalid": "Enter the date as day/month/year, for example 24/03/2026."},
@@ -162,7 +178,7 @@ class MoveForm(forms.Form):
         help_text="24-hour clock, for example 14:30",
         error_messages={"invalid": "Enter the time like 14:30."},
     )
-    room = forms.ModelChoiceField(
+    room = ModelChoiceField(
         queryset=Room.objects.none(), required=False, label="Room", empty_label="No room (telephone or video)"
     )
 
@@ -214,7 +230,7 @@ class CancelForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    attendee = forms.IntegerField(widget=forms.HiddenInput)
+    attendee = IntegerField(widget=forms.HiddenInput)
     code = forms.ChoiceField(
         label="What happened?",
         choices=[(c.value, c.label) for c in Attendee.OUTCOMES],
@@ -225,16 +241,16 @@ class AttendanceForm(forms.Form):
 
 class RebookForm(forms.Form):
     starts_at = forms.CharField(widget=forms.HiddenInput)
-    room = forms.ModelChoiceField(queryset=Room.objects.all(), required=False, widget=forms.HiddenInput)
+    room = ModelChoiceField(queryset=Room.objects.all(), required=False, widget=forms.HiddenInput)
 
     def clean_starts_at(self) -> dt.datetime:
         return _parse_instant(self.cleaned_data["starts_at"])
 
 
 class FollowUpForm(forms.Form):
-    attendee = forms.IntegerField(widget=forms.HiddenInput)
+    attendee = IntegerField(widget=forms.HiddenInput)
     kind = forms.CharField(widget=forms.HiddenInput)
-    due_on = forms.DateField(widget=forms.HiddenInput)
+    due_on = DateField(widget=forms.HiddenInput)
 
 
 class CalendarFeedForm(forms.Form):
@@ -248,9 +264,9 @@ class CalendarFeedForm(forms.Form):
 
 class UnavailabilityForm(forms.Form):
     kind = forms.ChoiceField(label="What", choices=Unavailability.Kind.choices)
-    date = forms.DateField(label="From date", help_text="For example, 06/04/2026")
+    date = DateField(label="From date", help_text="For example, 06/04/2026")
     start = forms.TimeField(label="From time", initial=dt.time(9))
-    end_date = forms.DateField(label="To date")
+    end_date = DateField(label="To date")
     end = forms.TimeField(label="To time", initial=dt.time(17))
     note = forms.CharField(label="Note", required=False, max_length=200)
 
@@ -287,8 +303,8 @@ class GroupForm(forms.Form):
         label="Name", max_length=120, help_text="For example, MBCT Tuesday evenings, spring"
     )
     kind = forms.ChoiceField(label="Kind of group", choices=Group.Kind.choices)
-    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
-    capacity = forms.IntegerField(
+    team = ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team")
+    capacity = IntegerField(
         label="Places",
         min_value=2,
         max_value=40,
@@ -298,7 +314,7 @@ class GroupForm(forms.Form):
             "max_value": "A group has at most 40 places.",
         },
     )
-    facilitators = forms.ModelMultipleChoiceField(
+    facilitators = ModelMultipleChoiceField(
         queryset=User.objects.none(),
         label="Facilitators",
         widget=forms.CheckboxSelectMultiple,
@@ -307,14 +323,14 @@ class GroupForm(forms.Form):
     delivery_mode = forms.ChoiceField(
         label="How it will be held", choices=GROUP_MODES, initial=Appointment.DeliveryMode.FACE_TO_FACE
     )
-    room = forms.ModelChoiceField(
+    room = ModelChoiceField(
         queryset=Room.objects.none(),
         required=False,
         label="Room",
         empty_label="No room (video)",
         help_text="A face-to-face group needs a room big enough for everyone.",
     )
-    first_date = forms.DateField(
+    first_date = DateField(
         label="Date of the first session",
         help_text="For example, 14/04/2026",
         error_messages={"invalid": "Enter the date as day/month/year, for example 14/04/2026."},
@@ -325,7 +341,7 @@ class GroupForm(forms.Form):
         help_text="24-hour clock, for example 18:00",
         error_messages={"invalid": "Enter the time like 18:00."},
     )
-    duration = forms.IntegerField(
+    duration = IntegerField(
         label="Length of each session in minutes",
         initial=120,
         min_value=30,
@@ -335,7 +351,7 @@ class GroupForm(forms.Form):
             "max_value": "A session is at most 4 hours.",
         },
     )
-    sessions = forms.IntegerField(
+    sessions = IntegerField(
         label="Number of weekly sessions",
         initial=8,
         min_value=1,
@@ -385,7 +401,7 @@ class GroupMemberSearchForm(forms.Form):
 
 
 class GroupMemberForm(forms.Form):
-    referral = forms.ModelChoiceField(
+    referral = ModelChoiceField(
         queryset=Referral.objects.none(),
         label="Patient",
         empty_label="Choose a patient",
@@ -471,7 +487,7 @@ class WorkingPatternForm(forms.Form):
             self.fields[f"{key}_hours"] = forms.CharField(
                 label=f"{day.label} hours", required=False, max_length=100, help_text=PATTERN_HELP
             )
-            self.fields[f"{key}_site"] = forms.ModelChoiceField(
+            self.fields[f"{key}_site"] = ModelChoiceField(
                 queryset=sites, required=False, label=f"{day.label} site", empty_label="Any site or remote"
             )
 

@@ -17,9 +17,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts.models import Membership, Room, Site, Team, User
-from stepcare.accounts.permissions import Permission, Role, has_permission, team_ids_with_permission
+from stepcare.accounts.permissions import (
+    Permission,
+    Role,
+    has_permission,
+    team_ids_with_permission,
+    teams_seen_whole,
+)
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
+from stepcare.fields import date_in_range
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
 from stepcare.patients.views import _get_patient_for_user
@@ -58,16 +66,31 @@ def _diary_team_ids(user: User) -> set[int]:
 def _requested_day(request: HttpRequest) -> dt.date:
     raw = request.GET.get("date", "")
     try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
+        day = dt.date.fromisoformat(raw) if raw else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    # A date the calendar cannot step around (0001-01-01, 9999-12-31): show today instead.
+    return day if date_in_range(day) else timezone.localdate()
 
 
-def _audit_diary(request: StaffRequest, kind: str, pk: int, first_day: dt.date) -> None:
+def _audit_diary(
+    request: StaffRequest, kind: str, pk: int, first_day: dt.date, days: list[selectors.DiaryDay]
+) -> None:
+    """One event for the diary page, naming every patient whose name it shows (those of the
+    viewer's own teams; other teams' bookings show as "Booked (another team)")."""
+    visible = teams_seen_whole(request.user, Permission.VIEW_PATIENT)
+    shown = [
+        attendee.patient
+        for day in days
+        for entry in day.entries
+        if entry.appointment is not None and entry.appointment.team_id in visible
+        for attendee in entry.appointment.attendees.all()
+    ]
     audit_actions.record(
         by=request.user,
         action=AuditEvent.Action.VIEW,
-        detail={"diary": kind, "id": pk, "from": first_day.isoformat()},
+        detail={"diary": kind, "id": pk, "from": first_day.isoformat(), "patients_shown": len(set(shown))},
+        patients=shown,
     )
 
 
@@ -82,7 +105,8 @@ def _diary_context(request: StaffRequest, first_day: dt.date, days: int) -> dict
         "previous_day": first_day - step,
         "next_day": first_day + step,
         "today": timezone.localdate(),
-        "visible_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
+        # Patient names show for the teams whose patients one sees (not an adviser's teams).
+        "visible_teams": teams_seen_whole(request.user, Permission.VIEW_PATIENT),
     }
 
 
@@ -152,7 +176,7 @@ def clinician_diary(request: StaffRequest, clinician_pk: int) -> HttpResponse:
         raise PermissionDenied
     first_day, days = _scope(request)
     (diary,) = selectors.clinician_diaries(clinicians=[clinician], first_day=first_day, days=days)
-    _audit_diary(request, "clinician", clinician.pk, first_day)
+    _audit_diary(request, "clinician", clinician.pk, first_day, diary.days)
     if days == 7:  # a weekend shows only when someone works or is booked then
         diary.days = [d for d in diary.days if d.day.weekday() < 5 or d.entries]
     return render(
@@ -178,7 +202,7 @@ def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
     first_day, days = _scope(request)
     clinicians = list(selectors.clinicians_in_teams([team.pk]))
     diaries = selectors.clinician_diaries(clinicians=clinicians, first_day=first_day, days=days)
-    _audit_diary(request, "team", team.pk, first_day)
+    _audit_diary(request, "team", team.pk, first_day, [d for diary in diaries for d in diary.days])
     return render(
         request,
         "scheduling/team_diary.html",
@@ -201,7 +225,7 @@ def room_diary(request: StaffRequest, room_pk: int) -> HttpResponse:
         raise PermissionDenied
     first_day, days = _scope(request)
     diary_days = selectors.room_diary(room=room, first_day=first_day, days=days)
-    _audit_diary(request, "room", room.pk, first_day)
+    _audit_diary(request, "room", room.pk, first_day, diary_days)
     return render(
         request,
         "scheduling/room_diary.html",
@@ -323,9 +347,8 @@ def _confirm_booking(request: StaffRequest, patient: Patient, form: BookSlotForm
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request: StaffRequest, pk: int) -> HttpResponse:
-    patient = _get_patient_for_user(
-        request, pk, Permission.BOOK_APPOINTMENTS, audit_view=request.method == "GET"
-    )
+    # Audited once below, naming every patient the page lists.
+    patient = _get_patient_for_user(request, pk, Permission.BOOK_APPOINTMENTS, audit_view=False, defer=False)
     kwargs = _finder_form_kwargs(patient, request.POST if request.method == "POST" else request.GET)
     slots: list[selectors.Slot] = []
     searched = False
@@ -399,6 +422,13 @@ def book(request: StaffRequest, pk: int) -> HttpResponse:
             interval_weeks=form.interval_weeks,
             occurrences=form.occurrence_count,
         )
+    # The couples-therapy choice lists other patients of the team: the page names them too.
+    audit_actions.record_shown(
+        by=request.user,
+        patients=[patient, *(r.patient for r in kwargs["partner_choices"])],
+        obj=patient,
+        page="scheduling:book",
+    )
     return render(
         request,
         "scheduling/book.html",
@@ -433,11 +463,13 @@ def _get_appointment_for_user(
         raise Http404 from None
     if not has_permission(request.user, permission, obj=appointment):
         raise PermissionDenied
+    patients = [attendee.patient for attendee in appointment.attendees.all()]
     if audit_view:
-        for attendee in appointment.attendees.all():
-            audit_actions.record(
-                by=request.user, action=AuditEvent.Action.VIEW, patient=attendee.patient, obj=appointment
-            )
+        audit_actions.record_shown(
+            by=request.user, patients=patients, obj=appointment, page="scheduling:appointment"
+        )
+    elif request.method == "POST":
+        audit_if_redisplayed(request, patients=patients, obj=appointment)
     return appointment
 
 
@@ -610,7 +642,10 @@ def rebook(request: StaffRequest, appointment_pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         form = RebookForm(request.POST)
-        if form.is_valid():
+        room = form.cleaned_data.get("room") if form.is_valid() else None
+        if room is not None and (appointment.room is None or room.site_id != appointment.room.site_id):
+            error = "Choose one of the times offered: that room is not at this appointment's site."
+        elif form.is_valid():
             try:
                 new = actions.rebook(
                     by=request.user,
@@ -794,10 +829,9 @@ def group_new(request: StaffRequest) -> HttpResponse:
 def group_detail(request: StaffRequest, group_pk: int) -> HttpResponse:
     group = _get_group_for_user(request, group_pk)
     page = selectors.group_page(group=group)
-    for member in page.members:
-        audit_actions.record(
-            by=request.user, action=AuditEvent.Action.VIEW, patient=member.patient, obj=group
-        )
+    audit_actions.record_shown(
+        by=request.user, patients=[m.patient for m in page.members], obj=group, page="scheduling:group"
+    )
     return render(
         request,
         "scheduling/group_detail.html",
@@ -833,6 +867,10 @@ def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"{member.patient.display_name} added to {group.name}.")
             return redirect("scheduling:group", group_pk=group.pk)
+    # The page names the people found by the search: one audit event lists them.
+    audit_actions.record_shown(
+        by=request.user, patients=[r.patient for r in found], obj=group, page="scheduling:group_add_member"
+    )
     return render(
         request,
         "scheduling/group_add_member.html",
@@ -884,11 +922,13 @@ def group_attendance(request: StaffRequest, group_pk: int, appointment_pk: int) 
             plural = "s" if changed != 1 else ""
             messages.success(request, f"Attendance recorded for {changed} member{plural}.")
             return redirect("scheduling:group", group_pk=group.pk)
-    elif request.method == "GET":
-        for attendee in attendees:
-            audit_actions.record(
-                by=request.user, action=AuditEvent.Action.VIEW, patient=attendee.patient, obj=session
-            )
+    # Shown (GET, or the register again after a refused POST): one event naming the members.
+    audit_actions.record_shown(
+        by=request.user,
+        patients=[a.patient for a in attendees],
+        obj=session,
+        page="scheduling:group_attendance",
+    )
     return render(
         request,
         "scheduling/group_attendance.html",

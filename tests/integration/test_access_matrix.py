@@ -6,6 +6,7 @@ The table is driven from the URL configuration: a new URL without an entry here 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -14,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from stepcare.accounts.permissions import Role
 from stepcare.audit.models import BreakGlassGrant
+from stepcare.patients.models import Patient
 from tests.conftest import sign_in
 from tests.factories.accounts import MembershipFactory
 from tests.factories.patients import PatientFactory, RiskFlagFactory
@@ -37,6 +39,15 @@ BOOKERS = CLINICIANS | {R.ADMINISTRATOR, R.EMPLOYMENT_ADVISER}
 DIARY = BOOKERS | {R.SERVICE_MANAGER}
 # Who may see and change a colleague's working pattern and leave (everyone may change their own).
 OVERSEERS = frozenset({R.SERVICE_MANAGER, R.CLINICAL_SUPERVISOR})
+# The legitimate relationship (docs/adr/0012): an employment adviser reaches a patient, and that
+# patient's appointments, only when the patient was referred to them for employment support.
+# The patient made here has no such referral, so advisers are refused; see
+# test_an_employment_adviser_reaches_only_patients_referred_to_them for the other side.
+EA = frozenset({R.EMPLOYMENT_ADVISER})
+RELATED_VIEWERS = VIEWERS - EA
+RELATED_NOTE_WRITERS = NOTE_WRITERS - EA
+RELATED_BOOKERS = BOOKERS - EA
+RISK_CLEARERS = CLINICIANS  # clearing a risk concern is a clinician's judgement
 
 
 @dataclass(frozen=True)
@@ -61,12 +72,13 @@ ACCESS: dict[str, Rule] = {
     "accounts:mfa_enrol": Rule(own=ALL),
     "patients:search": Rule(own=FINDERS),
     "patients:create": Rule(own=EDITORS),
-    "patients:detail": Rule(own=VIEWERS, kwargs=("pk",)),
+    "patients:detail": Rule(own=RELATED_VIEWERS, kwargs=("pk",)),
     "patients:edit": Rule(own=EDITORS, kwargs=("pk",)),
-    "patients:raise_risk": Rule(own=NOTE_WRITERS, method="post", kwargs=("pk",)),
-    "patients:clear_risk": Rule(own=NOTE_WRITERS, kwargs=("pk", "flag_pk")),
+    "patients:raise_risk": Rule(own=RELATED_NOTE_WRITERS, method="post", kwargs=("pk",)),
+    "patients:clear_risk": Rule(own=RISK_CLEARERS, kwargs=("pk", "flag_pk")),
     "patients:break_glass": Rule(own=BREAK_GLASS, other=BREAK_GLASS, kwargs=("pk",)),
     "patients:access_log": Rule(own=IG, other=IG, kwargs=("pk",)),
+    "patients:employment_support": Rule(own=RISK_CLEARERS, method="post", kwargs=("pk",)),
     "accounts:change_password": Rule(own=ALL),
     "accounts:staff_list": Rule(own=MANAGERS),
     "accounts:staff_new": Rule(own=MANAGERS),
@@ -107,21 +119,23 @@ ACCESS: dict[str, Rule] = {
     "scheduling:clinician_diary": Rule(own=DIARY, kwargs=("clinician_pk",)),
     "scheduling:team_diary": Rule(own=DIARY, kwargs=("team_pk",)),
     "scheduling:room_diary": Rule(own=DIARY, other=DIARY, kwargs=("room_pk",)),  # rooms are the service's
-    "scheduling:patient_appointments": Rule(own=VIEWERS, kwargs=("pk",)),
-    "scheduling:book": Rule(own=BOOKERS, kwargs=("pk",)),
-    "scheduling:appointment": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
-    "scheduling:move": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
-    "scheduling:cancel": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
-    "scheduling:attendance": Rule(own=BOOKERS, method="post", kwargs=("appointment_pk",)),
-    "scheduling:rebook": Rule(own=BOOKERS, kwargs=("appointment_pk",)),
-    "scheduling:follow_up": Rule(own=BOOKERS, method="post", kwargs=("appointment_pk",)),
+    "scheduling:patient_appointments": Rule(own=RELATED_VIEWERS, kwargs=("pk",)),
+    "scheduling:book": Rule(own=RELATED_BOOKERS, kwargs=("pk",)),
+    "scheduling:appointment": Rule(own=RELATED_BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:move": Rule(own=RELATED_BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:cancel": Rule(own=RELATED_BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:attendance": Rule(own=RELATED_BOOKERS, method="post", kwargs=("appointment_pk",)),
+    "scheduling:rebook": Rule(own=RELATED_BOOKERS, kwargs=("appointment_pk",)),
+    "scheduling:follow_up": Rule(own=RELATED_BOOKERS, method="post", kwargs=("appointment_pk",)),
     "scheduling:calendar_settings": Rule(own=ALL),
     "scheduling:groups": Rule(own=BOOKERS),
     "scheduling:group_new": Rule(own=BOOKERS),
-    "scheduling:group": Rule(own=BOOKERS, kwargs=("group_pk",)),
-    "scheduling:group_add_member": Rule(own=BOOKERS, kwargs=("group_pk",)),
-    "scheduling:group_remove_member": Rule(own=BOOKERS, method="post", kwargs=("group_pk", "member_pk")),
-    "scheduling:group_attendance": Rule(own=BOOKERS, kwargs=("group_pk", "appointment_pk")),
+    "scheduling:group": Rule(own=RELATED_BOOKERS, kwargs=("group_pk",)),
+    "scheduling:group_add_member": Rule(own=RELATED_BOOKERS, kwargs=("group_pk",)),
+    "scheduling:group_remove_member": Rule(
+        own=RELATED_BOOKERS, method="post", kwargs=("group_pk", "member_pk")
+    ),
+    "scheduling:group_attendance": Rule(own=RELATED_BOOKERS, kwargs=("group_pk", "appointment_pk")),
     "scheduling:my_availability": Rule(own=ALL),  # one's own pattern and leave
     "scheduling:availability": Rule(own=OVERSEERS, kwargs=("clinician_pk",)),
     "scheduling:add_leave": Rule(own=OVERSEERS, method="post", kwargs=("clinician_pk",)),
@@ -300,3 +314,134 @@ def test_signed_out_visitors_are_sent_to_sign_in(service, name: str) -> None:
 def test_admin_site_is_refused_to_staff_who_are_not_superusers(client_for) -> None:
     response = client_for(R.HIGH_INTENSITY_THERAPIST).get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_employment_adviser_reaches_only_patients_referred_to_them(service) -> None:
+    from stepcare.patients.models import RiskFlag
+    from tests.factories.scheduling import book, participant
+
+    adviser = service.staff[R.EMPLOYMENT_ADVISER]
+    referred = PatientFactory(team=service.team, family_name="Wetherby")
+    not_referred = PatientFactory(team=service.team, family_name="Ravensworth")
+    clinician = sign_in(Client(), service.staff[R.HIGH_INTENSITY_THERAPIST])
+    page = clinician.get(reverse("patients:detail", args=[referred.pk])).content.decode()
+    assert "Refer for employment support" in page
+    response = clinician.post(
+        reverse("patients:employment_support", args=[referred.pk]), {"adviser": adviser.pk}
+    )
+    assert response.status_code == 302
+    client = sign_in(Client(), adviser)
+    assert client.get(reverse("patients:detail", args=[referred.pk])).status_code == 200
+    assert client.get(reverse("patients:detail", args=[not_referred.pk])).status_code == 403
+    ours = book(participants=[participant(referred)])
+    theirs = book(participants=[participant(not_referred)])
+    assert client.get(reverse("scheduling:appointment", args=[ours.pk])).status_code == 200
+    assert client.get(reverse("scheduling:appointment", args=[theirs.pk])).status_code == 403
+    found = client.get(reverse("patients:search"), {"q": "wetherby"}).content.decode()
+    assert referred.formatted_nhs_number in found
+    hidden = client.get(reverse("patients:search"), {"q": "ravensworth"}).content.decode()
+    assert not_referred.formatted_nhs_number not in hidden and "RAVENSWORTH," not in hidden
+    # An adviser may raise a risk concern, but clearing one is a clinician's judgement.
+    assert (
+        client.post(
+            reverse("patients:raise_risk", args=[referred.pk]), {"summary": "Said work feels hopeless."}
+        ).status_code
+        == 302
+    )
+    flag = RiskFlag.objects.get(patient=referred)
+    assert client.get(reverse("patients:clear_risk", args=[referred.pk, flag.pk])).status_code == 403
+    assert (
+        "No longer current" not in client.get(reverse("patients:detail", args=[referred.pk])).content.decode()
+    )
+    clinician.post(
+        reverse("patients:employment_support", args=[referred.pk]), {"adviser": adviser.pk, "end": "1"}
+    )
+    assert client.get(reverse("patients:detail", args=[referred.pk])).status_code == 403
+
+
+# Forms posted with another team's ids ---------------------------------------------------------
+# Every page a role may use in its own team is sent its form with each id field pointing at
+# another team's object (patient, referral, clinician, room, site, team, appointment
+# attendee). Nothing may be written about that object, and nothing of it may show.
+
+ID_FIELDS = {
+    "patient": "patient",
+    "referral": "referral",
+    "partner_referral": "referral",
+    "clinician": "clinician",
+    "therapist": "clinician",
+    "facilitators": "clinician",
+    "room": "room",
+    "site": "site",
+    "team": "team",
+    "attendee": "attendee",
+    "member": "attendee",
+}
+_FIELD_NAME = re.compile(r'\bname="([^"]+)"')
+
+
+def _foreign_objects(service) -> dict[str, object]:
+    from tests.factories.accounts import RoomFactory, ServiceFactory, SiteFactory
+    from tests.factories.referrals import AllocatedReferralFactory
+    from tests.factories.scheduling import book, participant
+
+    patient = PatientFactory(
+        team=service.other_team, family_name="Farthingale", given_name="Imogen", postcode="ZZ9 9ZZ"
+    )
+    referral = AllocatedReferralFactory(patient=patient)
+    clinician = MembershipFactory(team=service.other_team, role=R.HIGH_INTENSITY_THERAPIST).user
+    elsewhere = SiteFactory(service=ServiceFactory(name="Another provider's service"))
+    appointment = book(clinician=clinician, participants=[participant(patient)])
+    return {
+        "patient": patient,
+        "referral": referral,
+        "clinician": clinician,
+        "room": RoomFactory(site=elsewhere),
+        "site": elsewhere,
+        "team": service.other_team,
+        "attendee": appointment.attendees.get(),
+    }
+
+
+def _writes_about(foreign: dict[str, object]) -> tuple[int, ...]:
+    from stepcare.audit.models import AuditEvent
+    from stepcare.referrals.models import Allocation, Referral
+    from stepcare.scheduling.models import Appointment, AppointmentClinician, GroupMember
+
+    patient, clinician = foreign["patient"], foreign["clinician"]
+    return (
+        AuditEvent.objects.filter(patient=patient, action__in=["create", "update"]).count(),
+        Referral.objects.filter(patient=patient).count(),
+        Referral.objects.filter(team=foreign["team"]).count(),
+        AppointmentClinician.objects.filter(clinician=clinician).count(),
+        Appointment.objects.filter(room=foreign["room"]).count(),
+        Allocation.objects.filter(therapist=clinician).count(),
+        GroupMember.objects.filter(patient=patient).count(),
+        Patient.objects.filter(team=foreign["team"]).count(),
+    )
+
+
+POST_CELLS = [name for name in URL_NAMES if ACCESS[name].own and not ACCESS[name].public]
+
+
+@pytest.mark.parametrize("name", POST_CELLS)
+def test_forms_posted_with_another_teams_ids_write_and_show_nothing_of_them(service, name: str) -> None:
+    rule = ACCESS[name]
+    role = next(
+        (r for r in (R.CLINICAL_SUPERVISOR, R.HIGH_INTENSITY_THERAPIST, R.ADMINISTRATOR) if r in rule.own),
+        min(rule.own),
+    )
+    url, _patient = _url(name, rule, service.team, service)
+    foreign = _foreign_objects(service)
+    client = sign_in(Client(), service.staff[role])
+    page = client.get(url).content.decode(errors="replace")
+    fields = set(_FIELD_NAME.findall(page)) | {"patient", "referral", "clinician", "room", "team", "attendee"}
+    data = {f: str(foreign[ID_FIELDS[f]].pk) for f in fields if f in ID_FIELDS}  # type: ignore[attr-defined]
+    before = _writes_about(foreign)
+    response = client.post(url, data)
+    assert response.status_code < 500
+    assert _writes_about(foreign) == before, (name, data)
+    body = response.content.decode(errors="replace")
+    patient = foreign["patient"]
+    for secret in ("FARTHINGALE", "Farthingale", patient.nhs_number, patient.formatted_nhs_number, "ZZ9 9ZZ"):
+        assert secret not in body, (name, secret)

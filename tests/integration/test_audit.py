@@ -8,8 +8,17 @@ from django.test import Client
 from django.urls import reverse
 
 from stepcare.accounts.permissions import Role
-from stepcare.audit.models import AuditEvent, AuditLogIsAppendOnly, BreakGlassGrant
+from stepcare.audit import actions as audit_actions
+from stepcare.audit.actions import record
+from stepcare.audit.models import (
+    AuditEvent,
+    AuditEventPatient,
+    AuditLogIsAppendOnly,
+    BreakGlassGrant,
+    BreakGlassReview,
+)
 from tests.conftest import sign_in
+from tests.factories.patients import PatientFactory
 
 
 def test_viewing_a_record_writes_one_audit_event_with_who_role_and_where(
@@ -105,6 +114,73 @@ def test_break_glass_needs_a_reason_lasts_until_sign_out_and_is_listed_for_ig(
     assert BreakGlassGrant.objects.get().ended_at is not None
 
 
+def test_the_database_refuses_to_change_or_delete_audit_rows_on_either_engine(service, patient) -> None:
+    """SQLite triggers (audit.0004) and PostgreSQL triggers (audit.0002, 0004) alike, for the
+    events, the patients they showed and the break-glass reviews."""
+    other = PatientFactory(team=service.team)
+    event = record(by=service.staff[Role.PWP], action=AuditEvent.Action.VIEW, patients=[patient, other])
+    grant = BreakGlassGrant.objects.create(
+        user=service.staff[Role.PWP], patient=patient, reason="Emergency contact from the crisis team"
+    )
+    review = audit_actions.review_break_glass(by=service.staff[Role.IG_OFFICER], grant=grant, note="Fine.")
+    statements = [
+        ("UPDATE audit_auditevent SET action = 'x' WHERE id = %s", event.pk),
+        ("DELETE FROM audit_auditevent WHERE id = %s", event.pk),
+        ("UPDATE audit_auditeventpatient SET patient_id = patient_id WHERE event_id = %s", event.pk),
+        ("DELETE FROM audit_auditeventpatient WHERE event_id = %s", event.pk),
+        ("UPDATE audit_breakglassreview SET note = 'changed' WHERE id = %s", review.pk),
+        ("DELETE FROM audit_breakglassreview WHERE id = %s", review.pk),
+    ]
+    for sql, pk in statements:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(sql, [pk])
+    assert AuditEvent.objects.filter(pk=event.pk, action=AuditEvent.Action.VIEW).exists()
+    assert AuditEventPatient.objects.filter(event=event).count() == 2
+    assert BreakGlassReview.objects.get(pk=review.pk).note == "Fine."
+
+
+def test_a_second_break_glass_review_is_added_never_overwriting_the_first(
+    service, client_for, other_patient
+) -> None:
+    grant = BreakGlassGrant.objects.create(
+        user=service.staff[Role.PWP], patient=other_patient, reason="Emergency contact from the crisis team"
+    )
+    client = client_for(Role.IG_OFFICER)
+    url = reverse("audit:review_break_glass", args=[grant.pk])
+    client.post(url, {"note": "Appropriate."})
+    client.post(url, {"note": "Re-checked after a complaint: still appropriate."})
+    grant.refresh_from_db()
+    assert grant.review_note == "Appropriate."
+    assert list(grant.reviews.values_list("note", flat=True)) == [
+        "Appropriate.",
+        "Re-checked after a complaint: still appropriate.",
+    ]
+    page = client.get(reverse("audit:break_glass_list") + "?show=all").content.decode()
+    assert "Appropriate." in page and "still appropriate" in page
+
+
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [("x" * 2001, "2000 characters or fewer"), ("fine\x00\x1b[2J", "control characters")],
+)
+def test_a_break_glass_review_note_too_long_or_with_control_characters_is_refused(
+    service, client_for, other_patient, note: str, message: str
+) -> None:
+    grant = BreakGlassGrant.objects.create(
+        user=service.staff[Role.PWP], patient=other_patient, reason="Emergency contact from the crisis team"
+    )
+    client = client_for(Role.IG_OFFICER)
+    response = client.post(reverse("audit:review_break_glass", args=[grant.pk]), {"note": note}, follow=True)
+    assert message in response.content.decode()
+    assert not grant.reviews.exists()
+    grant.refresh_from_db()
+    assert grant.reviewed_at is None
+
+
 def test_ig_officer_marks_a_break_glass_grant_reviewed(service, client_for, other_patient) -> None:
     grant = BreakGlassGrant.objects.create(
         user=service.staff[Role.PWP], patient=other_patient, reason="Emergency contact from the crisis team"
@@ -138,7 +214,7 @@ def test_access_log_and_break_glass_list_query_counts_do_not_grow(
     ig.get(reverse("audit:break_glass_list"))
     with django_assert_num_queries(13):
         ig.get(reverse("patients:access_log", args=[patient.pk]))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):  # with one audit event naming the patients listed
         ig.get(reverse("audit:break_glass_list"))
     for _ in range(10):
         clinician.get(reverse("patients:detail", args=[patient.pk]))
@@ -149,5 +225,5 @@ def test_access_log_and_break_glass_list_query_counts_do_not_grow(
         )
     with django_assert_num_queries(13):
         ig.get(reverse("patients:access_log", args=[patient.pk]))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):  # with one audit event naming the patients listed
         ig.get(reverse("audit:break_glass_list"))

@@ -166,3 +166,39 @@ def test_next_parameter_cannot_send_people_to_another_site(service) -> None:
         {"token": _code(user.totpdevice_set.get())},
     )
     assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_a_new_session_id_is_issued_when_the_second_factor_completes() -> None:
+    device = TOTPDeviceFactory(user=UserFactory(username="ben"))
+    client = Client()
+    _password_step(client, "ben")
+    after_password = client.cookies["sessionid"].value
+    response = client.post(reverse("accounts:mfa_verify"), {"token": _code(device)})
+    assert response.status_code == 302
+    assert client.cookies["sessionid"].value != after_password
+    assert client.get("/patients/").status_code in {200, 403}  # signed in (403: no role here)
+    # A copy of the cookie taken before the code never becomes a signed-in session.
+    stolen = Client()
+    stolen.cookies["sessionid"] = after_password
+    response = stolen.get("/patients/")
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.django_db
+def test_changing_ones_password_asks_for_the_current_one(service) -> None:
+    user = service.staff[Role.PWP]
+    client = sign_in(Client(), user)
+    url = reverse("accounts:change_password")
+    new = {"new_password1": "Quiet-river-stones-9", "new_password2": "Quiet-river-stones-9"}
+    response = client.post(url, new)
+    assert (response.status_code == 200 and "This field is required" in response.content.decode()) or (
+        "old password" in response.content.decode().lower()
+    )
+    response = client.post(url, {"old_password": "not my password", **new})
+    assert "incorrectly" in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+    assert client.post(url, {"old_password": TEST_PASSWORD, **new}).status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Quiet-river-stones-9")

@@ -41,7 +41,11 @@ def test_manager_adds_a_therapist_who_must_choose_a_password_after_mfa(service, 
     assert newcomer.get("/patients/")["Location"] == reverse("accounts:change_password")
     newcomer.post(
         reverse("accounts:change_password"),
-        {"new_password1": "Quiet-river-stones-9", "new_password2": "Quiet-river-stones-9"},
+        {
+            "old_password": NEW["temporary_password"],
+            "new_password1": "Quiet-river-stones-9",
+            "new_password2": "Quiet-river-stones-9",
+        },
     )
     user.refresh_from_db()
     assert not user.must_change_password and user.check_password("Quiet-river-stones-9")

@@ -113,6 +113,7 @@ def test_imported_rows_for_known_people_link_to_their_records(service, csv_file)
     known = PatientFactory(
         team=service.team,
         nhs_number=valid_nhs_number(77),
+        given_name="Ada",
         family_name="Lovelace",
         date_of_birth=dt.date(1985, 12, 10),
     )

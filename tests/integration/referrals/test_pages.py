@@ -166,7 +166,9 @@ def test_the_inbox_query_count_does_not_grow_with_referrals(
     _inbox(service, n)
     client = client_for(Role.ADMINISTRATOR)
     client.get(reverse("referrals:inbox"))  # warm the session
-    with django_assert_num_queries(13):  # with the filters' teams and clinicians, the count, the audit row
+    with django_assert_num_queries(
+        13
+    ):  # with the filters' teams and clinicians, the count, the audit event naming every patient listed
         assert client.get(reverse("referrals:inbox")).status_code == 200
 
 
@@ -191,7 +193,9 @@ def test_the_waiting_list_query_count_does_not_grow_with_referrals(
     _waiting(service, n)
     client = client_for(Role.SERVICE_MANAGER)
     client.get(reverse("referrals:waiting_list"))
-    with django_assert_num_queries(14):  # with the filters' teams and clinicians, the count, the audit row
+    with django_assert_num_queries(
+        14
+    ):  # with the filters' teams and clinicians, the count, the audit event naming every patient listed
         assert client.get(reverse("referrals:waiting_list")).status_code == 200
 
 

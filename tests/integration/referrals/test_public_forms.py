@@ -235,3 +235,11 @@ def test_the_forms_give_the_services_phone_number_and_opening_hours(service, set
         Client().get(reverse("refer:thanks")).content.decode(),
     ):
         assert "0113 496 0777" in body and "Monday to Friday, 8am to 8pm" in body
+
+
+def test_an_accepted_forms_token_cannot_be_used_again(service, instant) -> None:
+    data = _form()
+    assert Client().post(URL, data).status_code == 302
+    replay = Client().post(URL, data)
+    assert replay.status_code == 400 and "sent already" in replay.content.decode()
+    assert Referral.objects.count() == 1

@@ -46,3 +46,29 @@ def test_a_row_problem_reads_as_line_pathway_and_every_problem() -> None:
     problem = RowProblem(7, "P9", ("phq9_first: bad", "gad7_last: bad"))
     assert str(problem) == "line 7 (pathway_id P9): phq9_first: bad; gad7_last: bad"
     assert str(RowProblem(3, "", ("short",))) == "line 3: short"
+
+
+def test_classify_output_never_carries_a_spreadsheet_formula() -> None:
+    sink = io.StringIO()
+    hostile = ['=HYPERLINK("http://x.invalid"),F32,15,5,12,2,,,', "@SUM(A1),F32,15,5,12,2,,,"]
+    classify_csv(csv_text(*hostile), sink, on_bad_row=lambda _: None)
+    import csv
+
+    rows = list(csv.reader(io.StringIO(sink.getvalue())))[1:]
+    assert [r[0] for r in rows] == ['\'=HYPERLINK("http://x.invalid")', "'@SUM(A1)"]
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
+
+
+def test_safe_cells_neutralise_each_formula_start_but_keep_plain_numbers() -> None:
+    from stepcare.measures.csvsafe import safe_cell
+
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert safe_cell(f"{start}cmd|' /C calc'!A0").startswith("'")
+    assert [safe_cell(v) for v in ("-3", "+1.5", "12", "", None, "Smith")] == [
+        "-3",
+        "+1.5",
+        "12",
+        "",
+        "",
+        "Smith",
+    ]

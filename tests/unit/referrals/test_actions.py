@@ -75,15 +75,55 @@ def test_a_referral_for_a_new_person_creates_their_patient_record(service) -> No
 
 def test_the_same_nhs_number_surname_and_birth_date_links_to_the_known_patient(service) -> None:
     known = PatientFactory(
-        team=service.other_team,
+        team=service.team,
         nhs_number=valid_nhs_number(501),
+        given_name="Rosie",
         family_name="Penn",
         date_of_birth=dt.date(1990, 4, 2),
     )
-    referral = _submit(service, nhs_number=known.nhs_number, given_name="Rosie", family_name="PENN")
+    referral = _submit(service, nhs_number=known.nhs_number, given_name="rosie", family_name="PENN")
     assert referral.patient == known
     assert Patient.objects.filter(nhs_number=known.nhs_number).count() == 1
-    assert "same NHS number, surname and date of birth" in referral.identity_note
+    assert "same NHS number, names and date of birth" in referral.identity_note
+
+
+def test_a_twin_with_the_same_surname_and_birth_date_is_not_linked_automatically(service) -> None:
+    twin = PatientFactory(
+        team=service.team,
+        nhs_number=valid_nhs_number(503),
+        given_name="Rosalind",
+        family_name="Penn",
+        date_of_birth=dt.date(1990, 4, 2),
+    )
+    referral = _submit(service, nhs_number=twin.nhs_number, given_name="Rosie", family_name="Penn")
+    assert referral.patient is None
+    assert "a name or the date of birth differs" in referral.identity_note
+
+
+@pytest.mark.parametrize("typed", ["O'Neill", "ONeill", "o’neill", "O‘Neill", "O-Neill", "O Neill"])
+def test_names_match_whatever_the_apostrophes_hyphens_case_and_spaces(service, typed: str) -> None:
+    known = PatientFactory(
+        team=service.team,
+        nhs_number=valid_nhs_number(504),
+        given_name="Zoë",
+        family_name="O’Neill",
+        date_of_birth=dt.date(1990, 4, 2),
+    )
+    referral = _submit(service, nhs_number=known.nhs_number, given_name="Zoe", family_name=typed)
+    assert referral.patient == known
+
+
+def test_a_full_match_in_another_team_is_never_linked_without_a_person_checking(service) -> None:
+    known = PatientFactory(
+        team=service.other_team,
+        nhs_number=valid_nhs_number(505),
+        given_name="Rosie",
+        family_name="Penn",
+        date_of_birth=dt.date(1990, 4, 2),
+    )
+    referral = _submit(service, nhs_number=known.nhs_number, given_name="Rosie", family_name="Penn")
+    assert referral.patient is None
+    assert "exists in another team" in referral.identity_note
 
 
 def test_a_typed_nhs_number_alone_never_attaches_a_referral_to_someone_elses_record(service) -> None:
@@ -97,7 +137,7 @@ def test_a_typed_nhs_number_alone_never_attaches_a_referral_to_someone_elses_rec
     referral = _submit(service, nhs_number=known.nhs_number, given_name="Rosie", family_name="Penn")
     assert referral.patient is None
     assert Patient.objects.count() == before
-    assert "surname or date of birth differs" in referral.identity_note
+    assert "a name or the date of birth differs" in referral.identity_note
 
 
 def test_the_same_name_and_date_of_birth_waits_for_staff_to_confirm(service, hit) -> None:

@@ -1,0 +1,70 @@
+"""Form fields that refuse values the database or the calendar cannot hold, with a message,
+instead of failing later with a server error.
+
+- Dates: between the years 1000 and 8999 (beyond them a date is a typing slip, and at
+  0001-01-01 or 9999-12-31 date arithmetic overflows). Each form's own rules (a birth date in
+  the past, a diary date near today) still apply inside this range, with their own messages.
+- Whole numbers and record ids: within a signed 64-bit integer, the databases' limit.
+
+Every Stepcare form uses these in place of Django's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+EARLIEST = dt.date(1000, 1, 1)
+LATEST = dt.date(8999, 12, 31)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+DATE_RANGE_MESSAGE = "That date is too far in the past or the future. Check the year."
+
+
+def date_in_range(value: dt.date) -> bool:
+    return EARLIEST <= value <= LATEST
+
+
+def check_date(value: dt.date | None) -> None:
+    if value is not None and not date_in_range(value):
+        raise ValidationError(DATE_RANGE_MESSAGE, code="date_range")
+
+
+class DateField(forms.DateField):
+    def to_python(self, value: Any) -> dt.date | None:
+        day = super().to_python(value)
+        check_date(day)
+        return day
+
+
+class IntegerField(forms.IntegerField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", INT64_MIN)
+        kwargs.setdefault("max_value", INT64_MAX)
+        super().__init__(*args, **kwargs)
+
+
+def _out_of_range(value: Any) -> bool:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return False
+    return not INT64_MIN <= number <= INT64_MAX
+
+
+class ModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and _out_of_range(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple) and any(_out_of_range(v) for v in value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": "?"}
+            )
+        return super().clean(value)
