@@ -481,6 +481,9 @@ class StepForm(forms.Form):
             field = self.fields["to_step"]
             assert isinstance(field, forms.ChoiceField)
             field.choices = [(value, label) for value, label in Step.choices if value != referral.step]
+            field.error_messages["invalid_choice"] = (
+                f"This referral is already at step {referral.step}: choose the other step."
+            )
 
 
 class OnwardForm(forms.Form):
@@ -528,6 +531,13 @@ class EndForm(forms.Form):
             ("", "Choose an ending reason"),
             *((code, _words_then_code(label)) for code, label in EndCode.choices if code in valid),
         ]
+        if referral is not None:
+            field.error_messages["invalid_choice"] = (
+                "Treatment has started, so choose a reason for someone taken on for treatment."
+                if referral.first_treatment_date
+                else "For this referral no treatment is recorded, so choose a reason for someone "
+                "not taken on for treatment (the 'taken on' reasons need an attended treatment session)."
+            )
 
 
 def _words_then_code(label: str) -> str:

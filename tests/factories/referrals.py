@@ -35,6 +35,11 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     received_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=10))
     presenting_difficulties = "Low mood and worry for about six months."
     consent_given = True
+    # A first treatment date given on its own stands for one attended treatment session, as
+    # the derived fields would hold it (the database checks they agree).
+    first_treatment_date = None
+    treatment_contact_count = factory.LazyAttribute(lambda o: 1 if o.first_treatment_date else 0)
+    last_treatment_date = factory.LazyAttribute(lambda o: o.first_treatment_date)
 
 
 class AllocatedReferralFactory(ReferralFactory):

@@ -120,7 +120,6 @@ def test_a_finished_course_counts_against_capacity(service, client_for) -> None:
         status=Referral.Status.ENDED,
         end_code="46",
         discharge_date=dt.date.today(),
-        first_treatment_date=dt.date.today(),
     )
     assert client_for(HIT).get(URL).context["caseload"].capacity.finished_last_year == 1
 
