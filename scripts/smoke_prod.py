@@ -308,7 +308,7 @@ def hidden(body: str, name: str) -> str:
     return html.unescape(match.group(1))
 
 
-def enrol_and_replace_password(browser: Browser, new_password: str) -> None:
+def enrol_and_replace_password(browser: Browser, old_password: str, new_password: str) -> None:
     """After a password-only sign-in: the real flow sends a new account to enrol an
     authenticator, then to replace the password it was given."""
     home = browser.request("GET", "/")
@@ -324,7 +324,10 @@ def enrol_and_replace_password(browser: Browser, new_password: str) -> None:
     check(response.status == 302, f"enrolment refused the code ({response.status})")
     after = browser.request("GET", "/")
     check(after.location == "/account/password/", f"not sent to replace the password but to {after.location}")
-    browser.post_form("/account/password/", {"new_password1": new_password, "new_password2": new_password})
+    browser.post_form(
+        "/account/password/",
+        {"old_password": old_password, "new_password1": new_password, "new_password2": new_password},
+    )
     check(browser.request("GET", "/account/password/").status == 200, "password page")
 
 
@@ -345,6 +348,7 @@ def main() -> int:
             "CSRF_TRUSTED_ORIGINS": f"https://127.0.0.1:{port}",
             "PROXY_COUNT": "1",
             "VIDEO_BASE_URL": "https://video.smoke.example.nhs.uk/join/",
+            "SERVICE_PHONE": "0113 496 0000",
             "STATIC_ROOT": str(work / "static"),
             "REFERRAL_FORM_MIN_SECONDS": "1",
             "LOG_LEVEL": "WARNING",
@@ -483,7 +487,7 @@ def run(stack: Stack) -> None:
         session = [c for c in manager.jar if c.name == "sessionid"]
         check(session and session[0].secure, "the session cookie is not Secure")
     with step("manager enrols an authenticator and replaces the one-time password"):
-        enrol_and_replace_password(manager, "Harbour-lantern-smoke-47")
+        enrol_and_replace_password(manager, one_time, "Harbour-lantern-smoke-47")
     with step("manager adds a team"):
         page = manager.get("/account/teams/new/")
         service = options(page.body, "service")["Smoke Talking Therapies"]
@@ -536,7 +540,7 @@ def run(stack: Stack) -> None:
     clinician = Browser(stack.base)
     with step("clinician signs in, enrols an authenticator and replaces the temporary password"):
         clinician.sign_in("casey.clinician", "Temporary-otter-river-28")
-        enrol_and_replace_password(clinician, "Kestrel-meadow-lantern-63")
+        enrol_and_replace_password(clinician, "Temporary-otter-river-28", "Kestrel-meadow-lantern-63")
     with step("clinician finds the referred person"):
         results = clinician.get("/patients/?q=Smoketest").body
         found = re.search(r'href="/patients/(\d+)/"', results)
@@ -554,16 +558,21 @@ def run(stack: Stack) -> None:
         while day.weekday() >= 5:
             day += dt.timedelta(days=1)
         starts_at = dt.datetime.combine(day, dt.time(10), tzinfo=LONDON)
+        fields = {
+            "csrfmiddlewaretoken": csrf_token(page.body), "referral": referral, "clinician": str(casey),
+            "app_type": "01", "delivery_mode": "02", "duration": "60",
+            "from_date": day.strftime("%d/%m/%Y"), "repeat": "once", "occurrences": "1",
+            "starts_at": starts_at.isoformat(),
+        }  # fmt: skip
+        # The first appointment of a new referral is its assessment; the summary is shown first.
+        summary = clinician.request("POST", book_path, fields)
+        check(
+            summary.status == 200 and "Confirm booking" in summary.body,
+            f"no booking summary to confirm ({summary.status})",
+        )
         response = clinician.request(
-            "POST",
-            book_path,
-            {
-                "csrfmiddlewaretoken": csrf_token(page.body), "referral": referral, "clinician": str(casey),
-                "app_type": "02", "delivery_mode": "02", "duration": "60",
-                "from_date": day.strftime("%d/%m/%Y"), "repeat": "once", "occurrences": "1",
-                "starts_at": starts_at.isoformat(),
-            },
-        )  # fmt: skip
+            "POST", book_path, {**fields, "csrfmiddlewaretoken": csrf_token(summary.body), "confirm": "yes"}
+        )
         booked = re.fullmatch(r"/diary/appointment/(\d+)/", response.location)
         check(
             response.status == 302 and booked, f"booking refused ({response.status}): {response.body[-800:]}"

@@ -33,7 +33,12 @@ def _write_pending(request: HttpRequest, response: HttpResponse) -> None:
     match = getattr(request, "resolver_match", None)
     page = match.view_name if match else request.path
     user: Any = request.user
+    written: set[tuple[Any, ...]] = set()
     for patients, obj in pending:
+        key = (*sorted(p.pk for p in patients if p is not None), type(obj).__name__, getattr(obj, "pk", None))
+        if key in written:  # the same page asked twice: one event
+            continue
+        written.add(key)
         record_shown(by=user, patients=patients, obj=obj, page=page, detail={"redisplayed": True})
 
 

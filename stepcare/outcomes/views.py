@@ -248,10 +248,10 @@ def my_caseload(request: StaffRequest) -> HttpResponse:
     data = selectors.caseload(
         user=request.user, sort=sort, filter_name=show, page_number=request.GET.get("page", 1)
     )
-    audit_actions.record(
+    audit_actions.record_shown(
         by=request.user,
-        action=AuditEvent.Action.VIEW,
-        detail={**_page_name(request), "patients": [row.referral.patient_id for row in data.rows]},
+        patients=[row.referral.patient for row in data.rows],
+        page=_page_name(request).get("page", request.path),
     )
     return render(
         request, "outcomes/caseload.html", {"caseload": data, "form": form, "sort": sort, "show": show}
@@ -276,14 +276,11 @@ def supervision_pack(request: StaffRequest, clinician_pk: int) -> HttpResponse:
     if not teams or not any(t in teams for t, _role in supervisee.active_memberships()):
         raise PermissionDenied
     pack = selectors.supervision_pack(supervisee=supervisee, page_number=request.GET.get("page", 1))
-    audit_actions.record(
+    audit_actions.record_shown(
         by=request.user,
-        action=AuditEvent.Action.VIEW,
-        detail={
-            **_page_name(request),
-            "supervisee": supervisee.pk,
-            "patients": [row.referral.patient_id for row in pack.caseload.rows],
-        },
+        patients=[row.referral.patient for row in pack.caseload.rows],
+        page=_page_name(request).get("page", request.path),
+        detail={"supervisee": supervisee.pk},
     )
     return render(request, "outcomes/supervision_pack.html", {"pack": pack, "supervisee": supervisee})
 
@@ -312,10 +309,10 @@ def waiting_list_monitor(request: StaffRequest) -> HttpResponse:
         raise PermissionDenied
     teams = team_ids_with_permission(request.user, Permission.RECORD_OUTCOMES)
     data = selectors.waiting_monitor(team_ids=teams, page_number=request.GET.get("page", 1))
-    audit_actions.record(
+    audit_actions.record_shown(
         by=request.user,
-        action=AuditEvent.Action.VIEW,
-        detail={**_page_name(request), "patients": [row.referral.patient_id for row in data.rows]},
+        patients=[row.referral.patient for row in data.rows],
+        page=_page_name(request).get("page", request.path),
     )
     return render(request, "outcomes/waiting.html", {"monitor": data})
 

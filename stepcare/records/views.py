@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts.permissions import Permission, has_permission
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
@@ -104,17 +105,7 @@ def _get_document_for_user(
 def _page(request: StaffRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     """Render a page; a refused POST shows the patient again, so it is audited as a read."""
     if request.method == "POST":
-        document = context.get("document")
-        audit_actions.record(
-            by=request.user,
-            action=AuditEvent.Action.VIEW,
-            patient=context["patient"],
-            obj=document,
-            detail={
-                "page": request.resolver_match.view_name if request.resolver_match else "",
-                "refused": True,
-            },
-        )
+        audit_if_redisplayed(request, patients=[context["patient"]], obj=context.get("document"))
     return render(request, template, context, status=status)
 
 

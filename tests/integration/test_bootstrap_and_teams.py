@@ -74,7 +74,11 @@ def test_bootstrap_creates_the_service_and_a_manager_who_must_enrol_then_replace
     assert client.get(reverse("accounts:staff_list"))["Location"] == reverse("accounts:change_password")
     client.post(
         reverse("accounts:change_password"),
-        {"new_password1": "Copper-kettle-meadow-31", "new_password2": "Copper-kettle-meadow-31"},
+        {
+            "old_password": password,
+            "new_password1": "Copper-kettle-meadow-31",
+            "new_password2": "Copper-kettle-meadow-31",
+        },
     )
     manager.refresh_from_db()
     assert not manager.must_change_password and not manager.check_password(password)

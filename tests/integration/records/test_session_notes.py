@@ -278,4 +278,4 @@ def test_a_refused_form_keeps_what_was_typed_and_is_audited_as_a_read(client_for
     assert "Typed agenda stays" in response.content.decode()
     assert not SessionNote.objects.filter(patient=patient).exists()
     event = AuditEvent.objects.filter(patient=patient).latest("id")
-    assert event.action == "view" and event.detail["refused"] is True
+    assert event.action == "view" and event.detail["redisplayed"] is True

@@ -128,6 +128,7 @@ def test_admin_is_off_by_default_in_production() -> None:
         "REDIS_URL": "redis://localhost:6379/0",
         "ALLOWED_HOSTS": "stepcare.example.nhs.uk",
         "VIDEO_BASE_URL": "https://video.example.nhs.uk/join/",
+        "SERVICE_PHONE": "0113 496 0000",
         "PATH": "/usr/bin:/bin",
     }
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
