@@ -1,7 +1,8 @@
 """Each referral's course outcome, kept on the Referral as the national dataset keeps it (IDS101).
 
 The first and last current scores of PHQ-9, GAD-7 and any ADSM matching the current primary
-problem descriptor go to ``stepcare.measures.classify_course``: the one implementation of the
+problem descriptor (the last being a later response than the first: a measure answered once
+has no pair) go to ``stepcare.measures.classify_course``: the one implementation of the
 national rules (ADSM choice with GAD-7 back-up, caseness, recovery, reliable change). The
 stored result is what the KPIs count. ``refresh_course_outcome`` is called in the same
 transaction as every write that can change it; ``outcome_mismatches`` backs
@@ -64,8 +65,10 @@ def compute_outcomes(
     ):
         if measure not in _pair_measures(descriptors.get(referral_id), registry):
             continue
-        firsts[referral_id].setdefault(measure, total)
-        lasts[referral_id][measure] = total
+        if measure in firsts[referral_id]:
+            lasts[referral_id][measure] = total  # a later response: the pair needs two
+        else:
+            firsts[referral_id][measure] = total
     result: dict[int, dict[str, object]] = {}
     for referral_id in ids:
         descriptor = descriptors.get(referral_id)
