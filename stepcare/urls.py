@@ -18,6 +18,7 @@ urlpatterns = [
     path("calendar/", include("stepcare.scheduling.feed_urls")),
     path("records/", include("stepcare.records.urls")),
     path("outcomes/", include("stepcare.outcomes.urls")),
+    path("reports/", include("stepcare.reporting.urls")),
     path("admin/", admin.site.urls),
     path("health/ready/", health.ready, name="health_ready"),
 ]
