@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import TruncMonth
 
 from stepcare.accounts.models import Team, User
 from stepcare.referrals.models import ProblemDescriptorRecord, Referral
@@ -341,3 +342,51 @@ def drilldown(key: str, period_start: dt.date, period_end: dt.date, referrals: A
         .select_related("patient", "team", "allocated_to")
         .order_by("received_on", "pk")
     )
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One month of finished courses, for the trend chart and the table beside it."""
+
+    month: dt.date
+    finished: int
+    not_at_caseness: int
+    recovered: int
+    reliably_improved: int
+
+    @property
+    def recovery_rate(self) -> float | None:
+        return rate(self.recovered, self.finished - self.not_at_caseness)
+
+    @property
+    def reliable_improvement_rate(self) -> float | None:
+        return rate(self.reliably_improved, self.finished)
+
+    @property
+    def recovery_text(self) -> str:
+        return percent_text(self.recovery_rate)
+
+    @property
+    def reliable_improvement_text(self) -> str:
+        return percent_text(self.reliable_improvement_rate)
+
+
+def monthly_trend(period_start: dt.date, period_end: dt.date, referrals: Any) -> list[MonthRow]:
+    """Recovery and reliable improvement by month of ending, in one grouped query."""
+    filters = cohort_filters(period_start, period_end)
+    rows = (
+        referrals.filter(filters["finished_course"])
+        .annotate(month=TruncMonth("discharge_date"))
+        .values("month")
+        .annotate(
+            finished=Count("pk"),
+            not_at_caseness=Count("pk", filter=Q(outcome_paired=True, outcome_at_caseness=False)),
+            recovered=Count("pk", filter=Q(outcome_recovered=True)),
+            reliably_improved=Count("pk", filter=Q(outcome_reliable_improvement=True)),
+        )
+        .order_by("month")
+    )
+    return [
+        MonthRow(r["month"], r["finished"], r["not_at_caseness"], r["recovered"], r["reliably_improved"])
+        for r in rows
+    ]

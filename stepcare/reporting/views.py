@@ -20,6 +20,7 @@ from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.referrals.models.codes import ProblemDescriptor, Step
 from stepcare.reporting import selectors
+from stepcare.reporting.charts import trend_svg
 from stepcare.reporting.targets import kpi_targets
 
 PAGE_SIZE = 25
@@ -141,12 +142,16 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     team_ids, teams = _report_teams(request)
     chosen = _choices(request.GET, team_ids, teams)
     result = selectors.kpis_for(chosen.start, chosen.end, chosen.referrals(team_ids))
+    targets = kpi_targets()
+    trend = selectors.monthly_trend(chosen.start, chosen.end, chosen.referrals(team_ids))
     return render(
         request,
         "reporting/dashboard.html",
         {
             "chosen": chosen,
-            "figures": selectors.figures(result, kpi_targets()),
+            "figures": selectors.figures(result, targets),
+            "trend": trend,
+            "trend_svg": trend_svg(trend, recovery_target=targets.get("recovery")),
             "teams": teams,
             "periods": PERIODS,
             "steps": Step.choices,

@@ -126,3 +126,22 @@ def test_the_header_links_reports_for_managers_only(service, client_for) -> None
     assert URL in client_for(MANAGER).get(URL).content.decode()
     home = client_for(Role.HIGH_INTENSITY_THERAPIST).get(reverse("home"), follow=True)
     assert f'href="{URL}"' not in home.content.decode()
+
+
+def test_the_monthly_trend_is_an_svg_with_the_same_values_in_a_table(service, client_for) -> None:
+    september = _finished(service.team, recovered=True)
+    october = _finished(service.team, recovered=False)
+    Referral.objects.filter(pk=october.pk).update(discharge_date=dt.date(2026, 10, 5))
+    assert september.discharge_date == dt.date(2026, 9, 1)
+
+    response = client_for(MANAGER).get(URL, PERIOD)
+    page = response.content.decode()
+    rows = response.context["trend"]
+    assert [(r.month.month, r.finished, r.recovered) for r in rows] == [(9, 1, 1), (10, 1, 0)]
+    assert (
+        'class="trend-recovery" cx=' in page
+        and 'data-value="1.0000"' in page
+        and 'data-value="0.0000"' in page
+    )
+    assert 'data-testid="target-line"' in page
+    assert "September 2026" in page and "100.0%" in page
