@@ -7,4 +7,5 @@ app_name = "reporting"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("referrals/", views.referrals, name="referrals"),
+    path("equity/", views.equity_view, name="equity"),
 ]

@@ -19,7 +19,7 @@ from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.referrals.models.codes import ProblemDescriptor, Step
-from stepcare.reporting import selectors
+from stepcare.reporting import equity, selectors
 from stepcare.reporting.charts import trend_svg
 from stepcare.reporting.targets import kpi_targets
 
@@ -198,4 +198,31 @@ def referrals(request: StaffRequest) -> HttpResponse:
         request,
         "reporting/referrals.html",
         {"chosen": chosen, "label": label, "total": total, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def equity_view(request: StaffRequest) -> HttpResponse:
+    """Outcomes and waits by a characteristic, small numbers suppressed (counts only, no patients)."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    dimension = request.GET.get("by", "ethnic_category")
+    if dimension not in equity.DIMENSIONS:
+        chosen.errors.append("Choose a characteristic from the list.")
+        dimension = "ethnic_category"
+    groups = equity.equity(chosen.start, chosen.end, chosen.referrals(team_ids), dimension)
+    return render(
+        request,
+        "reporting/equity.html",
+        {
+            "chosen": chosen,
+            "groups": groups,
+            "dimension": dimension,
+            "dimensions": equity.DIMENSIONS.items(),
+            "threshold": equity.threshold(),
+            "teams": teams,
+            "periods": PERIODS,
+            "steps": Step.choices,
+            "descriptors": ProblemDescriptor.choices,
+        },
     )

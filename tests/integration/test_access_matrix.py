@@ -159,6 +159,7 @@ ACCESS: dict[str, Rule] = {
     "outcomes:supervision_pack": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("clinician_pk",)),
     "reporting:dashboard": Rule(own=MANAGERS),
     "reporting:referrals": Rule(own=MANAGERS),
+    "reporting:equity": Rule(own=MANAGERS),
 }
 
 
