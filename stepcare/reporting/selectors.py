@@ -39,7 +39,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 
 from stepcare.accounts.models import Team, User
-from stepcare.referrals.models import ProblemDescriptorRecord, Referral
+from stepcare.referrals.models import Allocation, ProblemDescriptorRecord, Referral
 from stepcare.reporting.rates import percent_text, rate
 from stepcare.scheduling.models import Appointment, Attendee
 
@@ -115,15 +115,22 @@ def scoped_referrals(
     step: str = "",
     problem_descriptor: str = "",
 ) -> Any:
-    """Referrals that count, for a team and/or the clinician they are (or were last) allocated
-    to; optionally only within ``team_ids``, at a step, or with a current primary descriptor."""
+    """Referrals that count, for a team and/or the therapist of their latest allocation (current,
+    or ended with the referral); optionally only within ``team_ids``, at a step, or with a
+    current primary descriptor."""
     qs = Referral.objects.counted()
     if team is not None:
         qs = qs.filter(team=team)
     if team_ids is not None:
         qs = qs.filter(team_id__in=list(team_ids))
     if clinician is not None:
-        qs = qs.filter(allocated_to=clinician)
+        # Ending a referral clears ``allocated_to``, so the therapist is the latest allocation's.
+        latest_allocation = Allocation.objects.filter(referral=OuterRef("pk")).order_by(
+            "-allocated_at", "-id"
+        )
+        qs = qs.annotate(last_therapist=Subquery(latest_allocation.values("therapist_id")[:1])).filter(
+            last_therapist=clinician.pk
+        )
     if step:
         qs = qs.filter(step=step)
     if problem_descriptor:

@@ -13,12 +13,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from stepcare.accounts.permissions import Role
 from stepcare.referrals.models import Referral
 from stepcare.reporting.rates import rate
 from stepcare.reporting.selectors import LONDON, ReportRefused, kpis, period_bounds
 from stepcare.scheduling.models import Appointment, Attendee
-from tests.factories.referrals import ReferralFactory
+from tests.factories.referrals import AllocationFactory, ReferralFactory
 
 FROM, TO = dt.date(2026, 4, 1), dt.date(2026, 10, 31)
 RECEIVED = dt.date(2026, 4, 1)
@@ -242,13 +244,19 @@ def test_the_command_refuses_bad_input_with_a_clear_message(service, args, messa
         call_command("kpis", *args, stdout=io.StringIO())
 
 
-def test_the_command_filters_by_the_allocated_clinician(known_service) -> None:
-    hit = (
-        known_service.staff["hit"]
-        if "hit" in known_service.staff
-        else next(iter(known_service.staff.values()))
-    )
-    finished(known_service.team, wait=10, gap=7, discharged=dt.date(2026, 9, 1), allocated_to=hit)
+def test_the_command_filters_by_the_therapist_of_the_latest_allocation_even_after_ending(
+    known_service,
+) -> None:
+    hit = known_service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    pwp = known_service.staff[Role.PWP]
+    mine = finished(known_service.team, wait=10, gap=7, discharged=dt.date(2026, 9, 1))
+    handed_on = finished(known_service.team, wait=10, gap=7, discharged=dt.date(2026, 9, 1))
+    ended = timezone.now()
+    AllocationFactory(referral=mine, therapist=pwp, allocated_by=hit, ended_at=ended)
+    AllocationFactory(referral=mine, therapist=hit, allocated_by=hit, ended_at=ended)  # the latest
+    AllocationFactory(referral=handed_on, therapist=hit, allocated_by=hit, ended_at=ended)
+    AllocationFactory(referral=handed_on, therapist=pwp, allocated_by=hit, ended_at=ended)
+    assert Referral.objects.get(pk=mine.pk).allocated_to is None
     out = io.StringIO()
     call_command(
         "kpis", "--from", "2026-04-01", "--to", "2026-10-31", "--clinician", hit.username, stdout=out
