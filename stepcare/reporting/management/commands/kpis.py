@@ -44,7 +44,10 @@ class Command(BaseCommand):
             "--to", dest="end", required=True, help="Last day of the period, YYYY-MM-DD (inclusive)."
         )
         parser.add_argument("--team", help="Only this team's referrals (the team's name).")
-        parser.add_argument("--clinician", help="Only referrals allocated to this clinician (username).")
+        parser.add_argument(
+            "--clinician",
+            help="Only referrals last allocated to this therapist, ended or not (username).",
+        )
         parser.add_argument(
             "--json", action="store_true", help="JSON output (the only format; accepted for scripts)."
         )
