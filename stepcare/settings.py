@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "stepcare.records",
     "stepcare.demo",
     "stepcare.outcomes",
+    "stepcare.reporting",
     "stepcare",
 ]
 FORM_RENDERER = "stepcare.rendering.NHSFormRenderer"

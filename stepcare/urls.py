@@ -19,6 +19,7 @@ urlpatterns = [
     path("calendar/", include("stepcare.scheduling.feed_urls")),
     path("records/", include("stepcare.records.urls")),
     path("outcomes/", include("stepcare.outcomes.urls")),
+    path("reports/", include("stepcare.reporting.urls")),
     path("health/ready/", health.ready, name="health_ready"),
 ]
 if settings.ADMIN_ENABLED:  # off by default in production (docs/adr/0011-security-headers-and-admin.md)

@@ -48,6 +48,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Supervision", reverse("outcomes:supervisees")))
     if has_permission(user, Permission.MANAGE_STAFF):
         items.append(("Staff", reverse("accounts:staff_list")))
+    if has_permission(user, Permission.VIEW_SERVICE_REPORTS):
+        items.append(("Reports", reverse("reporting:dashboard")))
     if has_permission(user, Permission.VIEW_AUDIT):
         items.append(("Break-glass log", reverse("audit:break_glass_list")))
     return {"nav_items": items}

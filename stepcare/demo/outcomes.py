@@ -20,6 +20,7 @@ from stepcare.outcomes.due import anxiety_measure_for
 from stepcare.outcomes.models import MeasureResponse, Timepoint
 from stepcare.outcomes.registry import service_registry
 from stepcare.referrals.models import ProblemDescriptorRecord
+from stepcare.reporting.course import outcome_mismatches
 from stepcare.scheduling.models import TREATMENT_TYPES, AppointmentClinician, Attendee
 
 if TYPE_CHECKING:
@@ -136,3 +137,5 @@ def build_outcomes(builder: DemoBuilder) -> None:
                     )
                 )
     MeasureResponse.objects.bulk_create(rows, batch_size=1000)
+    # The course outcome each referral keeps (stepcare.reporting.course), as the actions keep it.
+    outcome_mismatches(fix=True)

@@ -21,6 +21,7 @@ from stepcare.outcomes.models import MeasureResponse, Timepoint
 from stepcare.outcomes.registry import service_registry
 from stepcare.patients.models import Patient
 from stepcare.referrals.models import Referral
+from stepcare.reporting.course import refresh_course_outcome
 from stepcare.scheduling.models import Appointment
 
 MIN_ERROR_REASON = 10
@@ -97,6 +98,7 @@ def record_responses(
             detail={"measure": result.measure, "timepoint": timepoint, "referral": referral.pk},
         )
         saved.append(response)
+    refresh_course_outcome(referral)
     return saved
 
 
@@ -121,4 +123,5 @@ def mark_entered_in_error(*, by: User, response: MeasureResponse, reason: str) -
         obj=locked,
         detail={"entered_in_error": True, "measure": locked.measure, "reason": reason},
     )
+    refresh_course_outcome(locked.referral_id)
     return locked

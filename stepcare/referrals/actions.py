@@ -446,6 +446,7 @@ def record_problem_descriptor(
         recorded_by=by,
     )
     _audit(by, current, "record_problem", primary=primary, secondary=secondary)
+    _refresh_course_outcome(current)
     return descriptor
 
 
@@ -828,7 +829,15 @@ def end_referral(
     current.save()
     sync_patient_clinician(current.patient_id)
     _audit(by, current, "end", end_code=end_code, discharge_date=discharge_date.isoformat())
+    _refresh_course_outcome(current)
     return current
+
+
+def _refresh_course_outcome(referral: Referral) -> None:
+    """The course outcome kept on the referral (stepcare.reporting.course), in this transaction."""
+    from stepcare.reporting.course import refresh_course_outcome
+
+    refresh_course_outcome(referral)
 
 
 @transaction.atomic

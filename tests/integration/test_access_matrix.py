@@ -171,6 +171,9 @@ ACCESS: dict[str, Rule] = {
     "outcomes:waiting_check": Rule(own=CLINICIANS, kwargs=("referral_pk",)),
     "outcomes:supervisees": Rule(own=frozenset({R.CLINICAL_SUPERVISOR})),
     "outcomes:supervision_pack": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("clinician_pk",)),
+    "reporting:dashboard": Rule(own=MANAGERS),
+    "reporting:referrals": Rule(own=MANAGERS),
+    "reporting:equity": Rule(own=MANAGERS),
 }
 
 

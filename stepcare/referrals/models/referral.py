@@ -119,6 +119,23 @@ class Referral(models.Model):
     last_treatment_date = models.DateField(null=True, blank=True)
     treatment_contact_count = models.PositiveSmallIntegerField(default=0)
 
+    # Course outcome (as IDS101 keeps it): the first and last scores of the outcome pair and the
+    # national flags, from ``stepcare.measures.classify_course``. Derived; never typed by hand.
+    # ``stepcare.reporting.course.refresh_course_outcome`` keeps them, in the same transaction as
+    # a response recorded or entered in error, a problem descriptor recorded or the referral ended.
+    outcome_phq9_first = models.FloatField(null=True, blank=True)
+    outcome_phq9_last = models.FloatField(null=True, blank=True)
+    outcome_anxiety_measure = models.CharField(max_length=16, blank=True)
+    outcome_anxiety_first = models.FloatField(null=True, blank=True)
+    outcome_anxiety_last = models.FloatField(null=True, blank=True)
+    outcome_paired = models.BooleanField(default=False)
+    outcome_at_caseness = models.BooleanField(default=False)
+    outcome_recovered = models.BooleanField(default=False)
+    outcome_reliable_improvement = models.BooleanField(default=False)
+    outcome_reliable_deterioration = models.BooleanField(default=False)
+    outcome_reliable_recovery = models.BooleanField(default=False)
+    outcome_no_reliable_change = models.BooleanField(default=False)
+
     # Ending.
     discharge_date = models.DateField(null=True, blank=True)
     end_code = models.CharField("ending reason", max_length=2, choices=EndCode.choices, blank=True)

@@ -1,0 +1,228 @@
+"""The KPI dashboard for service managers and the list of referrals behind each figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+
+from stepcare.accounts.models import Team, User
+from stepcare.accounts.permissions import Permission, team_ids_with_permission
+from stepcare.audit import actions as audit_actions
+from stepcare.audit.models import AuditEvent
+from stepcare.http import StaffRequest
+from stepcare.referrals.models.codes import ProblemDescriptor, Step
+from stepcare.reporting import equity, selectors
+from stepcare.reporting.charts import trend_svg
+from stepcare.reporting.targets import kpi_targets
+
+PAGE_SIZE = 25
+PERIODS = (
+    ("this_fy", "This financial year"),
+    ("last_fy", "Last financial year"),
+    ("this_quarter", "This quarter"),
+    ("last_quarter", "Last quarter"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("dates", "These dates"),
+)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` after ``day``'s month."""
+    years, month = divmod(day.month - 1 + months, 12)
+    return dt.date(day.year + years, month + 1, 1)
+
+
+def preset_period(name: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """A named period around ``today``. Financial years start on 1 April; quarters are calendar
+    quarters, which are also the financial year's (April-June ... January-March)."""
+    fy = today.year if today.month >= 4 else today.year - 1
+    month_start = today.replace(day=1)
+    quarter_start = dt.date(today.year, today.month - (today.month - 1) % 3, 1)
+    one_day = dt.timedelta(days=1)
+    if name == "last_fy":
+        return dt.date(fy - 1, 4, 1), dt.date(fy, 3, 31)
+    if name == "this_quarter":
+        return quarter_start, _add_months(quarter_start, 3) - one_day
+    if name == "last_quarter":
+        return _add_months(quarter_start, -3), quarter_start - one_day
+    if name == "this_month":
+        return month_start, _add_months(month_start, 1) - one_day
+    if name == "last_month":
+        return _add_months(month_start, -1), month_start - one_day
+    return dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31)
+
+
+def _date(text: str) -> dt.date | None:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class Choices:
+    """What the user chose, checked: the period, and the filters within their own teams."""
+
+    start: dt.date
+    end: dt.date
+    period: str
+    team: Team | None
+    clinician: User | None
+    step: str
+    descriptor: str
+    errors: list[str]
+    values: dict[str, str]
+
+    def referrals(self, team_ids: set[int]) -> Any:
+        return selectors.scoped_referrals(
+            self.team, self.clinician, team_ids=team_ids, step=self.step, problem_descriptor=self.descriptor
+        )
+
+    def query(self) -> str:
+        q = QueryDict(mutable=True)
+        q.update({k: v for k, v in self.values.items() if v})
+        return q.urlencode()
+
+
+def _choices(params: QueryDict, team_ids: set[int], teams: list[Team]) -> Choices:
+    errors: list[str] = []
+    values = {
+        k: params.get(k, "").strip()
+        for k in ("period", "from", "to", "team", "clinician", "step", "descriptor")
+    }
+    period = values["period"] or "this_fy"
+    if period not in dict(PERIODS):
+        errors.append("Choose a period from the list.")
+        period = "this_fy"
+    start, end = preset_period(period, timezone.localdate())
+    if period == "dates":
+        start_d, end_d = _date(values["from"]), _date(values["to"])
+        if start_d is None or end_d is None:
+            errors.append("Enter both dates as day/month/year, for example 01/04/2026.")
+        elif end_d < start_d:
+            errors.append("The end date must be on or after the start date.")
+        else:
+            start, end = start_d, end_d
+    team = next((t for t in teams if str(t.pk) == values["team"]), None)
+    if values["team"] and team is None:
+        errors.append("Choose one of your teams.")
+    clinician = None
+    if values["clinician"]:
+        clinician = User.objects.filter(
+            username=values["clinician"], memberships__team_id__in=team_ids
+        ).first()
+        if clinician is None:
+            errors.append("No therapist in your teams has that username.")
+    step = values["step"] if values["step"] in Step.values else ""
+    descriptor = values["descriptor"] if values["descriptor"] in ProblemDescriptor.values else ""
+    return Choices(start, end, period, team, clinician, step, descriptor, errors, values)
+
+
+def _report_teams(request: StaffRequest) -> tuple[set[int], list[Team]]:
+    team_ids = team_ids_with_permission(request.user, Permission.VIEW_SERVICE_REPORTS)
+    if not team_ids:
+        raise PermissionDenied
+    return team_ids, list(Team.objects.filter(pk__in=team_ids).order_by("name"))
+
+
+@login_required
+def dashboard(request: StaffRequest) -> HttpResponse:
+    """The national KPIs for the user's teams: each with numerator, denominator and target."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    result = selectors.kpis_for(chosen.start, chosen.end, chosen.referrals(team_ids))
+    targets = kpi_targets()
+    trend = selectors.monthly_trend(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "chosen": chosen,
+            "figures": selectors.figures(result, targets),
+            "trend": trend,
+            "trend_svg": trend_svg(trend, recovery_target=targets.get("recovery")),
+            "teams": teams,
+            "periods": PERIODS,
+            "steps": Step.choices,
+            "descriptors": ProblemDescriptor.choices,
+            "query": chosen.query(),
+        },
+    )
+
+
+@login_required
+def referrals(request: StaffRequest) -> HttpResponse:
+    """The referrals behind one figure, a page at a time, for users who may see the patients;
+    others see the count only. One audit event names the patients shown."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    key = request.GET.get("figure", "")
+    label = next((row[0] for row in selectors.DASHBOARD if row[1] == key), "")
+    if key not in selectors.DRILLDOWN_KEYS or not label:
+        return render(
+            request,
+            "reporting/referrals.html",
+            {"refused": "Choose a figure from the dashboard."},
+            status=400,
+        )
+    viewable = team_ids & team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
+    total = selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(team_ids)).count()
+    page = None
+    if viewable:
+        rows = selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(viewable))
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={
+            "page": "reporting:referrals",
+            "figure": key,
+            "patients": [r.patient_id for r in page.object_list] if page is not None else [],
+        },
+    )
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in chosen.values.items() if v})
+    query["figure"] = key
+    return render(
+        request,
+        "reporting/referrals.html",
+        {"chosen": chosen, "label": label, "total": total, "page": page, "query": query.urlencode()},
+    )
+
+
+@login_required
+def equity_view(request: StaffRequest) -> HttpResponse:
+    """Outcomes and waits by a characteristic, small numbers suppressed (counts only, no patients)."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    dimension = request.GET.get("by", "ethnic_category")
+    if dimension not in equity.DIMENSIONS:
+        chosen.errors.append("Choose a characteristic from the list.")
+        dimension = "ethnic_category"
+    groups = equity.equity(chosen.start, chosen.end, chosen.referrals(team_ids), dimension)
+    return render(
+        request,
+        "reporting/equity.html",
+        {
+            "chosen": chosen,
+            "groups": groups,
+            "dimension": dimension,
+            "dimensions": equity.DIMENSIONS.items(),
+            "threshold": equity.threshold(),
+            "teams": teams,
+            "periods": PERIODS,
+            "steps": Step.choices,
+            "descriptors": ProblemDescriptor.choices,
+        },
+    )
