@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "stepcare.records",
     "stepcare.demo",
     "stepcare.outcomes",
+    "stepcare.api",
     "stepcare",
 ]
 FORM_RENDERER = "stepcare.rendering.NHSFormRenderer"
@@ -334,3 +335,7 @@ if PRODUCTION:
 # Outside production, serve static files straight from the source folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# REST API: requests per personal access token per window (0 turns the limit off).
+API_RATE_LIMIT = _env_int("API_RATE_LIMIT", 120)
+API_RATE_WINDOW_SECONDS = _env_int("API_RATE_WINDOW_SECONDS", 60)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from stepcare import health, views
+from stepcare.api.api import api
 
 handler403 = "stepcare.views.permission_denied"
 handler404 = "stepcare.views.page_not_found"
@@ -20,4 +21,6 @@ urlpatterns = [
     path("outcomes/", include("stepcare.outcomes.urls")),
     path("admin/", admin.site.urls),
     path("health/ready/", health.ready, name="health_ready"),
+    path("account/tokens/", include("stepcare.api.token_urls")),
+    path("api/v1/", api.urls),
 ]

@@ -157,6 +157,8 @@ ACCESS: dict[str, Rule] = {
     "outcomes:waiting_check": Rule(own=CLINICIANS, kwargs=("referral_pk",)),
     "outcomes:supervisees": Rule(own=frozenset({R.CLINICAL_SUPERVISOR})),
     "outcomes:supervision_pack": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("clinician_pk",)),
+    # One's own API tokens (the API itself is covered in tests/integration/api/)
+    "tokens:list": Rule(own=ALL),
 }
 
 
@@ -166,6 +168,11 @@ def _names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPatter
         if isinstance(p, URLResolver):
             if p.namespace == "admin":
                 continue  # Django's admin: superusers only, tested separately
+            if p.namespace == "api_v1":
+                # The REST API answers bearer tokens with JSON (401/404 problem+json), never a
+                # sign-in redirect or refusal page: tests/integration/api/test_api_access.py
+                # covers every one of its routes across roles and teams.
+                continue
             found += _names(p, f"{prefix}{p.namespace}:" if p.namespace else prefix)
         elif p.name:
             found.append((f"{prefix}{p.name}", p))
