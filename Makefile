@@ -98,3 +98,7 @@ bench: install ## speed and memory figures (see bench/)
 
 clean: ## remove .venv, node_modules and built assets
 	rm -rf $(VENV) frontend/node_modules stepcare/static/vendor staticfiles
+
+.PHONY: fuzz-api
+fuzz-api: install ## a large schemathesis run against the REST API's OpenAPI schema (no server errors)
+	STEPCARE_ENV=test STEPCARE_API_FUZZ_EXAMPLES=$${STEPCARE_API_FUZZ_EXAMPLES:-300} $(BIN)/pytest -q tests/integration/api/test_schemathesis.py

@@ -125,6 +125,13 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _text(value: str) -> str:
+    """A text filter, refused if it holds a NUL (PostgreSQL cannot compare one)."""
+    if "\x00" in value:
+        raise Problem(422, "Invalid request", "Text filters cannot contain NUL characters.")
+    return value.strip()
+
+
 def _require_write(request: HttpRequest) -> None:
     token = getattr(request, "api_token", None)
     if token is None or not token.can_write:
@@ -306,7 +313,7 @@ class PatientFilters(Paging):
 def list_patients(request: HttpRequest, filters: Query[PatientFilters]) -> dict[str, Any]:
     user = _user(request)
     qs = Patient.objects.filter(team_id__in=team_ids_with_permission(user, Permission.VIEW_PATIENT))
-    if filters.q.strip():
+    if _text(filters.q):
         condition = patient_matches(filters.q)
         qs = qs.filter(condition) if condition is not None else qs.none()
     items, total = _page(qs.order_by("search_name", "id"), filters)
@@ -333,6 +340,24 @@ def patient_detail(request: HttpRequest, patient_id: int = DB_ID) -> Patient:
     return patient
 
 
+@patients.get("/{patient_id}/fhir", response=dict[str, Any])
+def patient_fhir(request: HttpRequest, patient_id: int = DB_ID) -> dict[str, Any]:
+    """The patient's record as a FHIR R4 Bundle (type collection)."""
+    from stepcare.api.fhir import patient_bundle
+
+    user = _user(request)
+    patient = _patient_for(user, patient_id, "fhir", Permission.VIEW_CLINICAL_RECORD)
+    bundle = patient_bundle(patient)
+    record(
+        by=user,
+        action=AuditEvent.Action.EXPORT,
+        patient=patient,
+        obj=patient,
+        detail={"api": "fhir", "format": "fhir", "resources": len(bundle["entry"])},
+    )
+    return bundle
+
+
 # --- referrals ------------------------------------------------------------------------------
 
 referrals = Router(tags=["referrals"])
@@ -350,7 +375,7 @@ class ReferralFilters(Paging):
 def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> dict[str, Any]:
     user = _user(request)
     qs = Referral.objects.filter(team_id__in=team_ids_with_permission(user, Permission.MANAGE_REFERRALS))
-    if filters.status:
+    if _text(filters.status):
         qs = qs.filter(status=filters.status)
     if filters.patient_id:
         qs = qs.filter(patient_id=filters.patient_id)
