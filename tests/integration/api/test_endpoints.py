@@ -200,3 +200,39 @@ def test_the_openapi_schema_is_served_without_a_token(db, client) -> None:
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/patients/" in response.json()["paths"]
+
+
+def test_a_page_of_appointments_costs_the_same_queries_for_two_or_six(service, api_for) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = api_for(Role.ADMINISTRATOR)
+    first = book(participants=[participant(PatientFactory(team=service.team))])
+    day = timezone.localtime(first.starts_at).date()
+    params = {"start": day.isoformat(), "end": day.isoformat()}
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            api.get("/appointments/", **params)
+        return len(ctx)
+
+    book(
+        participants=[participant(PatientFactory(team=service.team))],
+        starts_at=first.starts_at + dt.timedelta(hours=1),
+    )
+    two = queries()
+    for hour in range(2, 6):
+        book(
+            participants=[participant(PatientFactory(team=service.team))],
+            starts_at=first.starts_at + dt.timedelta(hours=hour),
+        )
+    assert queries() == two <= 14
+
+
+def test_a_page_of_patients_is_a_fixed_number_of_queries(
+    service, api_for, django_assert_max_num_queries
+) -> None:
+    PatientFactory.create_batch(20, team=service.team)
+    api = api_for(Role.PWP)
+    with django_assert_max_num_queries(12):
+        assert len(api.get("/patients/", limit=20).json()["items"]) == 20

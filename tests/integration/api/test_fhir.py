@@ -177,3 +177,22 @@ def test_another_team_s_bundle_is_a_404(service, api_for) -> None:
     patient = _course(service.other_team, "Marrowdene", letter=False)
     response = api_for(Role.HIGH_INTENSITY_THERAPIST).get(f"/patients/{patient.pk}/fhir")
     assert response.status_code == 404 and "Marrowdene" not in response.content.decode()
+
+
+def test_a_group_session_in_the_bundle_names_only_this_patient(service) -> None:
+    from stepcare.scheduling import actions as scheduling_actions
+    from tests.factories.scheduling import participant, start_group
+
+    group = start_group(team=service.team)
+    mine = PatientFactory(team=service.team, family_name="Quillfeather")
+    theirs = PatientFactory(team=service.team, family_name="Marrowdene")
+    for person in (mine, theirs):
+        scheduling_actions.add_group_member(
+            by=service.staff[Role.PWP], group=group, participant=participant(person)
+        )
+    bundle = patient_bundle(mine)
+    appointments = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Appointment"]
+    assert appointments and all(len(a["participant"]) == 1 for a in appointments)
+    assert "Marrowdene" not in json.dumps(bundle) and str(theirs.pk) not in {
+        e["fullUrl"] for e in bundle["entry"]
+    }
