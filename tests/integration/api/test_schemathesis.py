@@ -9,6 +9,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
@@ -38,7 +40,19 @@ def bearer(service, settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {raw}"}
 
 
-def test_the_api_never_errors_and_keeps_to_its_schema(bearer) -> None:
+@pytest.fixture
+def keep_test_connection():
+    """The WSGI app closes database connections at the end of each request, which would end the
+    test's transaction on PostgreSQL; Django's test client disconnects the same handlers."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in signals:
+        signal.connect(close_old_connections)
+
+
+def test_the_api_never_errors_and_keeps_to_its_schema(bearer, keep_test_connection) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
