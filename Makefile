@@ -108,3 +108,7 @@ fuzz: install ## hypothesis sweep of every page with hostile values; FUZZ_EXAMPL
 
 audit-deps: install ## known vulnerabilities in the dependencies (pip-audit; warns when it cannot check)
 	$(BIN)/python tools/dependency_audit.py
+
+.PHONY: fuzz-api
+fuzz-api: install ## a large schemathesis run against the REST API's OpenAPI schema (no server errors)
+	STEPCARE_ENV=test STEPCARE_API_FUZZ_EXAMPLES=$${STEPCARE_API_FUZZ_EXAMPLES:-300} $(BIN)/pytest -q tests/integration/api/test_schemathesis.py

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "stepcare.demo",
     "stepcare.outcomes",
     "stepcare.reporting",
+    "stepcare.api",
     "stepcare",
 ]
 FORM_RENDERER = "stepcare.rendering.NHSFormRenderer"
@@ -354,3 +355,6 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", default=True)
 # django-otp's own admin screens: never show a device's secret key (Stepcare replaces them too).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# REST API: requests per personal access token per window (0 turns the limit off).
+API_RATE_LIMIT = _env_int("API_RATE_LIMIT", 120)
+API_RATE_WINDOW_SECONDS = _env_int("API_RATE_WINDOW_SECONDS", 60)

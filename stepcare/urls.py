@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from stepcare import health, views
+from stepcare.api.api import api
 
 handler403 = "stepcare.views.permission_denied"
 handler404 = "stepcare.views.page_not_found"
@@ -21,6 +22,8 @@ urlpatterns = [
     path("outcomes/", include("stepcare.outcomes.urls")),
     path("reports/", include("stepcare.reporting.urls")),
     path("health/ready/", health.ready, name="health_ready"),
+    path("account/tokens/", include("stepcare.api.token_urls")),
+    path("api/v1/", api.urls),
 ]
 if settings.ADMIN_ENABLED:  # off by default in production (docs/adr/0011-security-headers-and-admin.md)
     urlpatterns.append(path("admin/", admin.site.urls))

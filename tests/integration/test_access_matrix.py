@@ -174,6 +174,8 @@ ACCESS: dict[str, Rule] = {
     "reporting:dashboard": Rule(own=MANAGERS),
     "reporting:referrals": Rule(own=MANAGERS),
     "reporting:equity": Rule(own=MANAGERS),
+    # One's own API tokens (the API itself is covered in tests/integration/api/)
+    "tokens:list": Rule(own=ALL),
 }
 
 
@@ -183,6 +185,11 @@ def _names(resolver: URLResolver, prefix: str = "") -> list[tuple[str, URLPatter
         if isinstance(p, URLResolver):
             if p.namespace == "admin":
                 continue  # Django's admin: superusers only, tested separately
+            if p.namespace == "api_v1":
+                # The REST API answers bearer tokens with JSON (401/404 problem+json), never a
+                # sign-in redirect or refusal page: tests/integration/api/test_api_access.py
+                # covers every one of its routes across roles and teams.
+                continue
             found += _names(p, f"{prefix}{p.namespace}:" if p.namespace else prefix)
         elif p.name:
             found.append((f"{prefix}{p.name}", p))
