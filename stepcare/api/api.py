@@ -520,6 +520,32 @@ def record_attendance(
     return _appointment_out(_appointments().get(pk=appointment.pk))
 
 
+kpis = Router(tags=["kpis"])
+
+
+class KpiFilters(Schema):
+    start: dt.date
+    end: dt.date
+    team_id: int = Field(ge=1, le=2_147_483_647)
+
+
+@kpis.get("/", response=dict[str, Any])
+def service_kpis(request: HttpRequest, filters: Query[KpiFilters]) -> dict[str, Any]:
+    """The national KPIs for one team the user reports on, as `stepcare kpis --json` prints them."""
+    from stepcare.accounts.models import Team
+    from stepcare.reporting import selectors as reporting
+
+    user = _user(request)
+    if filters.end < filters.start or (filters.end - filters.start).days > 3 * 366:
+        raise Problem(422, "Invalid request", "end must be on or after start, and at most three years later.")
+    if filters.team_id not in team_ids_with_permission(user, Permission.VIEW_SERVICE_REPORTS):
+        raise Problem(404, "Not found", "There is no team here that you report on.")
+    team = Team.objects.get(pk=filters.team_id)
+    record(by=user, action=AuditEvent.Action.VIEW, detail={"api": "kpis", "team": team.pk})
+    return reporting.kpis(filters.start, filters.end, team=team)
+
+
 api.add_router("/patients", patients)
 api.add_router("/referrals", referrals)
 api.add_router("/appointments", appointments)
+api.add_router("/kpis", kpis)

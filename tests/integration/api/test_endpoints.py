@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from stepcare.accounts.permissions import Permission, Role, permissions_for_role
@@ -31,7 +32,9 @@ def test_a_patient_is_shown_to_exactly_the_roles_that_may_view_it_and_never_to_a
     other = PatientFactory(team=service.other_team, family_name="Marrowdene")
     api = api_for(role)
     own_response = api.get(f"/patients/{own.pk}")
-    assert own_response.status_code == (200 if _can(role, Permission.VIEW_PATIENT) else 404)
+    # An employment adviser sees only the patients referred to them (docs/adr/0012); this one is not.
+    may_see = _can(role, Permission.VIEW_PATIENT) and role != Role.EMPLOYMENT_ADVISER
+    assert own_response.status_code == (200 if may_see else 404)
     other_response = api.get(f"/patients/{other.pk}")
     assert other_response.status_code == 404
     assert other_response["Content-Type"] == "application/problem+json"
@@ -236,3 +239,22 @@ def test_a_page_of_patients_is_a_fixed_number_of_queries(
     api = api_for(Role.PWP)
     with django_assert_max_num_queries(12):
         assert len(api.get("/patients/", limit=20).json()["items"]) == 20
+
+
+def test_kpis_are_served_for_a_team_the_user_reports_on_and_another_team_is_a_404(service, token_for) -> None:
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(Role.SERVICE_MANAGER)}")
+    params = {"start": "2026-04-01", "end": "2027-03-31"}
+    response = client.get("/api/v1/kpis/", {**params, "team_id": service.team.pk})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["period_start"] == "2026-04-01" and "recovery_rate" in body and "finished_course" in body
+    assert AuditEvent.objects.filter(detail__api="kpis").exists()
+    other = client.get("/api/v1/kpis/", {**params, "team_id": service.other_team.pk})
+    assert other.status_code == 404 and other["Content-Type"] == "application/problem+json"
+    clinician = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(Role.HIGH_INTENSITY_THERAPIST)}")
+    assert clinician.get("/api/v1/kpis/", {**params, "team_id": service.team.pk}).status_code == 404
+    backwards = client.get(
+        "/api/v1/kpis/", {"start": "2027-03-31", "end": "2026-04-01", "team_id": service.team.pk}
+    )
+    assert backwards.status_code == 422
