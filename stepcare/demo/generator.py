@@ -210,6 +210,7 @@ class DemoBuilder:
         Each is a function of the builder, kept in the capability's own module under
         ``stepcare/demo/`` and listed here in the order they must run.
         """
+        from stepcare.demo.employment import build_employment_support
         from stepcare.demo.outcomes import build_outcomes
         from stepcare.demo.records import build_records
         from stepcare.demo.referrals import build_referrals
@@ -217,7 +218,14 @@ class DemoBuilder:
         from stepcare.demo.story import tell_one_story
 
         # The diary comes after the referrals step: appointments belong to referrals.
-        return [build_referrals, build_diary, tell_one_story, build_records, build_outcomes]
+        return [
+            build_referrals,
+            build_diary,
+            tell_one_story,
+            build_records,
+            build_outcomes,
+            build_employment_support,
+        ]
 
     def build_organisation(self) -> Organisation:
         org = Organisation.objects.create(

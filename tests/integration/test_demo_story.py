@@ -90,3 +90,18 @@ def test_each_patients_clinician_is_the_one_allocated_to_their_open_referral(dem
             assert patient.allocated_clinician_id in allocated
         else:
             assert patient.allocated_clinician_id is None
+
+
+def test_each_team_s_employment_adviser_has_people_referred_to_them_and_sees_only_those(demo) -> None:
+    from stepcare.accounts.permissions import Permission, Role, has_permission
+    from stepcare.patients.models import EmploymentSupport, Patient
+
+    supports = list(EmploymentSupport.objects.select_related("patient", "adviser"))
+    assert supports, "the demo refers some people in treatment to employment support"
+    for support in supports:
+        assert (support.patient.team_id, Role.EMPLOYMENT_ADVISER.value) in support.adviser.active_memberships()
+        assert has_permission(support.adviser, Permission.VIEW_PATIENT, obj=support.patient)
+    adviser = supports[0].adviser
+    referred = {s.patient_id for s in supports if s.adviser_id == adviser.pk}
+    others = Patient.objects.filter(team_id=supports[0].patient.team_id).exclude(pk__in=referred)[:5]
+    assert not any(has_permission(adviser, Permission.VIEW_PATIENT, obj=p) for p in others)
