@@ -673,15 +673,16 @@ def letter(request: StaffRequest, referral_pk: int, onward_pk: int) -> HttpRespo
     onward = get_object_or_404(
         OnwardReferral.objects.select_related("agency", "made_by"), pk=onward_pk, referral=referral
     )
+    as_format = "pdf" if request.GET.get("format") == "pdf" else "html"
     audit_actions.record(
         by=request.user,
         action=AuditEvent.Action.EXPORT,
         patient=referral.patient,
         obj=onward,
-        detail={"letter": onward.kind, "format": request.GET.get("format", "html")},
+        detail={"letter": onward.kind, "format": as_format},
     )
     context = {"referral": referral, "patient": referral.patient, "onward": onward}
-    if request.GET.get("format") == "pdf":
+    if as_format == "pdf":
         pdf = render_pdf("referrals/letter.html", context, request=request)
         return pdf_response(pdf, f"{referral.reference}-{onward.kind}-{onward.pk}.pdf")
     return render(request, "referrals/letter.html", context)

@@ -118,7 +118,9 @@ def _choices(params: QueryDict, team_ids: set[int], teams: list[Team]) -> Choice
     if values["team"] and team is None:
         errors.append("Choose one of your teams.")
     clinician = None
-    if values["clinician"]:
+    if "\x00" in values["clinician"]:
+        errors.append("No therapist in your teams has that username.")
+    elif values["clinician"]:
         clinician = User.objects.filter(
             username=values["clinician"], memberships__team_id__in=team_ids
         ).first()

@@ -99,7 +99,10 @@ def test_each_team_s_employment_adviser_has_people_referred_to_them_and_sees_onl
     supports = list(EmploymentSupport.objects.select_related("patient", "adviser"))
     assert supports, "the demo refers some people in treatment to employment support"
     for support in supports:
-        assert (support.patient.team_id, Role.EMPLOYMENT_ADVISER.value) in support.adviser.active_memberships()
+        assert (
+            support.patient.team_id,
+            Role.EMPLOYMENT_ADVISER.value,
+        ) in support.adviser.active_memberships()
         assert has_permission(support.adviser, Permission.VIEW_PATIENT, obj=support.patient)
     adviser = supports[0].adviser
     referred = {s.patient_id for s in supports if s.adviser_id == adviser.pk}
