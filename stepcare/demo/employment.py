@@ -36,8 +36,8 @@ def build_employment_support(builder: DemoBuilder) -> None:
         .select_related("patient")
         .order_by("id")
     ):
-        patient = referral.patient
-        if patient is None or patient.pk in seen or patient.team_id not in advisers:
+        patient, therapist_id = referral.patient, referral.allocated_to_id
+        if patient is None or therapist_id is None or patient.pk in seen or patient.team_id not in advisers:
             continue
         if patient.employment_status not in SEEKING_OR_IN_WORK or builder.rng.random() >= SHARE:
             continue
@@ -46,7 +46,7 @@ def build_employment_support(builder: DemoBuilder) -> None:
             EmploymentSupport(
                 patient=patient,
                 adviser_id=builder.rng.choice(advisers[patient.team_id]),
-                referred_by_id=referral.allocated_to_id,
+                referred_by_id=therapist_id,
             )
         )
     EmploymentSupport.objects.bulk_create(rows)
