@@ -399,7 +399,8 @@ def _plan(
                 None if rng.random() < 0.4 else min(today, p_start + dt.timedelta(days=rng.randrange(7, 28))),
             )
         return referral, plan
-    # A placeholder until the diary's attended appointments give the real dates (demo/story.py).
+    # Provisional dates for the bulk build: the story step (demo/story.py) recomputes them from the
+    # attended appointments, and `stepcare check-derived` is clean on a fresh demo.
     referral.first_treatment_date = referral.last_treatment_date = start
     referral.treatment_contact_count = 1
     referral.allocated_to = rng.choice(clinicians)
