@@ -192,6 +192,8 @@ def referrals(request: StaffRequest) -> HttpResponse:
             "figure": key,
             "patients": [r.patient_id for r in page.object_list] if page is not None else [],
         },
+        # Each patient listed also finds this event in their own access log.
+        patients=[r.patient for r in page.object_list] if page is not None else [],
     )
     query = QueryDict(mutable=True)
     query.update({k: v for k, v in chosen.values.items() if v})
