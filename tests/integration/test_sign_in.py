@@ -9,7 +9,9 @@ import time_machine
 from django.contrib.auth.hashers import identify_hasher
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -132,6 +134,45 @@ def test_idle_sessions_end_after_30_minutes(service) -> None:
         response = client.get("/patients/")
         assert response.status_code == 302 and response["Location"].startswith(LOGIN)
         assert "_auth_user_id" not in client.session
+
+
+def _session_writes(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return sum(1 for q in queries.captured_queries if q["sql"].startswith('UPDATE "django_session"'))
+
+
+@pytest.mark.django_db
+def test_the_idle_clock_is_written_at_most_once_a_minute(service) -> None:
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = sign_in(Client(), service.staff[Role.PWP])
+        clock.move_to(start + dt.timedelta(seconds=5))
+        assert _session_writes(client, "/patients/") == 0
+        clock.move_to(start + dt.timedelta(seconds=59))
+        assert _session_writes(client, "/patients/") == 0
+        clock.move_to(start + dt.timedelta(seconds=61))
+        assert _session_writes(client, "/patients/") == 1
+        clock.move_to(start + dt.timedelta(seconds=90))
+        assert _session_writes(client, "/patients/") == 0
+
+
+@pytest.mark.django_db
+def test_the_idle_limit_holds_to_the_minute_with_the_unwritten_requests(service) -> None:
+    """Requests within a minute of the stored time are not written, so the session ends at
+    most a minute early after the last request and never late."""
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = sign_in(Client(), service.staff[Role.PWP])
+        clock.move_to(start + dt.timedelta(seconds=50))  # not written: stored time stays 09:00
+        assert client.get("/patients/").status_code == 200
+        clock.move_to(start + dt.timedelta(minutes=29, seconds=59))
+        assert client.get("/patients/").status_code == 200  # written: stored time 09:29:59
+        clock.move_to(start + dt.timedelta(minutes=59, seconds=59))
+        assert client.get("/patients/").status_code == 200  # exactly 30 idle minutes
+        clock.move_to(start + dt.timedelta(minutes=59 + 30, seconds=59, microseconds=1))
+        response = client.get("/patients/")
+        assert response.status_code == 302 and response["Location"].startswith(LOGIN)
 
 
 @pytest.mark.django_db
