@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,6 +21,14 @@ class Service:
     team: Team
     other_team: Team
     staff: dict[Role, User]
+
+
+@pytest.fixture(autouse=True)
+def _idle_clock_written_once_a_sitting(settings: Any) -> None:
+    """Pinned query counts must not depend on how long a test runs: the session's idle clock
+    (written at most once a minute in service) is written once an hour here. The tests of the
+    idle limit set the real interval themselves."""
+    settings.SESSION_LAST_SEEN_REFRESH_SECONDS = 60 * 60
 
 
 @pytest.fixture

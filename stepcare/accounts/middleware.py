@@ -21,11 +21,6 @@ LAST_SEEN = "_stepcare_last_seen"
 # the health check, the public (patient-facing) pages and private calendar feeds.
 PUBLIC_PREFIXES = ("/static/", "/health/", "/refer/", "/calendar/", "/favicon.ico")
 
-# The last-seen time is written to the session at most once a minute, so a signed-in page view
-# costs no session write (an UPDATE) most of the time. The stored time is then up to a minute
-# older than the last request, so the idle limit ends a session at most a minute early, never late.
-LAST_SEEN_REFRESH_SECONDS = 60
-
 
 @functools.cache
 def _mfa_exempt_paths() -> tuple[str, ...]:
@@ -59,7 +54,11 @@ class SessionLimitsMiddleware:
                     else "You were signed out because you had been signed in for 12 hours.",
                 )
                 return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
-            if now - last_seen >= LAST_SEEN_REFRESH_SECONDS or LAST_SEEN not in request.session:
+            # Written at most once a minute (SESSION_LAST_SEEN_REFRESH_SECONDS), so most page views
+            # cost no session UPDATE. The stored time is then up to a minute older than the last
+            # request: the idle limit ends a session at most that much early, never late.
+            refresh = settings.SESSION_LAST_SEEN_REFRESH_SECONDS
+            if now - last_seen >= refresh or LAST_SEEN not in request.session:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
 

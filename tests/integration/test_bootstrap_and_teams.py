@@ -20,7 +20,7 @@ from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 # Session, user, memberships, MFA device, services, and the page's own reads: not one per team.
-QUERIES_ON_TEAM_PAGE = 9
+QUERIES_ON_TEAM_PAGE = 6
 
 
 def _bootstrap(*extra: str) -> str:

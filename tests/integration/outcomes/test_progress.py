@@ -160,8 +160,8 @@ def test_the_progress_page_is_audited_and_its_query_count_pinned(
     assert AuditEvent.objects.filter(
         action="view", patient=referral.patient, object_type="referrals.Referral"
     )
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         _page(client, referral)
     _course(referral, service.staff[HIT], [(10, 8), (9, 7)], hour=14)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         _page(client, referral)

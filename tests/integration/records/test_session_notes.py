@@ -174,13 +174,13 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        ("record", 21),
-        ("new", 18),
-        ("document", 12),
-        ("edit", 12),
-        ("drafts", 15),
-        ("consent", 13),
-        ("goals", 14),
+        ("record", 18),
+        ("new", 15),
+        ("document", 9),
+        ("edit", 9),
+        ("drafts", 12),
+        ("consent", 10),
+        ("goals", 11),
     ],
 )
 def test_each_record_page_runs_a_fixed_number_of_queries(

@@ -41,7 +41,7 @@ def test_a_list_longer_than_a_page_shows_the_oldest_fifty_and_pages_on(
     client = client_for(Role.SERVICE_MANAGER if "waiting" in url_name else Role.ADMINISTRATOR)
     url = reverse(url_name)
     client.get(url)  # warm the session
-    expected = 15 if "waiting" in url_name else 14  # the audit event and the patients it names
+    expected = 12 if "waiting" in url_name else 11  # the audit event and the patients it names
     with django_assert_num_queries(expected):
         first = client.get(url)
     body = first.content.decode()
