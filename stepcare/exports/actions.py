@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
-from stepcare.accounts.permissions import has_permission
+from stepcare.accounts.permissions import team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.exports.dataset import DatasetRefused, Period
@@ -50,7 +50,7 @@ def request_export(*, by: User, kind: str, team: Team, start: dt.date, end: dt.d
     """Queue a job of ``kind`` for ``team``'s records in [start, end]; it starts once committed."""
     if kind not in KINDS:
         raise ExportRefused("Choose a kind of export.")
-    if not has_permission(by, KINDS[kind].permission, obj=team):
+    if team.pk not in team_ids_with_permission(by, KINDS[kind].permission):
         raise ExportRefused("You can export only for teams whose reports you manage.")
     check_period(start, end)
     job = ExportJob.objects.create(

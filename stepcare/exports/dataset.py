@@ -107,7 +107,7 @@ class Table:
     name: str
     title: str
     columns: tuple[str, ...]
-    source: Callable[[Period, QuerySet[Referral]], QuerySet[Any]]
+    source: Callable[[Period, QuerySet[Referral]], Any]
     rows: Callable[[Any], Iterable[tuple[object, ...]]]
 
     @property
@@ -132,7 +132,7 @@ IDS001_COLUMNS = (
 )
 
 
-def _ids001(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids001(period: Period, referrals: QuerySet[Referral]) -> Any:
     return (
         referrals.filter(patient__isnull=False)
         .order_by("pk")
@@ -211,41 +211,38 @@ def _gad7_annotations() -> dict[str, Any]:
     }
 
 
-def _ids101(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
-    return (
-        referrals.annotate(**_gad7_annotations(), ods=F("team__service__organisation__ods_code"))
-        .order_by("pk")
-        .values_list(
-            "reference",
-            "patient_id",
-            "ods",
-            "received_on",
-            "source",
-            "status",
-            "discharge_date",
-            "end_code",
-            "first_treatment_date",
-            "second_treatment_date",
-            "last_treatment_date",
-            "treatment_contact_count",
-            "outcome_paired",
-            "outcome_at_caseness",
-            "outcome_recovered",
-            "outcome_reliable_improvement",
-            "outcome_reliable_deterioration",
-            "outcome_reliable_recovery",
-            "outcome_no_reliable_change",
-            "outcome_phq9_first",
-            "outcome_phq9_last",
-            "outcome_anxiety_measure",
-            "outcome_anxiety_first",
-            "outcome_anxiety_last",
-            "gad7_first",
-            "gad7_first_id",
-            "gad7_last",
-            "gad7_last_id",
-            "current_descriptor",
-        )
+def _ids101(period: Period, referrals: QuerySet[Referral]) -> Any:
+    annotated: Any = referrals.annotate(**_gad7_annotations(), ods=F("team__service__organisation__ods_code"))
+    return annotated.order_by("pk").values_list(
+        "reference",
+        "patient_id",
+        "ods",
+        "received_on",
+        "source",
+        "status",
+        "discharge_date",
+        "end_code",
+        "first_treatment_date",
+        "second_treatment_date",
+        "last_treatment_date",
+        "treatment_contact_count",
+        "outcome_paired",
+        "outcome_at_caseness",
+        "outcome_recovered",
+        "outcome_reliable_improvement",
+        "outcome_reliable_deterioration",
+        "outcome_reliable_recovery",
+        "outcome_no_reliable_change",
+        "outcome_phq9_first",
+        "outcome_phq9_last",
+        "outcome_anxiety_measure",
+        "outcome_anxiety_first",
+        "outcome_anxiety_last",
+        "gad7_first",
+        "gad7_first_id",
+        "gad7_last",
+        "gad7_last_id",
+        "current_descriptor",
     )
 
 
@@ -289,12 +286,20 @@ def _ids101_row(r: Any) -> tuple[object, ...]:
 
 
 # IDS105 onward referral ----------------------------------------------------------------------
-IDS105_COLUMNS = ("PathwayID", "OnwardReferralId", "OnwardReferDate", "OnwardReferralType", "ReceivingOrgName")
+IDS105_COLUMNS = (
+    "PathwayID",
+    "OnwardReferralId",
+    "OnwardReferDate",
+    "OnwardReferralType",
+    "ReceivingOrgName",
+)
 
 
-def _ids105(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids105(period: Period, referrals: QuerySet[Referral]) -> Any:
     return (
-        OnwardReferral.objects.filter(referral__in=referrals, made_on__gte=period.start, made_on__lte=period.end)
+        OnwardReferral.objects.filter(
+            referral__in=referrals, made_on__gte=period.start, made_on__lte=period.end
+        )
         .order_by("pk")
         .values_list("referral__reference", "pk", "made_on", "kind", "agency__name", "organisation_name")
     )
@@ -309,7 +314,7 @@ def _ids105_row(r: Any) -> tuple[object, ...]:
 IDS108_COLUMNS = ("PathwayID", "WaitingTimePauseId", "PauseStartDate", "PauseEndDate")
 
 
-def _ids108(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids108(period: Period, referrals: QuerySet[Referral]) -> Any:
     return (
         WaitingPause.objects.filter(referral__in=referrals, start_date__lte=period.end)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
@@ -345,7 +350,7 @@ IDS202_COLUMNS = (
 )
 
 
-def _contacts(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Attendee]:
+def _contacts(period: Period, referrals: QuerySet[Referral]) -> Any:
     start, end = period.bounds
     lead = AppointmentClinician.objects.filter(appointment=OuterRef("appointment_id")).order_by("id")
     return (
@@ -355,7 +360,7 @@ def _contacts(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Attende
     )
 
 
-def _ids201(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids201(period: Period, referrals: QuerySet[Referral]) -> Any:
     return _contacts(period, referrals).values_list(
         "referral__reference",
         "pk",
@@ -377,7 +382,7 @@ def _ids201_row(r: Any) -> tuple[object, ...]:
             app_type, mode, minutes, clinician or "")  # fmt: skip
 
 
-def _ids202(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids202(period: Period, referrals: QuerySet[Referral]) -> Any:
     # A care activity for each attended contact. Stepcare records no SNOMED procedure for the
     # therapy given, so CodeProcAndProcStatus is empty (see the validator's warning).
     return (
@@ -396,7 +401,7 @@ def _ids202_row(r: Any) -> tuple[object, ...]:
 IDS603_COLUMNS = ("PathwayID", "PresCompId", "PresComp", "PresCompCodSig", "PresCompType", "PresCompDate")
 
 
-def _ids603(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids603(period: Period, referrals: QuerySet[Referral]) -> Any:
     return (
         ProblemDescriptorRecord.objects.filter(
             referral__in=referrals, recorded_on__gte=period.start, recorded_on__lte=period.end
@@ -432,7 +437,7 @@ def _responses(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Measur
     )
 
 
-def _ids606(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids606(period: Period, referrals: QuerySet[Referral]) -> Any:
     return (
         _responses(period, referrals)
         .filter(appointment__isnull=True)
@@ -440,7 +445,7 @@ def _ids606(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
     )
 
 
-def _ids607(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids607(period: Period, referrals: QuerySet[Referral]) -> Any:
     contact = Attendee.objects.filter(appointment=OuterRef("appointment_id"), patient=OuterRef("patient_id"))
     return (
         _responses(period, referrals)
@@ -475,7 +480,7 @@ def _ids607_row(codes: dict[str, str]) -> Callable[[Any], tuple[object, ...]]:
 IDS902_COLUMNS = ("CareProfLocalId", "QualAttainLevelIAPT", "QualAwardedDate", "QualPlannedCompDate")
 
 
-def _ids902(period: Period, referrals: QuerySet[Referral]) -> QuerySet[Any]:
+def _ids902(period: Period, referrals: QuerySet[Referral]) -> Any:
     start, end = period.bounds
     clinicians = AppointmentClinician.objects.filter(
         appointment__attendees__referral__in=referrals, starts_at__gte=start, starts_at__lt=end
@@ -507,10 +512,16 @@ def tables(period: Period) -> list[Table]:
         Table("IDS201", "Care contact", IDS201_COLUMNS, _ids201, _one(_ids201_row)),
         Table("IDS202", "Care activity", IDS202_COLUMNS, _ids202, _one(_ids202_row)),
         Table("IDS603", "Presenting complaints", IDS603_COLUMNS, _ids603, _ids603_rows),
-        Table("IDS606", "Coded scored assessment (referral)", IDS606_COLUMNS, _ids606,
-              _one(_ids606_row(codes))),  # fmt: skip
-        Table("IDS607", "Coded scored assessment (care activity)", IDS607_COLUMNS, _ids607,
-              _one(_ids607_row(codes))),  # fmt: skip
+        Table(
+            "IDS606", "Coded scored assessment (referral)", IDS606_COLUMNS, _ids606, _one(_ids606_row(codes))
+        ),
+        Table(
+            "IDS607",
+            "Coded scored assessment (care activity)",
+            IDS607_COLUMNS,
+            _ids607,
+            _one(_ids607_row(codes)),
+        ),
         Table("IDS902", "Care personnel qualification", IDS902_COLUMNS, _ids902, _one(_ids902_row)),
     ]
 

@@ -32,7 +32,9 @@ class Kind:
 
 
 def _period(job: ExportJob) -> dataset.Period:
-    return dataset.Period(dt.date.fromisoformat(job.params["start"]), dt.date.fromisoformat(job.params["end"]))
+    return dataset.Period(
+        dt.date.fromisoformat(job.params["start"]), dt.date.fromisoformat(job.params["end"])
+    )
 
 
 def _run_dataset(job: ExportJob, folder: Path, progress: Progress) -> dict[str, Any]:
@@ -49,10 +51,16 @@ def _run_validation(job: ExportJob, folder: Path, progress: Progress) -> dict[st
 
 
 KINDS: dict[str, Kind] = {
-    "dataset": Kind("dataset", "National dataset (NHS Talking Therapies)", Permission.VIEW_SERVICE_REPORTS,
-                    _run_dataset),  # fmt: skip
-    "dataset_validation": Kind("dataset_validation", "Dataset validation report",
-                               Permission.VIEW_SERVICE_REPORTS, _run_validation, has_file=False),  # fmt: skip
+    "dataset": Kind(
+        "dataset", "National dataset (NHS Talking Therapies)", Permission.VIEW_SERVICE_REPORTS, _run_dataset
+    ),
+    "dataset_validation": Kind(
+        "dataset_validation",
+        "Dataset validation report",
+        Permission.VIEW_SERVICE_REPORTS,
+        _run_validation,
+        has_file=False,
+    ),
 }
 
 

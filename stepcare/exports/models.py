@@ -34,10 +34,14 @@ class ExportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["team", "-created_at"]), models.Index(fields=["requested_by", "-created_at"])]
+        indexes = [
+            models.Index(fields=["team", "-created_at"]),
+            models.Index(fields=["requested_by", "-created_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]), name="export_job_status_known"
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="export_job_status_known",
             ),
             models.CheckConstraint(
                 condition=~Q(status="failed") | ~Q(error=""), name="export_job_failure_has_error"

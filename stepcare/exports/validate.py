@@ -25,8 +25,8 @@ from stepcare.outcomes.models import MeasureResponse
 from stepcare.outcomes.registry import service_registry
 from stepcare.patients.codes import EthnicCategory
 from stepcare.referrals.actions import check_end_code
-from stepcare.referrals.transitions import MoveRefused
 from stepcare.referrals.models import Referral
+from stepcare.referrals.transitions import MoveRefused
 from stepcare.scheduling.models import Appointment, Attendee
 
 ERROR = "error"
@@ -44,7 +44,10 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "no_attendance": (ERROR, "Past care contact without attendance recorded (IDS201 AttendOrDNACode)"),
     "score_range": (ERROR, "Score outside the measure's range (IDS606/IDS607 PersScore)"),
     "no_snomed": (WARNING, "Measure without a SNOMED CT code configured (IDS606/IDS607 CodedAssToolType)"),
-    "no_procedure": (WARNING, "Care activity without a therapy procedure code (IDS202 CodeProcAndProcStatus)"),
+    "no_procedure": (
+        WARNING,
+        "Care activity without a therapy procedure code (IDS202 CodeProcAndProcStatus)",
+    ),
 }
 
 
@@ -144,7 +147,9 @@ def _people(period: Period, referrals: Any) -> Iterator[Finding]:
         if not nhs_number:
             yield Finding("nhs_number", record, "No NHS number is recorded.", edit, patient_id)
         elif not nhs_number_is_valid(nhs_number):
-            yield Finding("nhs_number", record, "The NHS number's check digit does not match.", edit, patient_id)
+            yield Finding(
+                "nhs_number", record, "The NHS number's check digit does not match.", edit, patient_id
+            )
         if ethnic in ("", EthnicCategory.NOT_KNOWN):
             yield Finding("ethnicity", record, "Ask the person and record their ethnic category "
                           "(or Z if they decline).", edit, patient_id)  # fmt: skip
@@ -171,7 +176,9 @@ def _finished_in(period: Period) -> Q:
 
 def _courses(period: Period, referrals: Any) -> Iterator[Finding]:
     rows = referrals.filter(_finished_in(period), outcome_paired=False).order_by("pk")
-    for pk, reference, patient_id in rows.values_list("pk", "reference", "patient_id").iterator(chunk_size=CHUNK):
+    for pk, reference, patient_id in rows.values_list("pk", "reference", "patient_id").iterator(
+        chunk_size=CHUNK
+    ):
         yield Finding(
             "no_score_pair",
             reference,
@@ -231,9 +238,7 @@ def _contacts(period: Period, referrals: Any) -> Iterator[Finding]:
 
 def _scores(period: Period, referrals: Any) -> Iterator[Finding]:
     registry = service_registry()
-    outside = [
-        Q(measure=m.code) & (Q(total__lt=m.total_min) | Q(total__gt=m.total_max)) for m in registry
-    ]
+    outside = [Q(measure=m.code) & (Q(total__lt=m.total_min) | Q(total__gt=m.total_max)) for m in registry]
     unknown = ~Q(measure__in=[m.code for m in registry])
     responses = (
         MeasureResponse.objects.current()
@@ -241,8 +246,22 @@ def _scores(period: Period, referrals: Any) -> Iterator[Finding]:
         .filter(reduce(or_, outside, unknown))
         .order_by("pk")
     )
-    for pk, reference, referral_id, appointment_id, patient_id, measure, total, completed in responses.values_list(
-        "pk", "referral__reference", "referral_id", "appointment_id", "patient_id", "measure", "total", "completed_on"
+    for (
+        reference,
+        referral_id,
+        appointment_id,
+        patient_id,
+        measure,
+        total,
+        completed,
+    ) in responses.values_list(
+        "referral__reference",
+        "referral_id",
+        "appointment_id",
+        "patient_id",
+        "measure",
+        "total",
+        "completed_on",
     ).iterator(chunk_size=CHUNK):
         link = (
             reverse("scheduling:appointment", args=[appointment_id])
@@ -288,5 +307,7 @@ def period_from_text(start: str, end: str) -> Period:
     try:
         first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     except ValueError as exc:
-        raise DatasetRefused(f"Dates are YYYY-MM-DD, for example 2026-10-01 (got {start!r}, {end!r}).") from exc
+        raise DatasetRefused(
+            f"Dates are YYYY-MM-DD, for example 2026-10-01 (got {start!r}, {end!r})."
+        ) from exc
     return Period(first, last)

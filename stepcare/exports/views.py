@@ -76,7 +76,7 @@ def job(request: StaffRequest, job_pk: int) -> HttpResponse:
 
 
 @login_required
-def download(request: StaffRequest, job_pk: int) -> HttpResponse:
+def download(request: StaffRequest, job_pk: int) -> HttpResponse | FileResponse:
     """The job's file, written as an audit event naming every patient in it."""
     found = _job(request, job_pk)
     path = actions.result_path(found)

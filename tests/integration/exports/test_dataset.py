@@ -152,7 +152,12 @@ def test_which_referrals_are_in_a_period(service) -> None:
     )  # fmt: skip
     other = ReferralFactory(team=service.other_team, received_on=dt.date(2026, 9, 1), reference="SC-OTH-001")
     everyone = {r["PathwayID"] for r in read(export(start, end), "IDS101")}
-    assert everyone == {active.reference, received_last_day.reference, ended_first_day.reference, other.reference}
+    assert everyone == {
+        active.reference,
+        received_last_day.reference,
+        ended_first_day.reference,
+        other.reference,
+    }
     ours = {r["PathwayID"] for r in read(export(start, end, [team.pk]), "IDS101")}
     assert ours == {active.reference, received_last_day.reference, ended_first_day.reference}
 
@@ -188,7 +193,9 @@ def test_a_period_that_ends_before_it_starts_is_refused() -> None:
 def test_progress_is_reported_up_to_the_total(course, tmp_path) -> None:
     today = _today()
     seen: list[tuple[int, int]] = []
-    rows = write_dataset(Period(today - D(days=60), today), tmp_path, progress=lambda d, t: seen.append((d, t)))
+    rows = write_dataset(
+        Period(today - D(days=60), today), tmp_path, progress=lambda d, t: seen.append((d, t))
+    )
     assert seen[0][0] == 0 and seen[-1][0] == seen[-1][1] > 0
     assert rows["IDS201"] == 5
 
@@ -218,7 +225,9 @@ def known_service(service):
     _finished(team, wait=60, **paired, at_caseness=True, reliable_deterioration=True)
     _finished(team, wait=70, **paired, at_caseness=True, recovered=True, reliable_improvement=True)
     # Ended before treatment; after one; after the period; open; entered in error; other team.
-    ReferralFactory(team=team, received_on=FROM, status="ended", end_code="50", discharge_date=dt.date(2026, 5, 1))
+    ReferralFactory(
+        team=team, received_on=FROM, status="ended", end_code="50", discharge_date=dt.date(2026, 5, 1)
+    )
     ReferralFactory(
         team=team, received_on=FROM, status="ended", end_code="47", discharge_date=dt.date(2026, 6, 1),
         first_treatment_date=dt.date(2026, 5, 1), treatment_contact_count=1,

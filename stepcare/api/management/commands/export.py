@@ -12,7 +12,6 @@ import datetime as dt
 import getpass
 import json
 import shutil
-import sys
 import tempfile
 from argparse import ArgumentParser
 from pathlib import Path
@@ -62,7 +61,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-letters", action="store_true", help="leave out the PDFs of signed letters")
         parser.add_argument("--team", type=int, default=None, help="dataset: one team's records (its id)")
         parser.add_argument(
-            "--validate-only", action="store_true", help="dataset: print the validator's findings; exit 1 on errors"
+            "--validate-only",
+            action="store_true",
+            help="dataset: print the validator's findings; exit 1 on errors",
         )
         parser.add_argument("--no-progress", action="store_true", help="dataset: no progress bar on stderr")
 
@@ -134,7 +135,7 @@ class Command(BaseCommand):
             raise CommandError(f"{target} already exists and is not an empty folder; choose a new one.")
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}-partial-", dir=target.parent))
-        bar = None if options["no_progress"] else _ProgressBar(sys.stderr)
+        bar = None if options["no_progress"] else _ProgressBar(self.stderr)
         try:
             rows = write_dataset(period, work, team_ids=team_ids, progress=bar)
             if target.exists():
@@ -171,11 +172,13 @@ class _ProgressBar:
     def __call__(self, done: int, total: int) -> None:
         filled = self.WIDTH if not total else int(self.WIDTH * done / total)
         percent = 100 if not total else int(100 * done / total)
-        self.stream.write(f"\r[{'#' * filled}{'-' * (self.WIDTH - filled)}] {percent:3d}% {done}/{total} records")
+        self.stream.write(
+            f"\r[{'#' * filled}{'-' * (self.WIDTH - filled)}] {percent:3d}% {done}/{total} records", ending=""
+        )
         self.stream.flush()
         self.shown = True
 
     def finish(self) -> None:
         if self.shown:
-            self.stream.write("\n")
+            self.stream.write("")
             self.stream.flush()
