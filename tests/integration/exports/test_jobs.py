@@ -192,3 +192,51 @@ def test_query_counts_of_the_pages_are_pinned(
 
 PAGE_QUERIES = 10
 JOB_PAGE_QUERIES = 8
+
+
+def _report(patients) -> dict:
+    findings = [
+        {
+            "problem": "ethnicity",
+            "record": f"SC-{p.pk}",
+            "message": "Record it.",
+            "link": f"/patients/{p.pk}/edit/",
+            "patient_id": p.pk,
+        }
+        for p in patients
+    ]
+    group = {
+        "problem": "ethnicity",
+        "severity": "error",
+        "title": "Ethnic category not recorded",
+        "count": len(findings),
+        "findings": findings,
+    }
+    report = {
+        "period_start": "2026-10-01",
+        "period_end": "2026-10-31",
+        "errors": len(findings),
+        "warnings": 0,
+    }
+    return {"report": {**report, "problems": [group]}}
+
+
+def test_the_validation_report_page_costs_the_same_for_more_findings(service, manager, client_for) -> None:
+    client = client_for(Role.SERVICE_MANAGER)
+    counts = []
+    for size in (1, 6):
+        patients = [PatientFactory(team=service.team) for _ in range(size)]
+        job = ExportJob.objects.create(
+            kind="dataset_validation", team=service.team, requested_by=manager, status="done",
+            params={"start": "2026-10-01", "end": "2026-10-31"}, result=_report(patients),
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("exports:job", args=[job.pk])).content.decode()
+        assert f"{size} error" in page
+        counts.append(len(queries))
+        event = AuditEvent.objects.filter(object_id=str(job.pk)).latest("pk")
+        assert AuditEventPatient.objects.filter(event=event).count() == (size if size > 1 else 0)
+    assert counts[0] <= counts[1] == REPORT_PAGE_QUERIES
+
+
+REPORT_PAGE_QUERIES = 10
