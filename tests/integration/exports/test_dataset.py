@@ -276,3 +276,19 @@ def test_kpis_recomputed_from_the_exported_ids101_agree_with_the_kpis(known_serv
         assert value == pytest.approx(expected[key]), key
     assert recomputed["finished_course"] == (6 if whole_service else 5)
     assert recomputed["recovered"] == (3 if whole_service else 2)
+
+
+def test_the_export_costs_the_same_queries_for_more_records(known_service, tmp_path) -> None:
+    """Each table is one streamed query (and one count): no query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with CaptureQueriesContext(connection) as few:
+        write_dataset(Period(FROM, TO), tmp_path / "a")
+    for wait in range(10, 30):
+        _finished(known_service.team, wait=wait, paired=True, at_caseness=True, recovered=True)
+    with CaptureQueriesContext(connection) as many:
+        write_dataset(Period(FROM, TO), tmp_path / "b")
+    assert len(few) == len(many) <= 2 * 10 + 2
