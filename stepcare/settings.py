@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "stepcare.outcomes",
     "stepcare.reporting",
     "stepcare.api",
+    "stepcare.exports",
     "stepcare",
 ]
 FORM_RENDERER = "stepcare.rendering.NHSFormRenderer"
@@ -267,6 +268,9 @@ RECORDS_SESSION_RANGES = _env_json("RECORDS_SESSION_RANGES", {})
 # licensed item wording it holds (docs/measures.md). Unset: the built-in definitions.
 STEPCARE_MEASURES_CONFIG = _env("STEPCARE_MEASURES_CONFIG")
 STEPCARE_MEASURES_WORDING = _env("STEPCARE_MEASURES_WORDING")
+# Export jobs' result files (the national dataset names patients: keep this folder private and
+# readable only by the Stepcare user).
+STEPCARE_EXPORTS_DIR = Path(_env("STEPCARE_EXPORTS_DIR", str(PROJECT_DIR / "var" / "exports")))
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"
     if NOTIFY_API_KEY

@@ -21,6 +21,7 @@ urlpatterns = [
     path("records/", include("stepcare.records.urls")),
     path("outcomes/", include("stepcare.outcomes.urls")),
     path("reports/", include("stepcare.reporting.urls")),
+    path("reports/exports/", include("stepcare.exports.urls")),
     path("health/ready/", health.ready, name="health_ready"),
     path("account/tokens/", include("stepcare.api.token_urls")),
     path("api/v1/", api.urls),

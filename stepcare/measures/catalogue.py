@@ -31,6 +31,10 @@ from stepcare.measures.model import (
 
 NATIONAL_RULE = "NHS Talking Therapies national outcome rule (DOMAIN.md §1a)"
 ADSM_UNVERIFIED = "DOMAIN.md §1b, UNVERIFIED: check against the NHS Talking Therapies Manual ADSM appendix"
+CODES_NOT_CHECKED = (
+    "no SNOMED CT or LOINC code recorded yet: check against the NHS Talking Therapies technical "
+    "output specification and set it in the service configuration (measures.<code>.codes)"
+)
 SHIPPED_WORDING = "Stepcare, written from the public-domain instrument; check against the official form"
 
 
@@ -106,6 +110,12 @@ PHQ9 = Measure(
     caseness=Cutoff(10, Comparator.AT_LEAST, CasenessBasis.TOTAL, NATIONAL_RULE, national=True),
     reliable_change=ReliableChange(6, NATIONAL_RULE, national=True),
     snomed_code="720433000",
+    loinc_code="44261-6",
+    codes_source=(
+        "SNOMED CT 720433000 |Patient health questionnaire 9 item score (observable entity)|, "
+        "UNVERIFIED against the NHS Talking Therapies technical output specification (DOMAIN.md §4); "
+        "LOINC 44261-6 |PHQ-9 total score [Reported]| (loinc.org, DOMAIN.md §4)"
+    ),
     licence=Licence(
         wording_free=True,
         holder="Pfizer Inc. (Spitzer, Williams, Kroenke)",
@@ -154,6 +164,12 @@ GAD7 = Measure(
     caseness=Cutoff(8, Comparator.AT_LEAST, CasenessBasis.TOTAL, NATIONAL_RULE, national=True),
     reliable_change=ReliableChange(4, NATIONAL_RULE, national=True),
     snomed_code="445455005",
+    loinc_code="70274-6",
+    codes_source=(
+        "SNOMED CT 445455005 |Generalized anxiety disorder 7 item score (observable entity)|, "
+        "UNVERIFIED against the NHS Talking Therapies technical output specification (DOMAIN.md §4); "
+        "LOINC 70274-6 |GAD-7 total score [Reported.PHQ]| (loinc.org, DOMAIN.md §4)"
+    ),
     licence=Licence(
         wording_free=True,
         holder="Pfizer Inc. (Spitzer, Kroenke, Williams, Löwe)",
@@ -220,6 +236,7 @@ WSAS = Measure(
     caseness=None,
     reliable_change=None,
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(
         wording_free=True,
         holder="Mundt, Marks, Shear & Greist 2002",
@@ -286,6 +303,7 @@ PHOBIA = Measure(
     ),
     reliable_change=None,
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(
         wording_free=True,
         holder="IAPT national programme",
@@ -318,6 +336,7 @@ SPIN = Measure(
     caseness=_adsm_cutoff(19),
     reliable_change=_adsm_rci(10),
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(False, "Connor, Davidson et al. 2000", "Load licensed wording locally."),
     adsm_for=("F40.1",),
 )
@@ -333,6 +352,7 @@ PDSS = Measure(
     caseness=_adsm_cutoff(8),
     reliable_change=_adsm_rci(5),
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(False, "Shear et al. 1997", "Load licensed wording locally."),
     adsm_for=("F41.0",),
 )
@@ -349,6 +369,7 @@ MI = Measure(
     caseness=_adsm_cutoff(2.3, Comparator.ABOVE),
     reliable_change=_adsm_rci(0.73),
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(False, "Chambless et al. 1985", "Load licensed wording locally."),
     adsm_for=("F40.0",),
     notes="Scored as the mean of the 27 'when alone' items; caseness is a mean above 2.3.",
@@ -366,6 +387,7 @@ OCIR = Measure(
     caseness=_adsm_cutoff(21),
     reliable_change=_adsm_rci(14),
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(False, "Foa et al. 2002", "Load licensed wording locally."),
     adsm_for=("F42",),
 )
@@ -411,6 +433,7 @@ PCL5 = Measure(
     caseness=_adsm_cutoff(32),
     reliable_change=_adsm_rci(10),
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(
         True,
         "US National Center for PTSD (Weathers et al. 2013)",
@@ -443,6 +466,7 @@ IESR = Measure(
     caseness=_adsm_cutoff(33),
     reliable_change=_adsm_rci(9),
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(False, "Weiss & Marmar 1997", "Load licensed wording locally."),
     adsm_for=("F43.1",),
     notes="Older PTSD measure; PCL-5 is preferred when both have first and last scores.",
@@ -460,6 +484,7 @@ HAI = Measure(
     caseness=_adsm_cutoff(18),
     reliable_change=_adsm_rci(4),
     snomed_code=None,
+    codes_source=CODES_NOT_CHECKED,
     licence=Licence(False, "Salkovskis et al. 2002", "Load licensed wording locally."),
     adsm_for=("F45.2",),
     notes="14 core items and 4 'negative consequences' items, all in the total.",

@@ -12,6 +12,7 @@ say where each new value came from (`source`), so that every screen can show it:
           "reliable_change": {"value": 10, "source": "NHS Talking Therapies Manual v7"}
         },
         "MI": {"caseness": {"value": 2.3, "comparator": ">", "source": "..."}},
+        "IES-R": {"codes": {"snomed": "...", "loinc": null, "source": "..."}},
         "WSAS": {"severity_bands": {"source": "...", "bands": [
           {"label": "subclinical", "min": 0, "max": 9}, ...]}}
       }
@@ -48,7 +49,7 @@ CONFIG_ENV_VAR = "STEPCARE_MEASURES_CONFIG"
 """Environment variable naming a configuration file, used when no file is given explicitly."""
 
 _TOP_LEVEL_FIELDS = frozenset({"description", "measures"})
-_MEASURE_FIELDS = frozenset({"caseness", "reliable_change", "severity_bands"})
+_MEASURE_FIELDS = frozenset({"caseness", "reliable_change", "severity_bands", "codes"})
 
 
 def load_config(path: str | os.PathLike[str], *, registry: Registry = DEFAULT_REGISTRY) -> Registry:
@@ -98,7 +99,26 @@ def _override_measure(measure: Measure, data: object, where: str) -> Measure:
     if "severity_bands" in fields:
         bands = _bands(measure, fields["severity_bands"], f"{where}.severity_bands")
         measure = replace(measure, severity=bands)
+    if "codes" in fields:
+        measure = _codes(measure, fields["codes"], f"{where}.codes")
     return measure
+
+
+def _codes(measure: Measure, data: object, where: str) -> Measure:
+    """The measure's SNOMED CT concept (``CodedAssToolType``) and LOINC code, with their source:
+    ``{"snomed": "720433000", "loinc": "44261-6", "source": "..."}`` (null clears a code)."""
+    fields = as_object(data, where)
+    reject_unknown_fields(fields, frozenset({"snomed", "loinc", "source"}), where)
+    source = _source(fields, where)
+    codes: dict[str, str | None] = {"snomed": measure.snomed_code, "loinc": measure.loinc_code}
+    for name in ("snomed", "loinc"):
+        if name not in fields:
+            continue
+        value = fields[name]
+        if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > 20):
+            raise ConfigError(f"{where}.{name}: a code is a short string such as 720433000, or null")
+        codes[name] = value.strip() if isinstance(value, str) else None
+    return replace(measure, snomed_code=codes["snomed"], loinc_code=codes["loinc"], codes_source=source)
 
 
 def _caseness(measure: Measure, data: object, where: str) -> Cutoff:

@@ -35,6 +35,9 @@ def describe_measure(measure: Measure) -> dict[str, object]:
         "caseness": _cutoff(measure.caseness),
         "reliable_change": _reliable_change(measure.reliable_change),
         "snomed_code": measure.snomed_code,
+        "snomed": measure.snomed_code,
+        "loinc": measure.loinc_code,
+        "codes_source": measure.codes_source,
         "licence": {
             "wording_free": measure.licence.wording_free,
             "holder": measure.licence.holder,

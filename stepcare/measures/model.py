@@ -168,6 +168,10 @@ class Measure:
     wording_source: str | None = None
     adsm_for: tuple[str, ...] = ()
     notes: str = ""
+    # The LOINC code of the total score where one exists, and where both codes came from
+    # (the SNOMED CT concept is the dataset's ``CodedAssToolType`` in IDS606/IDS607).
+    loinc_code: str | None = None
+    codes_source: str = ""
 
     @property
     def total_min(self) -> Number:

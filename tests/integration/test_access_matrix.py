@@ -174,6 +174,10 @@ ACCESS: dict[str, Rule] = {
     "reporting:dashboard": Rule(own=MANAGERS),
     "reporting:referrals": Rule(own=MANAGERS),
     "reporting:equity": Rule(own=MANAGERS),
+    # Export jobs: service managers of the job's team (and its requester); 404 for anyone else
+    "exports:dataset": Rule(own=MANAGERS),
+    "exports:job": Rule(own=MANAGERS, kwargs=("job_pk",), hidden=True),
+    "exports:download": Rule(own=MANAGERS, kwargs=("job_pk",), hidden=True),
     # One's own API tokens (the API itself is covered in tests/integration/api/)
     "tokens:list": Rule(own=ALL),
 }
@@ -226,7 +230,22 @@ def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:
     _scheduling_url_values(rule, team, service, patient, values)
     _referral_url_values(rule, team, service, patient, values)
     _records_url_values(rule, service, patient, values)
+    _exports_url_values(rule, team, values)
     return reverse(name, kwargs=values), patient
+
+
+def _exports_url_values(rule: Rule, team, values: dict) -> None:
+    from stepcare.exports.models import ExportJob
+
+    if "job_pk" in rule.kwargs:
+        requester = MembershipFactory(team=team, role=R.SERVICE_MANAGER).user
+        job = ExportJob.objects.create(
+            kind="dataset",
+            team=team,
+            requested_by=requester,
+            params={"start": "2026-10-01", "end": "2026-10-31"},
+        )
+        values["job_pk"] = job.pk
 
 
 def _scheduling_url_values(rule: Rule, team, service, patient, values: dict) -> None:

@@ -1,0 +1,13 @@
+"""Background jobs: export jobs (``stepcare.exports.actions.run_job``)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="stepcare.exports.tasks.run_export_job", acks_late=False)  # type: ignore[untyped-decorator]
+def run_export_job(job_id: int) -> str:
+    """Run one export job; returns its status."""
+    from stepcare.exports.actions import run_job
+
+    return str(run_job(job_id).status)
