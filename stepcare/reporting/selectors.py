@@ -397,3 +397,28 @@ def monthly_trend(period_start: dt.date, period_end: dt.date, referrals: Any) ->
         MonthRow(r["month"], r["finished"], r["not_at_caseness"], r["recovered"], r["reliably_improved"])
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class EndingRow:
+    """Referrals ended in the period with one ending reason (ENDCODE)."""
+
+    code: str
+    label: str
+    count: int
+
+
+def ending_reasons(period_start: dt.date, period_end: dt.date, referrals: Any) -> list[EndingRow]:
+    """Referrals ended in the period by ending reason, most frequent first (one grouped query)."""
+    from stepcare.referrals.models.codes import EndCode
+
+    labels = dict(EndCode.choices)
+    rows = (
+        referrals.filter(cohort_filters(period_start, period_end)["ended"])
+        .values("end_code")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "end_code")
+    )
+    return [
+        EndingRow(r["end_code"], labels.get(r["end_code"], "Not recorded"), int(r["count"])) for r in rows
+    ]

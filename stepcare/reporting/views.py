@@ -9,9 +9,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from stepcare.accounts.models import Team, User
 from stepcare.accounts.permissions import Permission, team_ids_with_permission
@@ -19,7 +20,7 @@ from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.referrals.models.codes import ProblemDescriptor, Step
-from stepcare.reporting import equity, selectors
+from stepcare.reporting import downloads, equity, selectors
 from stepcare.reporting.charts import trend_svg
 from stepcare.reporting.targets import kpi_targets
 
@@ -159,6 +160,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             "steps": Step.choices,
             "descriptors": ProblemDescriptor.choices,
             "query": chosen.query(),
+            "endings": selectors.ending_reasons(chosen.start, chosen.end, chosen.referrals(team_ids)),
         },
     )
 
@@ -228,5 +230,116 @@ def equity_view(request: StaffRequest) -> HttpResponse:
             "periods": PERIODS,
             "steps": Step.choices,
             "descriptors": ProblemDescriptor.choices,
+            "download_query": _with(chosen, by=dimension),
+            "dimension_label": equity.DIMENSION_NAMES[dimension],
         },
+    )
+
+
+def _with(chosen: Choices, **extra: str) -> str:
+    """The chosen period and filters as a query string, with ``extra`` parameters."""
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in chosen.values.items() if v})
+    query.update(extra)
+    return query.urlencode()
+
+
+# CSV downloads: the same access, choices and figures as the page each table is on.
+
+
+@login_required
+@require_GET
+def figures_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The dashboard's figures table as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    result = selectors.kpis_for(chosen.start, chosen.end, chosen.referrals(team_ids))
+    rows = downloads.figure_rows(selectors.figures(result, kpi_targets()))
+    return downloads.csv_response(
+        downloads.filename("kpis", chosen.start, chosen.end), downloads.FIGURES_HEADER, rows
+    )
+
+
+@login_required
+@require_GET
+def trend_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The monthly trend table (recovery and reliable improvement by month of ending) as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    trend = selectors.monthly_trend(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return downloads.csv_response(
+        downloads.filename("recovery-by-month", chosen.start, chosen.end),
+        downloads.TREND_HEADER,
+        downloads.trend_rows(trend),
+    )
+
+
+@login_required
+@require_GET
+def endings_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The ending reasons table as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    endings = selectors.ending_reasons(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return downloads.csv_response(
+        downloads.filename("ending-reasons", chosen.start, chosen.end),
+        downloads.ENDINGS_HEADER,
+        ((e.label, e.count) for e in endings),
+    )
+
+
+@login_required
+@require_GET
+def equity_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The equity table for one characteristic as CSV, suppressed exactly as on the page."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    dimension = request.GET.get("by", "ethnic_category")
+    if dimension not in equity.DIMENSIONS:
+        dimension = "ethnic_category"
+    groups = equity.equity(chosen.start, chosen.end, chosen.referrals(team_ids), dimension)
+    header = (equity.DIMENSIONS[dimension], *downloads.EQUITY_HEADER[1:])
+    return downloads.csv_response(
+        downloads.filename(f"outcomes-by-{dimension.replace('_', '-')}", chosen.start, chosen.end),
+        header,
+        downloads.equity_rows(groups),
+    )
+
+
+@login_required
+@require_GET
+def referrals_csv(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
+    """Every referral behind a figure as CSV, for users who may see those patients (in the
+    teams where they may; refused otherwise). One audit event names every patient exported."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    key = request.GET.get("figure", "")
+    if key not in selectors.DRILLDOWN_KEYS:
+        return render(
+            request,
+            "reporting/referrals.html",
+            {"refused": "Choose a figure from the dashboard."},
+            status=400,
+        )
+    viewable = team_ids & team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
+    if not viewable:
+        raise PermissionDenied
+    rows = list(selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(viewable)))
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.EXPORT,
+        detail={
+            "page": "reporting:referrals_csv",
+            "figure": key,
+            "format": "csv",
+            "period": [chosen.start.isoformat(), chosen.end.isoformat()],
+            "referrals_exported": len(rows),
+        },
+        # Each patient exported finds this event in their own access log.
+        patients=[r.patient for r in rows if r.patient_id],
+    )
+    return downloads.csv_response(
+        downloads.filename(f"referrals-{key.replace('_', '-')}", chosen.start, chosen.end),
+        downloads.REFERRALS_HEADER,
+        downloads.referral_rows(rows),
     )
