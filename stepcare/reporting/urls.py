@@ -13,4 +13,6 @@ urlpatterns = [
     path("ending-reasons.csv", views.endings_csv, name="endings_csv"),
     path("equity/outcomes.csv", views.equity_csv, name="equity_csv"),
     path("referrals.csv", views.referrals_csv, name="referrals_csv"),
+    path("attendance.csv", views.attendance_csv, name="attendance_csv"),
+    path("sessions-per-course.csv", views.sessions_csv, name="sessions_csv"),
 ]

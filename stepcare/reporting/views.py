@@ -19,6 +19,7 @@ from stepcare.accounts.permissions import Permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
+from stepcare.records.models import TreatmentPlan
 from stepcare.referrals.models.codes import ProblemDescriptor, Step
 from stepcare.reporting import downloads, equity, selectors
 from stepcare.reporting.charts import trend_svg
@@ -84,11 +85,14 @@ class Choices:
     descriptor: str
     errors: list[str]
     values: dict[str, str]
+    modality: str = ""
 
     def referrals(self, team_ids: set[int]) -> Any:
-        return selectors.scoped_referrals(
+        qs = selectors.scoped_referrals(
             self.team, self.clinician, team_ids=team_ids, step=self.step, problem_descriptor=self.descriptor
         )
+        # The modality of the latest signed treatment plan (records), when one is chosen.
+        return selectors.with_modality(qs, self.modality) if self.modality else qs
 
     def query(self) -> str:
         q = QueryDict(mutable=True)
@@ -100,7 +104,7 @@ def _choices(params: QueryDict, team_ids: set[int], teams: list[Team]) -> Choice
     errors: list[str] = []
     values = {
         k: params.get(k, "").strip()
-        for k in ("period", "from", "to", "team", "clinician", "step", "descriptor")
+        for k in ("period", "from", "to", "team", "clinician", "step", "descriptor", "modality")
     }
     period = values["period"] or "this_fy"
     if period not in dict(PERIODS):
@@ -129,7 +133,8 @@ def _choices(params: QueryDict, team_ids: set[int], teams: list[Team]) -> Choice
             errors.append("No therapist in your teams has that username.")
     step = values["step"] if values["step"] in Step.values else ""
     descriptor = values["descriptor"] if values["descriptor"] in ProblemDescriptor.values else ""
-    return Choices(start, end, period, team, clinician, step, descriptor, errors, values)
+    modality = values["modality"] if values["modality"] in TreatmentPlan.Modality.values else ""
+    return Choices(start, end, period, team, clinician, step, descriptor, errors, values, modality)
 
 
 def _report_teams(request: StaffRequest) -> tuple[set[int], list[Team]]:
@@ -161,6 +166,11 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             "descriptors": ProblemDescriptor.choices,
             "query": chosen.query(),
             "endings": selectors.ending_reasons(chosen.start, chosen.end, chosen.referrals(team_ids)),
+            "attendance": selectors.attendance(chosen.start, chosen.end, chosen.referrals(team_ids)),
+            "sessions": selectors.sessions_per_course(
+                chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality
+            ),
+            "modalities": TreatmentPlan.Modality.choices,
         },
     )
 
@@ -342,4 +352,40 @@ def referrals_csv(request: StaffRequest) -> HttpResponse | StreamingHttpResponse
         downloads.filename(f"referrals-{key.replace('_', '-')}", chosen.start, chosen.end),
         downloads.REFERRALS_HEADER,
         downloads.referral_rows(rows),
+    )
+
+
+@login_required
+@require_GET
+def attendance_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The attendance table (attended, DNA, cancelled by the patient or the service) as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    counts = selectors.attendance(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return downloads.csv_response(
+        downloads.filename("attendance", chosen.start, chosen.end),
+        ("Appointments", "Count", "Share of these appointments"),
+        counts.rows(),
+    )
+
+
+@login_required
+@require_GET
+def sessions_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """Sessions per finished course against the NICE range, by problem descriptor, as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    rows = selectors.sessions_per_course(
+        chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality
+    )
+    return downloads.csv_response(
+        downloads.filename("sessions-per-course", chosen.start, chosen.end),
+        (
+            "Problem descriptor",
+            "Finished courses",
+            "Mean treatment contacts",
+            "NICE range",
+            "Within the range",
+        ),
+        ((r.label, r.finished, r.mean_text, r.nice_range, r.within_text) for r in rows),
     )

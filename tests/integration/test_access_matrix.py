@@ -179,6 +179,8 @@ ACCESS: dict[str, Rule] = {
     "reporting:endings_csv": Rule(own=MANAGERS),
     "reporting:equity_csv": Rule(own=MANAGERS),
     "reporting:referrals_csv": Rule(own=MANAGERS),
+    "reporting:attendance_csv": Rule(own=MANAGERS),
+    "reporting:sessions_csv": Rule(own=MANAGERS),
     # One's own API tokens (the API itself is covered in tests/integration/api/)
     "tokens:list": Rule(own=ALL),
 }
