@@ -551,3 +551,38 @@ def sessions_per_course(
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class WaitingNow:
+    """The waiting list today (accepted, no treatment yet), whatever the period: counts only."""
+
+    waiting: int
+    over_6_weeks: int
+    over_18_weeks: int
+    oldest_received: dt.date | None
+    today: dt.date
+
+    @property
+    def oldest_wait_days(self) -> int | None:
+        return None if self.oldest_received is None else (self.today - self.oldest_received).days
+
+
+def waiting_now(referrals: Any, today: dt.date) -> WaitingNow:
+    """How many wait for first treatment today, how many over 6 and 18 weeks since receipt,
+    and the oldest wait (one aggregate query, unadjusted for pauses)."""
+    from django.db.models import Min
+
+    row = referrals.filter(status__in=Referral.WAITING_STATUSES).aggregate(
+        waiting=Count("pk"),
+        over_6_weeks=Count("pk", filter=Q(received_on__lt=today - SIX_WEEKS)),
+        over_18_weeks=Count("pk", filter=Q(received_on__lt=today - EIGHTEEN_WEEKS)),
+        oldest=Min("received_on"),
+    )
+    return WaitingNow(
+        int(row["waiting"] or 0),
+        int(row["over_6_weeks"] or 0),
+        int(row["over_18_weeks"] or 0),
+        row["oldest"],
+        today,
+    )

@@ -171,6 +171,7 @@ def dashboard(request: StaffRequest) -> HttpResponse:
                 chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality
             ),
             "modalities": TreatmentPlan.Modality.choices,
+            "waiting": selectors.waiting_now(chosen.referrals(team_ids), timezone.localdate()),
         },
     )
 

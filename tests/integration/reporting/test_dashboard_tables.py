@@ -124,3 +124,31 @@ def test_the_modality_filter_counts_courses_by_their_latest_signed_plan(service,
     ignored = client.get(reverse("reporting:dashboard"), {**PERIOD, "modality": "nonsense"})
     assert next(f for f in ignored.context["figures"] if f.key == "finished_course").numerator == 3
     assert unplanned.pk
+
+
+def test_the_waiting_list_today_shows_counts_and_the_oldest_wait(service, client_for) -> None:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    for days, status in (
+        (10, "waiting"),
+        (42, "allocated"),
+        (43, "waiting"),
+        (127, "waiting"),
+        (200, "ended"),
+    ):
+        ReferralFactory(
+            team=service.team,
+            received_on=today - dt.timedelta(days=days),
+            status=status,
+            **({"end_code": "50", "discharge_date": today} if status == "ended" else {}),
+        )
+    response = client_for(MANAGER).get(reverse("reporting:dashboard"), PERIOD)
+    waiting = response.context["waiting"]
+    assert (waiting.waiting, waiting.over_6_weeks, waiting.over_18_weeks, waiting.oldest_wait_days) == (
+        4,
+        2,
+        1,
+        127,
+    )
+    assert f'href="{reverse("referrals:waiting_list")}"' in response.content.decode()
