@@ -168,3 +168,23 @@ def test_an_unknown_figure_or_characteristic_is_handled(service, client_for) -> 
     assert client.get(reverse("reporting:referrals_csv"), {**PERIOD, "figure": "nope"}).status_code == 400
     rows = _csv(client.get(reverse("reporting:equity_csv"), {**PERIOD, "by": "nope"}))
     assert rows[0][0] == "Ethnic category"
+
+
+def test_the_downloads_cost_a_fixed_number_of_queries(service, client_for, django_assert_num_queries) -> None:
+    client = client_for(MANAGER)
+    query = {**PERIOD, "figure": "recovered"}
+    _finished(service.team)
+    _csv(client.get(reverse("reporting:referrals_csv"), query))
+    for _ in range(8):
+        _finished(service.team)
+    # Sign-in checks (5), the referrals in one query, the audit event and its patient rows, and
+    # the session save (3): the same for any number of referrals. The equity CSV: sign-in
+    # checks, ONE grouped query, the session save.
+    with django_assert_num_queries(PINNED_REFERRALS_CSV):
+        assert len(_csv(client.get(reverse("reporting:referrals_csv"), query))) == 10
+    with django_assert_num_queries(PINNED_EQUITY_CSV):
+        _csv(client.get(reverse("reporting:equity_csv"), {**PERIOD, "by": "deprivation"}))
+
+
+PINNED_REFERRALS_CSV = 11
+PINNED_EQUITY_CSV = 9
