@@ -37,6 +37,7 @@ DIMENSIONS = {
     "employment": "Employment status",
     "interpreter": "Interpreter needed",
     "language": "Preferred language",
+    "long_term_condition": "Long-term physical health condition",
     "deprivation": "Deprivation decile (from the postcode; 1 is the most deprived)",
 }
 # The same, as a phrase in a sentence ("Download outcomes by deprivation decile").
@@ -47,6 +48,7 @@ DIMENSION_NAMES = {
     "employment": "employment status",
     "interpreter": "interpreter need",
     "language": "preferred language",
+    "long_term_condition": "long-term condition",
     "deprivation": "deprivation decile",
 }
 NOT_KNOWN = "Not known"
@@ -89,6 +91,13 @@ def _group_expression(dimension: str, period_end: dt.date) -> Any:
         return F("patient__employment_status")
     if dimension == "language":
         return F("preferred_language")
+    if dimension == "long_term_condition":
+        return Case(
+            When(patient__isnull=True, then=Value("")),
+            When(patient__long_term_conditions=[], then=Value("no")),
+            default=Value("yes"),
+            output_field=CharField(),
+        )
     if dimension == "deprivation":
         return Subquery(
             PostcodeDeprivation.objects.filter(
@@ -114,6 +123,7 @@ def _label(dimension: str, value: Any) -> str:
         "gender": dict(GenderIdentity.choices),
         "employment": dict(EmploymentStatus.choices),
         "interpreter": {"yes": "Interpreter needed", "no": "No interpreter needed"},
+        "long_term_condition": {"yes": "At least one recorded", "no": "None recorded"},
     }
     if dimension == "age_band":
         return str(value)

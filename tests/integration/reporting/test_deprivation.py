@@ -209,3 +209,23 @@ def test_the_equity_page_by_decile_has_a_pinned_query_count(
 
 
 PINNED_EQUITY_QUERIES = 9
+
+
+def test_outcomes_by_long_term_condition_and_language(service) -> None:
+    for _ in range(5):
+        ReferralFactory(
+            team=service.team,
+            patient=PatientFactory(team=service.team, long_term_conditions=["195967001"]),
+            preferred_language="pl",
+            status=Referral.Status.ENDED, end_code="46", received_on=FROM, discharge_date=dt.date(2026, 9, 1),
+            first_treatment_date=dt.date(2026, 4, 20), treatment_contact_count=2,
+        )  # fmt: skip
+    for _ in range(6):
+        _finished(service.team, "NB1 1AA")
+    by_condition = equity(FROM, TO, scoped_referrals(team=service.team), "long_term_condition")
+    assert {g.label: g.cells["finished"].value for g in by_condition} == {
+        "At least one recorded": 5,
+        "None recorded": 6,
+    }
+    by_language = equity(FROM, TO, scoped_referrals(team=service.team), "language")
+    assert {g.label: g.cells["finished"].value for g in by_language} == {"English": 6, "Polish": 5}
