@@ -210,6 +210,7 @@ class DemoBuilder:
         Each is a function of the builder, kept in the capability's own module under
         ``stepcare/demo/`` and listed here in the order they must run.
         """
+        from stepcare.demo.deprivation import load_deprivation
         from stepcare.demo.employment import build_employment_support
         from stepcare.demo.outcomes import build_outcomes
         from stepcare.demo.records import build_records
@@ -225,6 +226,7 @@ class DemoBuilder:
             build_records,
             build_outcomes,
             build_employment_support,
+            load_deprivation,
         ]
 
     def build_organisation(self) -> Organisation:

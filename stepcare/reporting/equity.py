@@ -1,5 +1,11 @@
-"""Outcomes and waits by ethnic category, age band, gender, employment status and interpreter
-need, with small numbers suppressed so that no one can be recognised.
+"""Outcomes and waits by ethnic category, age band, gender, employment status, interpreter
+need, preferred language and deprivation decile, with small numbers suppressed so that no one
+can be recognised.
+
+The deprivation decile is the patient's postcode's, through the lookup loaded by
+``stepcare import-deprivation`` (``reporting.models.PostcodeDeprivation``): a correlated
+subquery on the normalised postcode (capitals, spaces removed) inside the same grouped query.
+A postcode missing from the lookup, or no postcode, is "Not known".
 
 One grouped query per page. A count from 1 to threshold - 1 (``STEPCARE_SMALL_NUMBER_THRESHOLD``,
 default 5) is suppressed (primary suppression); a rate is suppressed when its numerator or
@@ -15,9 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Replace, Upper
 
-from stepcare.patients.codes import EmploymentStatus, EthnicCategory, GenderIdentity
+from stepcare.patients.codes import EmploymentStatus, EthnicCategory, GenderIdentity, Language
+from stepcare.reporting.models import PostcodeDeprivation
 from stepcare.reporting.rates import percent_text, rate
 from stepcare.reporting.selectors import EIGHTEEN_WEEKS, SIX_WEEKS, cohort_filters
 
@@ -28,7 +36,22 @@ DIMENSIONS = {
     "gender": "Gender",
     "employment": "Employment status",
     "interpreter": "Interpreter needed",
+    "language": "Preferred language",
+    "long_term_condition": "Long-term physical health condition",
+    "deprivation": "Deprivation decile (from the postcode; 1 is the most deprived)",
 }
+# The same, as a phrase in a sentence ("Download outcomes by deprivation decile").
+DIMENSION_NAMES = {
+    "ethnic_category": "ethnic category",
+    "age_band": "age band",
+    "gender": "gender",
+    "employment": "employment status",
+    "interpreter": "interpreter need",
+    "language": "preferred language",
+    "long_term_condition": "long-term condition",
+    "deprivation": "deprivation decile",
+}
+NOT_KNOWN = "Not known"
 COLUMNS = (
     "finished",
     "not_at_caseness",
@@ -66,6 +89,21 @@ def _group_expression(dimension: str, period_end: dt.date) -> Any:
         return F("patient__gender_identity")
     if dimension == "employment":
         return F("patient__employment_status")
+    if dimension == "language":
+        return F("preferred_language")
+    if dimension == "long_term_condition":
+        return Case(
+            When(patient__isnull=True, then=Value("")),
+            When(patient__long_term_conditions=[], then=Value("no")),
+            default=Value("yes"),
+            output_field=CharField(),
+        )
+    if dimension == "deprivation":
+        return Subquery(
+            PostcodeDeprivation.objects.filter(
+                postcode=Upper(Replace(OuterRef("patient__postcode"), Value(" "), Value("")))
+            ).values("imd_decile")[:1]
+        )
     if dimension == "interpreter":
         return Case(
             When(interpreter_required=True, then=Value("yes")), default=Value("no"), output_field=CharField()
@@ -85,9 +123,17 @@ def _label(dimension: str, value: Any) -> str:
         "gender": dict(GenderIdentity.choices),
         "employment": dict(EmploymentStatus.choices),
         "interpreter": {"yes": "Interpreter needed", "no": "No interpreter needed"},
+        "long_term_condition": {"yes": "At least one recorded", "no": "None recorded"},
     }
     if dimension == "age_band":
         return str(value)
+    if dimension == "deprivation":
+        if value is None:
+            return NOT_KNOWN
+        extreme = {1: " (most deprived)", 10: " (least deprived)"}.get(int(value), "")
+        return f"{int(value)}{extreme}"
+    if dimension == "language":
+        return dict(Language.choices).get(str(value or ""), "Not stated")
     return labels[dimension].get(str(value or ""), "Not stated")
 
 
@@ -165,6 +211,8 @@ def equity(period_start: dt.date, period_end: dt.date, referrals: Any, dimension
         )
         .order_by("group")
     )
+    if dimension == "deprivation":  # deciles in order, "Not known" last, on every database
+        rows = sorted(rows, key=lambda r: (r["group"] is None, r["group"] or 0))
     groups = [Group(_label(dimension, r["group"]), {c: Cell(int(r[c])) for c in COLUMNS}) for r in rows]
     suppress(groups, threshold())
     return groups

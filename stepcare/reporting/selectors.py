@@ -397,3 +397,192 @@ def monthly_trend(period_start: dt.date, period_end: dt.date, referrals: Any) ->
         MonthRow(r["month"], r["finished"], r["not_at_caseness"], r["recovered"], r["reliably_improved"])
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class EndingRow:
+    """Referrals ended in the period with one ending reason (ENDCODE)."""
+
+    code: str
+    label: str
+    count: int
+
+
+def ending_reasons(period_start: dt.date, period_end: dt.date, referrals: Any) -> list[EndingRow]:
+    """Referrals ended in the period by ending reason, most frequent first (one grouped query)."""
+    from stepcare.referrals.models.codes import EndCode
+
+    labels = dict(EndCode.choices)
+    rows = (
+        referrals.filter(cohort_filters(period_start, period_end)["ended"])
+        .values("end_code")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "end_code")
+    )
+    return [
+        EndingRow(r["end_code"], labels.get(r["end_code"], "Not recorded"), int(r["count"])) for r in rows
+    ]
+
+
+def latest_modality() -> Any:
+    """The modality of a referral's latest signed treatment plan, as a subquery to annotate."""
+    from stepcare.records.models import TreatmentPlan
+
+    plans = TreatmentPlan.objects.filter(referral=OuterRef("pk"), status="signed").order_by(
+        "-signed_at", "-id"
+    )
+    return Subquery(plans.values("modality")[:1])
+
+
+def with_modality(referrals: Any, modality: str) -> Any:
+    """Only referrals whose latest signed treatment plan is of ``modality`` (e.g. "cbt")."""
+    return referrals.annotate(current_modality=latest_modality()).filter(current_modality=modality)
+
+
+@dataclass(frozen=True)
+class AttendanceCounts:
+    """Patients' appointments that started in the period, by what happened (one query)."""
+
+    attended: int
+    dna: int
+    cancelled_by_patient: int
+    cancelled_by_provider: int
+
+    @property
+    def total(self) -> int:
+        return self.attended + self.dna + self.cancelled_by_patient + self.cancelled_by_provider
+
+    def rows(self) -> list[tuple[str, int, str]]:
+        """(label, count, share of all these appointments as text)."""
+        return [
+            (label, value, percent_text(rate(value, self.total)))
+            for label, value in (
+                ("Attended", self.attended),
+                ("Did not attend, or too late to be seen (DNA)", self.dna),
+                ("Cancelled by the patient", self.cancelled_by_patient),
+                ("Cancelled by the service", self.cancelled_by_provider),
+            )
+        ]
+
+
+def attendance(period_start: dt.date, period_end: dt.date, referrals: Any) -> AttendanceCounts:
+    """Attended, missed and cancelled (by the patient, by the service) appointments of
+    ``referrals`` starting in the period, cancelled appointments included (one query)."""
+    start, end = period_bounds(period_start, period_end)
+    row = Attendee.objects.filter(referral__in=referrals, starts_at__gte=start, starts_at__lt=end).aggregate(
+        attended=Count("pk", filter=Q(attendance__in=Attendee.ATTENDED)),
+        dna=Count("pk", filter=Q(attendance__in=Attendee.MISSED)),
+        cancelled_by_patient=Count("pk", filter=Q(attendance=Attendee.AttendOrDNA.CANCELLED_BY_PATIENT)),
+        cancelled_by_provider=Count("pk", filter=Q(attendance=Attendee.AttendOrDNA.CANCELLED_BY_PROVIDER)),
+    )
+    return AttendanceCounts(**{k: int(v or 0) for k, v in row.items()})
+
+
+@dataclass(frozen=True)
+class SessionsRow:
+    """Finished courses with one current primary problem descriptor: treatment contacts per
+    course against the NICE range for that descriptor (and the chosen modality, CBT if none)."""
+
+    descriptor: str
+    label: str
+    finished: int
+    mean_sessions: float | None
+    nice_range: str
+    within_range: int | None
+
+    @property
+    def mean_text(self) -> str:
+        return "–" if self.mean_sessions is None else f"{self.mean_sessions:.1f}"
+
+    @property
+    def within_text(self) -> str:
+        if self.within_range is None:
+            return "–"
+        return f"{self.within_range} ({percent_text(rate(self.within_range, self.finished))})"
+
+
+def sessions_per_course(
+    period_start: dt.date, period_end: dt.date, referrals: Any, modality: str = ""
+) -> list[SessionsRow]:
+    """Attended treatment contacts per finished course by current primary problem descriptor,
+    with the NICE range (``records.nice``) and how many courses fell within it (one query)."""
+    from django.db.models import Avg
+
+    from stepcare.records import nice
+    from stepcare.referrals.models.codes import ProblemDescriptor
+
+    labels = dict(ProblemDescriptor.choices)
+    ranges = {d: nice.range_for(modality or "cbt", d) for d in ProblemDescriptor.values}
+    within = Q(pk__in=[])
+    for code, found in ranges.items():
+        if found is None or found.unit != "sessions":
+            continue
+        bounds = Q(current_descriptor=code)
+        if found.low:
+            bounds &= Q(treatment_contact_count__gte=found.low)
+        if found.high:
+            bounds &= Q(treatment_contact_count__lte=found.high)
+        within |= bounds
+    latest = ProblemDescriptorRecord.objects.filter(referral=OuterRef("pk")).order_by(
+        "-recorded_on", "-recorded_at", "-id"
+    )
+    rows = (
+        referrals.filter(cohort_filters(period_start, period_end)["finished_course"])
+        .annotate(current_descriptor=Subquery(latest.values("primary")[:1]))
+        .values("current_descriptor")
+        .annotate(
+            finished=Count("pk"), mean=Avg("treatment_contact_count"), within=Count("pk", filter=within)
+        )
+        .order_by("current_descriptor")
+    )
+    result = []
+    for r in rows:
+        code = r["current_descriptor"] or ""
+        found = ranges.get(code)
+        counted = found is not None and found.unit == "sessions"
+        result.append(
+            SessionsRow(
+                code,
+                labels.get(code, "No problem descriptor recorded"),
+                int(r["finished"]),
+                None if r["mean"] is None else float(r["mean"]),
+                found.describe() if found else "No NICE range for this descriptor",
+                int(r["within"]) if counted else None,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class WaitingNow:
+    """The waiting list today (accepted, no treatment yet), whatever the period: counts only."""
+
+    waiting: int
+    over_6_weeks: int
+    over_18_weeks: int
+    oldest_received: dt.date | None
+    today: dt.date
+
+    @property
+    def oldest_wait_days(self) -> int | None:
+        return None if self.oldest_received is None else (self.today - self.oldest_received).days
+
+
+def waiting_now(referrals: Any, today: dt.date) -> WaitingNow:
+    """How many wait for first treatment today, how many over 6 and 18 weeks since receipt,
+    and the oldest wait (one aggregate query, unadjusted for pauses)."""
+    from django.db.models import Min
+
+    row = referrals.filter(status__in=Referral.WAITING_STATUSES).aggregate(
+        waiting=Count("pk"),
+        over_6_weeks=Count("pk", filter=Q(received_on__lt=today - SIX_WEEKS)),
+        over_18_weeks=Count("pk", filter=Q(received_on__lt=today - EIGHTEEN_WEEKS)),
+        oldest=Min("received_on"),
+    )
+    return WaitingNow(
+        int(row["waiting"] or 0),
+        int(row["over_6_weeks"] or 0),
+        int(row["over_18_weeks"] or 0),
+        row["oldest"],
+        today,
+    )

@@ -9,17 +9,19 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from stepcare.accounts.models import Team, User
 from stepcare.accounts.permissions import Permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
+from stepcare.records.models import TreatmentPlan
 from stepcare.referrals.models.codes import ProblemDescriptor, Step
-from stepcare.reporting import equity, selectors
+from stepcare.reporting import downloads, equity, selectors
 from stepcare.reporting.charts import trend_svg
 from stepcare.reporting.targets import kpi_targets
 
@@ -83,11 +85,14 @@ class Choices:
     descriptor: str
     errors: list[str]
     values: dict[str, str]
+    modality: str = ""
 
     def referrals(self, team_ids: set[int]) -> Any:
-        return selectors.scoped_referrals(
+        qs = selectors.scoped_referrals(
             self.team, self.clinician, team_ids=team_ids, step=self.step, problem_descriptor=self.descriptor
         )
+        # The modality of the latest signed treatment plan (records), when one is chosen.
+        return selectors.with_modality(qs, self.modality) if self.modality else qs
 
     def query(self) -> str:
         q = QueryDict(mutable=True)
@@ -99,7 +104,7 @@ def _choices(params: QueryDict, team_ids: set[int], teams: list[Team]) -> Choice
     errors: list[str] = []
     values = {
         k: params.get(k, "").strip()
-        for k in ("period", "from", "to", "team", "clinician", "step", "descriptor")
+        for k in ("period", "from", "to", "team", "clinician", "step", "descriptor", "modality")
     }
     period = values["period"] or "this_fy"
     if period not in dict(PERIODS):
@@ -128,7 +133,8 @@ def _choices(params: QueryDict, team_ids: set[int], teams: list[Team]) -> Choice
             errors.append("No therapist in your teams has that username.")
     step = values["step"] if values["step"] in Step.values else ""
     descriptor = values["descriptor"] if values["descriptor"] in ProblemDescriptor.values else ""
-    return Choices(start, end, period, team, clinician, step, descriptor, errors, values)
+    modality = values["modality"] if values["modality"] in TreatmentPlan.Modality.values else ""
+    return Choices(start, end, period, team, clinician, step, descriptor, errors, values, modality)
 
 
 def _report_teams(request: StaffRequest) -> tuple[set[int], list[Team]]:
@@ -159,6 +165,13 @@ def dashboard(request: StaffRequest) -> HttpResponse:
             "steps": Step.choices,
             "descriptors": ProblemDescriptor.choices,
             "query": chosen.query(),
+            "endings": selectors.ending_reasons(chosen.start, chosen.end, chosen.referrals(team_ids)),
+            "attendance": selectors.attendance(chosen.start, chosen.end, chosen.referrals(team_ids)),
+            "sessions": selectors.sessions_per_course(
+                chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality
+            ),
+            "modalities": TreatmentPlan.Modality.choices,
+            "waiting": selectors.waiting_now(chosen.referrals(team_ids), timezone.localdate()),
         },
     )
 
@@ -228,5 +241,152 @@ def equity_view(request: StaffRequest) -> HttpResponse:
             "periods": PERIODS,
             "steps": Step.choices,
             "descriptors": ProblemDescriptor.choices,
+            "download_query": _with(chosen, by=dimension),
+            "dimension_label": equity.DIMENSION_NAMES[dimension],
         },
+    )
+
+
+def _with(chosen: Choices, **extra: str) -> str:
+    """The chosen period and filters as a query string, with ``extra`` parameters."""
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in chosen.values.items() if v})
+    query.update(extra)
+    return query.urlencode()
+
+
+# CSV downloads: the same access, choices and figures as the page each table is on.
+
+
+@login_required
+@require_GET
+def figures_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The dashboard's figures table as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    result = selectors.kpis_for(chosen.start, chosen.end, chosen.referrals(team_ids))
+    rows = downloads.figure_rows(selectors.figures(result, kpi_targets()))
+    return downloads.csv_response(
+        downloads.filename("kpis", chosen.start, chosen.end), downloads.FIGURES_HEADER, rows
+    )
+
+
+@login_required
+@require_GET
+def trend_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The monthly trend table (recovery and reliable improvement by month of ending) as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    trend = selectors.monthly_trend(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return downloads.csv_response(
+        downloads.filename("recovery-by-month", chosen.start, chosen.end),
+        downloads.TREND_HEADER,
+        downloads.trend_rows(trend),
+    )
+
+
+@login_required
+@require_GET
+def endings_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The ending reasons table as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    endings = selectors.ending_reasons(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return downloads.csv_response(
+        downloads.filename("ending-reasons", chosen.start, chosen.end),
+        downloads.ENDINGS_HEADER,
+        ((e.label, e.count) for e in endings),
+    )
+
+
+@login_required
+@require_GET
+def equity_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The equity table for one characteristic as CSV, suppressed exactly as on the page."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    dimension = request.GET.get("by", "ethnic_category")
+    if dimension not in equity.DIMENSIONS:
+        dimension = "ethnic_category"
+    groups = equity.equity(chosen.start, chosen.end, chosen.referrals(team_ids), dimension)
+    header = (equity.DIMENSIONS[dimension], *downloads.EQUITY_HEADER[1:])
+    return downloads.csv_response(
+        downloads.filename(f"outcomes-by-{dimension.replace('_', '-')}", chosen.start, chosen.end),
+        header,
+        downloads.equity_rows(groups),
+    )
+
+
+@login_required
+@require_GET
+def referrals_csv(request: StaffRequest) -> HttpResponse | StreamingHttpResponse:
+    """Every referral behind a figure as CSV, for users who may see those patients (in the
+    teams where they may; refused otherwise). One audit event names every patient exported."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    key = request.GET.get("figure", "")
+    if key not in selectors.DRILLDOWN_KEYS:
+        return render(
+            request,
+            "reporting/referrals.html",
+            {"refused": "Choose a figure from the dashboard."},
+            status=400,
+        )
+    viewable = team_ids & team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
+    if not viewable:
+        raise PermissionDenied
+    rows = list(selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(viewable)))
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.EXPORT,
+        detail={
+            "page": "reporting:referrals_csv",
+            "figure": key,
+            "format": "csv",
+            "period": [chosen.start.isoformat(), chosen.end.isoformat()],
+            "referrals_exported": len(rows),
+        },
+        # Each patient exported finds this event in their own access log.
+        patients=[r.patient for r in rows if r.patient_id],
+    )
+    return downloads.csv_response(
+        downloads.filename(f"referrals-{key.replace('_', '-')}", chosen.start, chosen.end),
+        downloads.REFERRALS_HEADER,
+        downloads.referral_rows(rows),
+    )
+
+
+@login_required
+@require_GET
+def attendance_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """The attendance table (attended, DNA, cancelled by the patient or the service) as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    counts = selectors.attendance(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return downloads.csv_response(
+        downloads.filename("attendance", chosen.start, chosen.end),
+        ("Appointments", "Count", "Share of these appointments"),
+        counts.rows(),
+    )
+
+
+@login_required
+@require_GET
+def sessions_csv(request: StaffRequest) -> StreamingHttpResponse:
+    """Sessions per finished course against the NICE range, by problem descriptor, as CSV."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    rows = selectors.sessions_per_course(
+        chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality
+    )
+    return downloads.csv_response(
+        downloads.filename("sessions-per-course", chosen.start, chosen.end),
+        (
+            "Problem descriptor",
+            "Finished courses",
+            "Mean treatment contacts",
+            "NICE range",
+            "Within the range",
+        ),
+        ((r.label, r.finished, r.mean_text, r.nice_range, r.within_text) for r in rows),
     )
