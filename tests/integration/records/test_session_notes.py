@@ -174,7 +174,7 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        ("record", 21),
+        ("record", 22),  # one query per timeline source, supervision and MDT discussions included
         ("new", 18),
         ("document", 12),
         ("edit", 12),
