@@ -59,7 +59,7 @@ class SupervisionForm(forms.Form):
                 label=f"Action agreed for {label}", required=False, max_length=500
             )
             self.fields[f"{key}_owner"] = forms.ChoiceField(
-                label="Who will do it", choices=self.OWNER_CHOICES, initial="supervisee"
+                label="Who will do it", choices=self.OWNER_CHOICES, initial="supervisee", required=False
             )
             self.fields[f"{key}_due"] = DateField(label="Due by", required=False, help_text=DATE_HELP)
 
@@ -134,16 +134,19 @@ class DecisionForm(forms.Form):
         error_messages={"required": "Write the decision."},
     )
     action = forms.CharField(label="Action agreed", required=False, max_length=500)
-    owner = ModelChoiceField(label="Who will do it", queryset=User.objects.none(), required=False)
+    owner = forms.ChoiceField(label="Who will do it", required=False)
     due_on = DateField(label="Due by", required=False, help_text=DATE_HELP)
 
-    def __init__(self, *args: Any, team_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owners: list[User], **kwargs: Any) -> None:
+        """`owners` are the team's members, read once for every form on the page."""
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(is_active=True, memberships__team_id=team_id, memberships__active=True)
-            .distinct()
-            .order_by("last_name", "first_name")
-        )
+        self.owners = {str(u.pk): u for u in owners}
+        choices = [("", "Choose someone"), *((k, str(u)) for k, u in self.owners.items())]
+        self.fields["owner"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_owner(self) -> User | None:
+        value = self.cleaned_data.get("owner")
+        return self.owners.get(value) if value else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

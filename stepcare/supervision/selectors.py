@@ -53,6 +53,14 @@ def named_supervisor_id(user_id: int) -> int | None:
     return TherapistProfile.objects.filter(user_id=user_id).values_list("supervisor_id", flat=True).first()
 
 
+def team_members(team_id: int) -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, memberships__team_id=team_id, memberships__active=True)
+        .distinct()
+        .order_by("last_name", "first_name")[:500]
+    )
+
+
 def team_member_ids(team_id: int) -> set[int]:
     return set(Membership.objects.filter(team_id=team_id, active=True).values_list("user_id", flat=True))
 
@@ -293,7 +301,7 @@ def portfolio(*, user: User, start: dt.date, end: dt.date, limit: int = 500) -> 
         CpdEntry.objects.filter(user=user, on__gte=start, on__lte=end).order_by("-on", "-id")[:limit]
     )
     manual: dict[str, Decimal] = {
-        k: v or Decimal("0")
+        k: Decimal(v or 0).quantize(Decimal("0.01"))
         for k, v in CpdEntry.objects.filter(user=user, on__gte=start, on__lte=end)
         .values("kind")
         .annotate(total=Sum("hours"))

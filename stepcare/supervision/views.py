@@ -292,12 +292,11 @@ def meeting_new(request: StaffRequest) -> HttpResponse:
 
 
 def _decision_forms(meeting: MdtMeeting, cases: list[Any]) -> dict[int, DecisionForm]:
+    undecided = [c for c in cases if not c.decision]
+    owners = selectors.team_members(meeting.team_id) if undecided else []
     return {
-        c.pk: DecisionForm(
-            team_id=meeting.team_id, initial={"confirm_patient": c.patient_id}, prefix=f"d{c.pk}"
-        )
-        for c in cases
-        if not c.decision
+        c.pk: DecisionForm(owners=owners, initial={"confirm_patient": c.patient_id}, prefix=f"d{c.pk}")
+        for c in undecided
     }
 
 
@@ -356,7 +355,7 @@ def decision(request: StaffRequest, meeting_pk: int, discussion_pk: int) -> Http
     item = next((c for c in found.cases.all() if c.pk == discussion_pk), None)
     if item is None:
         raise Http404
-    form = DecisionForm(request.POST, team_id=found.team_id, prefix=f"d{item.pk}")
+    form = DecisionForm(request.POST, owners=selectors.team_members(found.team_id), prefix=f"d{item.pk}")
     if form.is_valid():
         data = form.cleaned_data
         todo = (
