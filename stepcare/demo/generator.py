@@ -216,6 +216,7 @@ class DemoBuilder:
         from stepcare.demo.referrals import build_referrals
         from stepcare.demo.scheduling import build_diary
         from stepcare.demo.story import tell_one_story
+        from stepcare.demo.supervision import build_supervision
 
         # The diary comes after the referrals step: appointments belong to referrals.
         return [
@@ -225,6 +226,7 @@ class DemoBuilder:
             build_records,
             build_outcomes,
             build_employment_support,
+            build_supervision,
         ]
 
     def build_organisation(self) -> Organisation:
