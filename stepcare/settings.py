@@ -262,6 +262,13 @@ RECORDS_DRAFT_OVERDUE_DAYS = _env_int("RECORDS_DRAFT_OVERDUE_DAYS", 3)
 # Supervision: a trainee's signed session notes and assessments need their supervisor's
 # countersignature (docs/adr/0016); a service that does not require it sets this false.
 SUPERVISION_TRAINEE_COUNTERSIGNATURE = _env_bool("SUPERVISION_TRAINEE_COUNTERSIGNATURE", default=True)
+# Expected-response curves a service has checked, per measure, replacing Stepcare's illustrative
+# default for not on track (docs/adr/0016), as JSON:
+# {"GAD-7": {"upper": {"3": 1.0, "6": 0.85}, "source": "Service curve, checked 2026"}}.
+try:
+    OUTCOMES_EXPECTED_CURVES = json.loads(_env("OUTCOMES_EXPECTED_CURVES") or "{}")
+except json.JSONDecodeError as exc:
+    raise ImproperlyConfigured(f"OUTCOMES_EXPECTED_CURVES is not valid JSON ({exc.msg}).") from None
 RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
 # NICE session ranges a service has checked, overriding the defaults in records/nice.py, as
 # JSON: {"cbt:F41.1": "12-15 | NICE CG113, checked 2026"} (either end may be left empty).
