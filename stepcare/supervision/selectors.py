@@ -239,7 +239,7 @@ def timeline_entries(patient: Patient, cut: int) -> list[Any]:
         else:
             s = d.supervision
             assert s is not None
-            title = f"Supervision: {s.supervisee} with {s.supervisor}, {s.held_on:%d/%m/%Y}"
+            title = f"{s.supervisee} with {s.supervisor}, {s.held_on:%d/%m/%Y}"
             url = ("supervision:record", (d.supervision_id,))
         entries.append(
             TimelineEntry(
