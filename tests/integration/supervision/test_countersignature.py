@@ -106,3 +106,12 @@ def test_a_supervisor_of_another_team_is_refused_and_the_refusal_audited(service
     assert response.status_code == 403
     assert AuditEvent.objects.filter(action="access_denied", patient=note.patient).exists()
     assert not Countersignature.objects.exists()
+
+
+def test_the_pack_audits_the_patients_of_the_documents_awaiting_countersignature(service, client_for) -> None:
+    note = _signed_note(service, service.staff[TRAINEE])
+    client_for(SUPERVISOR).get(reverse("outcomes:supervision_pack", args=[service.staff[TRAINEE].pk]))
+    event = AuditEvent.objects.filter(detail__page="outcomes:supervision_pack").get()
+    assert event.patient_id == note.patient_id or note.patient_id in event.shown.values_list(
+        "patient_id", flat=True
+    )
