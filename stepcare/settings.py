@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "stepcare.records",
     "stepcare.demo",
     "stepcare.outcomes",
+    "stepcare.supervision",
     "stepcare.reporting",
     "stepcare.api",
     "stepcare.exports",
@@ -260,6 +261,16 @@ SERVICE_OPENING_HOURS = _env("SERVICE_OPENING_HOURS", "Monday to Friday, 9am to 
 # author and supervisors; the service's own crisis contacts printed on every safety plan, as
 # JSON: {"Mental health crisis line (24 hours)": "0800 000 0000"}.
 RECORDS_DRAFT_OVERDUE_DAYS = _env_int("RECORDS_DRAFT_OVERDUE_DAYS", 3)
+# Supervision: a trainee's signed session notes and assessments need their supervisor's
+# countersignature (docs/adr/0016); a service that does not require it sets this false.
+SUPERVISION_TRAINEE_COUNTERSIGNATURE = _env_bool("SUPERVISION_TRAINEE_COUNTERSIGNATURE", default=True)
+# Expected-response curves a service has checked, per measure, replacing Stepcare's illustrative
+# default for not on track (docs/adr/0016), as JSON:
+# {"GAD-7": {"upper": {"3": 1.0, "6": 0.85}, "source": "Service curve, checked 2026"}}.
+try:
+    OUTCOMES_EXPECTED_CURVES = json.loads(_env("OUTCOMES_EXPECTED_CURVES") or "{}")
+except json.JSONDecodeError as exc:
+    raise ImproperlyConfigured(f"OUTCOMES_EXPECTED_CURVES is not valid JSON ({exc.msg}).") from None
 RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
 # NICE session ranges a service has checked, overriding the defaults in records/nice.py, as
 # JSON: {"cbt:F41.1": "12-15 | NICE CG113, checked 2026"} (either end may be left empty).

@@ -20,6 +20,7 @@ urlpatterns = [
     path("calendar/", include("stepcare.scheduling.feed_urls")),
     path("records/", include("stepcare.records.urls")),
     path("outcomes/", include("stepcare.outcomes.urls")),
+    path("supervision/", include("stepcare.supervision.urls")),
     path("reports/", include("stepcare.reporting.urls")),
     path("reports/exports/", include("stepcare.exports.urls")),
     path("health/ready/", health.ready, name="health_ready"),

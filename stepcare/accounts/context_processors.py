@@ -44,6 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if has_permission(user, Permission.RECORD_OUTCOMES):
         items.append(("My caseload", reverse("outcomes:caseload")))
         items.append(("Waiting checks", reverse("outcomes:waiting")))
+        items.append(("Supervision, MDT and CPD", reverse("supervision:list")))
     if has_permission(user, Permission.SUPERVISE):
         items.append(("Supervision", reverse("outcomes:supervisees")))
     if has_permission(user, Permission.MANAGE_STAFF):

@@ -217,6 +217,7 @@ class DemoBuilder:
         from stepcare.demo.referrals import build_referrals
         from stepcare.demo.scheduling import build_diary
         from stepcare.demo.story import tell_one_story
+        from stepcare.demo.supervision import build_supervision
 
         # The diary comes after the referrals step: appointments belong to referrals.
         return [
@@ -227,6 +228,7 @@ class DemoBuilder:
             build_outcomes,
             build_employment_support,
             load_deprivation,
+            build_supervision,
         ]
 
     def build_organisation(self) -> Organisation:

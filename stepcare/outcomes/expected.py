@@ -49,6 +49,29 @@ class ExpectedCurve:
 
 DEFAULT_CURVE = ExpectedCurve(dict(DEFAULT_UPPER), DEFAULT_SOURCE)
 
+# The anxiety measures (GAD-7 and the disorder-specific measures) use the same illustrative
+# fractions until a service configures its own or has enough finished courses; the source says so.
+ANXIETY_DEFAULT_SOURCE = (
+    "Stepcare default for {measure}, UNVERIFIED and illustrative (the PHQ-9 default's fractions "
+    "applied to {measure}); use the service's own finished courses or configure a checked curve"
+)
+
+
+def default_curve_for(measure: str, configured: dict[str, dict[str, object]] | None = None) -> ExpectedCurve:
+    """The configured default curve for a measure (``configured`` maps a measure code to
+    ``{"upper": {"1": 1.1, ...}, "source": "..."}``), otherwise Stepcare's illustrative one."""
+    found = (configured or {}).get(measure)
+    if found:
+        raw = found.get("upper", {})
+        upper = {int(k): float(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+        if upper:
+            return ExpectedCurve(
+                upper, str(found.get("source") or f"the service's configured curve for {measure}")
+            )
+    if measure == "PHQ-9":
+        return DEFAULT_CURVE
+    return ExpectedCurve(dict(DEFAULT_UPPER), ANXIETY_DEFAULT_SOURCE.format(measure=measure))
+
 
 def not_on_track(scores: Sequence[float], curve: ExpectedCurve) -> bool:
     """Whether the latest score (scores[0] is intake) is above the expected upper edge."""
@@ -67,15 +90,19 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def curve_from_courses(
-    courses: Iterable[Sequence[float]], *, service_name: str = "the service"
+    courses: Iterable[Sequence[float]],
+    *,
+    service_name: str = "the service",
+    default: ExpectedCurve = DEFAULT_CURVE,
+    measure: str = "PHQ-9",
 ) -> ExpectedCurve:
     """The service's own curve from finished courses (each a list of scores, intake first), or
     the default when there are fewer than `MIN_COURSES` usable courses. Points with fewer than
     `MIN_AT_POINT` courses keep the default's value."""
     usable = [list(c) for c in courses if len(c) >= 2 and c[0] > 0]
     if len(usable) < MIN_COURSES:
-        return DEFAULT_CURVE
-    upper = dict(DEFAULT_UPPER)
+        return default
+    upper = dict(default.upper)
     longest = max(len(c) for c in usable)
     for point in range(1, longest):
         ratios = [c[point] / c[0] for c in usable if len(c) > point]
@@ -84,6 +111,6 @@ def curve_from_courses(
     return ExpectedCurve(
         upper,
         f"{service_name}'s own finished courses ({len(usable)}), {int(PERCENTILE * 100)}th percentile "
-        "of score / intake at each session",
+        f"of {measure} score / intake at each session",
         courses=len(usable),
     )

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -19,10 +20,12 @@ from stepcare.accounts.models import Team, User
 from stepcare.measures import Registry
 from stepcare.outcomes import due as due_rules
 from stepcare.outcomes.charts import Marker, Point, Series, progress_chart_svg, sparkline_svg
-from stepcare.outcomes.expected import ExpectedCurve, curve_from_courses, not_on_track
+from stepcare.outcomes.expected import ExpectedCurve, curve_from_courses, default_curve_for, not_on_track
 from stepcare.outcomes.models import MeasureResponse, OutcomeSettings, Timepoint
 from stepcare.outcomes.registry import service_registry
 from stepcare.patients.models import RiskFlag
+from stepcare.records import nice
+from stepcare.records.models import TreatmentPlan
 from stepcare.referrals.models import ProblemDescriptorRecord, Referral, StepChange
 from stepcare.scheduling.models import TREATMENT_TYPES, Appointment, Attendee, WorkingHours
 
@@ -86,23 +89,38 @@ def descriptor_on(referral: Referral, on: dt.date) -> ProblemDescriptorRecord | 
 def service_curve(service_id: int | None, *, today: dt.date | None = None) -> ExpectedCurve:
     """The expected-response curve for PHQ-9: from the service's own finished courses of the
     last two years when there are enough, otherwise the configured default (one query)."""
+    return service_curves(service_id, [due_rules.DEPRESSION], today=today)[due_rules.DEPRESSION]
+
+
+def service_curves(
+    service_id: int | None, measures: Iterable[str], *, today: dt.date | None = None
+) -> dict[str, ExpectedCurve]:
+    """The expected-response curve of each measure (PHQ-9, GAD-7, an ADSM): from the service's
+    own finished courses of the last two years when there are enough, otherwise the default
+    configured in ``OUTCOMES_EXPECTED_CURVES`` or Stepcare's illustrative one, each with its
+    source (one query for all the measures)."""
     today = today or timezone.localdate()
-    courses: dict[int, list[float]] = defaultdict(list)
-    if service_id is not None:
+    wanted = sorted(set(measures))
+    courses: dict[str, dict[int, list[float]]] = {m: defaultdict(list) for m in wanted}
+    if service_id is not None and wanted:
         rows = (
             MeasureResponse.objects.current()
             .filter(
-                measure=due_rules.DEPRESSION,
+                measure__in=wanted,
                 referral__team__service_id=service_id,
                 referral__status=Referral.Status.ENDED,
                 referral__discharge_date__gte=today - dt.timedelta(days=730),
             )
             .order_by("referral_id", "completed_on", "recorded_at", "id")
-            .values_list("referral_id", "total")
+            .values_list("measure", "referral_id", "total")
         )
-        for referral_id, total in rows:
-            courses[referral_id].append(total)
-    return curve_from_courses(courses.values())
+        for measure, referral_id, total in rows:
+            courses[measure][referral_id].append(total)
+    configured = getattr(settings, "OUTCOMES_EXPECTED_CURVES", None) or {}
+    return {
+        m: curve_from_courses(courses[m].values(), default=default_curve_for(m, configured), measure=m)
+        for m in wanted
+    }
 
 
 # One contact -------------------------------------------------------------------------------------
@@ -400,11 +418,21 @@ class CaseloadRow:
     planned_sessions: int | None = None
     responses: list[MeasureResponse] = field(default_factory=list)
     descriptor: str | None = None
+    # The measures (PHQ-9, the anxiety measure) whose latest score is above the expected range.
+    off_track: list[str] = field(default_factory=list)
+    # The NICE range for the agreed treatment plan's modality and problem descriptor.
+    nice_range: nice.SessionRange | None = None
 
     @property
     def over_planned_sessions(self) -> bool:
-        """More attended treatment sessions than the course's booked series planned."""
+        """More attended treatment sessions than the agreed (signed) treatment plan planned."""
         return self.planned_sessions is not None and self.sessions_used > self.planned_sessions
+
+    @property
+    def over_nice_range(self) -> bool:
+        """More attended treatment sessions than the top of the NICE range for the plan."""
+        r = self.nice_range
+        return bool(r and r.unit == "sessions" and r.high and self.sessions_used > r.high)
 
     @property
     def no_reliable_change_after_six(self) -> bool:
@@ -443,10 +471,12 @@ class Caseload:
     filter: str
     counts: dict[str, int]
     curve: ExpectedCurve
+    curves: dict[str, ExpectedCurve] = field(default_factory=dict)
 
 
 def _caseload_queryset(user: User, now: dt.datetime) -> Any:
     attended = Q(appointment_rows__attendance__in=ATTENDED)
+    plan = TreatmentPlan.objects.signed().filter(referral=OuterRef("pk")).order_by("-signed_at", "-id")
     return (
         Referral.objects.open()
         .filter(allocated_to=user, patient__isnull=False)
@@ -463,7 +493,10 @@ def _caseload_queryset(user: User, now: dt.datetime) -> Any:
             ),
             has_risk=Exists(RiskFlag.objects.filter(patient=OuterRef("patient"), cleared_at__isnull=True)),
             dnas=Count("appointment_rows", filter=Q(appointment_rows__attendance__in=("3", "7"))),
-            planned_sessions=Max("appointment_rows__appointment__series__occurrences"),
+            # The agreed plan: the latest signed treatment plan of the referral.
+            planned_sessions=Subquery(plan.values("planned_sessions")[:1]),
+            plan_modality=Subquery(plan.values("modality")[:1]),
+            plan_descriptor=Subquery(plan.values("problem_descriptor")[:1]),
         )
     )
 
@@ -558,12 +591,21 @@ def caseload(
     rows = []
     today = timezone.localdate()
     service_id = service_of(user)
-    curve = service_curve(service_id, today=today)
+    anxiety_codes = {
+        r.pk: due_rules.anxiety_measure_for(descriptors.get(r.pk), registry).code for r in referrals
+    }
+    curves = service_curves(service_id, {due_rules.DEPRESSION, *anxiety_codes.values()}, today=today)
+    curve = curves[due_rules.DEPRESSION]
     for r in referrals:
         responses = by_referral[r.pk]
         code = descriptors.get(r.pk)
         latest = {x.measure: x for x in responses}
         phq = [x.total for x in responses if x.measure == due_rules.DEPRESSION]
+        anxiety = anxiety_codes[r.pk]
+        off_track = [due_rules.DEPRESSION] if not_on_track(phq, curve) else []
+        if not_on_track([x.total for x in responses if x.measure == anxiety], curves[anxiety]):
+            off_track.append(anxiety)
+        plan_descriptor = r.plan_descriptor or code or ""
         phq9 = registry.get(due_rules.DEPRESSION)
         last_contact: dt.datetime | None = r.last_contact
         rows.append(
@@ -579,19 +621,28 @@ def caseload(
                     sparkline_svg(phq[-8:], low=phq9.total_min, high=phq9.total_max, label="PHQ-9 trend")
                 ),
                 status=due_rules.course_status(descriptor=code, scores=_scores(responses), registry=registry),
-                anxiety_measure=due_rules.anxiety_measure_for(code, registry).code,
+                anxiety_measure=anxiety,
                 days_since_contact=(today - timezone.localdate(last_contact)).days if last_contact else None,
-                not_on_track=not_on_track(phq, curve),
+                not_on_track=bool(off_track),
                 dnas=r.dnas,
                 planned_sessions=r.planned_sessions,
                 responses=responses,
                 descriptor=code,
+                off_track=off_track,
+                nice_range=nice.range_for(r.plan_modality, plan_descriptor) if r.plan_modality else None,
             )
         )
     counts = {"all": counts_row["all"]}
     capacity = capacity_for(user, open_cases=counts["all"], today=today, service_id=service_id)
     return Caseload(
-        page=page, rows=rows, capacity=capacity, sort=sort, filter=filter_name, counts=counts, curve=curve
+        page=page,
+        rows=rows,
+        capacity=capacity,
+        sort=sort,
+        filter=filter_name,
+        counts=counts,
+        curve=curve,
+        curves=curves,
     )
 
 
@@ -610,6 +661,8 @@ class SupervisionPack:
     supervisee: User
     caseload: Caseload
     items: list[PackItem]
+    # A trainee's signed notes and assessments still needing the supervisor's countersignature.
+    awaiting_countersignature: list[Any] = field(default_factory=list)
 
 
 def supervision_pack(
@@ -627,8 +680,8 @@ def supervision_pack(
     items = []
     for row in data.rows:
         reasons = []
-        if row.not_on_track:
-            reasons.append("Not on track (PHQ-9 above the expected range)")
+        for measure in row.off_track:
+            reasons.append(f"Not on track ({measure} above the expected range)")
         if row.no_reliable_change_after_six:
             reasons.append(f"No reliable improvement after {row.sessions_used} sessions")
         if row.risk_flags:
@@ -636,7 +689,14 @@ def supervision_pack(
         if row.item9_raised:
             reasons.append("PHQ-9 item 9 answered above 0 in this course")
         if row.over_planned_sessions:
-            reasons.append(f"{row.sessions_used} sessions, more than the {row.planned_sessions} planned")
+            reasons.append(
+                f"{row.sessions_used} sessions, more than the {row.planned_sessions} "
+                "in the agreed treatment plan"
+            )
+        if row.over_nice_range and row.nice_range is not None:
+            reasons.append(
+                f"{row.sessions_used} sessions, more than the NICE range ({row.nice_range.describe()})"
+            )
         if row.dnas:
             reasons.append(f"{row.dnas} missed appointment{'s' if row.dnas != 1 else ''}")
         if row.gap_over_28_days:
@@ -651,7 +711,14 @@ def supervision_pack(
             registry=registry,
         )
         items.append(PackItem(row=row, reasons=reasons, chart=chart))
-    return SupervisionPack(supervisee=supervisee, caseload=data, items=items)
+    from stepcare.supervision.selectors import awaiting_countersignature
+
+    return SupervisionPack(
+        supervisee=supervisee,
+        caseload=data,
+        items=items,
+        awaiting_countersignature=awaiting_countersignature(supervisee),
+    )
 
 
 def supervisees(user: User) -> QuerySet[User]:

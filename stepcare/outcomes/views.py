@@ -278,7 +278,8 @@ def supervision_pack(request: StaffRequest, clinician_pk: int) -> HttpResponse:
     pack = selectors.supervision_pack(supervisee=supervisee, page_number=request.GET.get("page", 1))
     audit_actions.record_shown(
         by=request.user,
-        patients=[row.referral.patient for row in pack.caseload.rows],
+        patients=[row.referral.patient for row in pack.caseload.rows]
+        + [doc.patient for doc in pack.awaiting_countersignature],
         page=_page_name(request).get("page", request.path),
         detail={"supervisee": supervisee.pk},
     )

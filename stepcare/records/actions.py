@@ -178,6 +178,12 @@ def sign_document(
         current.risk_flag = patient_actions.raise_risk_flag(
             by=by, patient=current.patient, summary=current.summary
         )
+    if current.KIND in ("session-note", "assessment"):
+        from stepcare.supervision.selectors import needs_countersignature
+
+        # A trainee's note is signed as usual and stays immutable; the supervisor's
+        # countersignature is a separate row (stepcare/supervision, docs/adr/0016).
+        detail["countersignature_required"] = needs_countersignature(current)
     current.status = DocumentStatus.SIGNED
     current.signed_at = timezone.now()
     current.signed_by = by

@@ -146,6 +146,7 @@ TIMELINE_KINDS = {
     "letter": "Letters",
     "risk": "Risk reviews",
     "consent": "Consent",
+    "supervision": "Supervision and MDT",
 }
 
 
@@ -243,6 +244,10 @@ def timeline(
                     (patient.pk,),
                 )
             )
+    if want("supervision"):
+        from stepcare.supervision.selectors import timeline_entries
+
+        entries += timeline_entries(patient, cut)
     entries.sort(key=lambda e: e.at, reverse=True)
     start = (page - 1) * per_page
     return entries[start : start + per_page], len(entries) > start + per_page

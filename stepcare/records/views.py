@@ -314,6 +314,10 @@ def _document_context(request: StaffRequest, document: ClinicalDocument, patient
         context["consent_ok"] = selectors.sharing_allowed(document)
     if isinstance(document, SafetyPlan):
         context["crisis_contacts"] = _crisis_contacts()
+    if document.is_signed and document.KIND in ("session-note", "assessment"):
+        from stepcare.supervision.selectors import countersign_context
+
+        context.update(countersign_context(request.user, document))
     if isinstance(document, TreatmentPlan) and document.modality and document.problem_descriptor:
         session_range = nice.range_for(document.modality, document.problem_descriptor)
         context["session_range"] = session_range

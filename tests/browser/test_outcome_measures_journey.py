@@ -1,7 +1,11 @@
 """Journey: after a session, the therapist enters PHQ-9 and GAD-7 by keyboard, sees the score
-as they type, saves; the banner shows item 9 and the progress chart shows the scores."""
+as they type, saves; the banner shows item 9 and the progress chart shows the scores. Their
+supervisor then sees an off-track patient in the pack, records a supervision decision, and the
+decision appears in that patient's record."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -58,3 +62,32 @@ def test_enter_scores_by_keyboard_see_them_scored_live_and_on_the_chart(page: Pa
     expect(page.get_by_test_id("status-reliable-change")).to_contain_text("Reliable improvement")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "outcomes-progress.png"), full_page=True)
+
+    # The supervisor's pack: a course stuck above its expected range, then a supervision decision.
+    supervisor = UserFactory(username="amara.supervisor", first_name="Amara", last_name="Okafor")
+    MembershipFactory(user=supervisor, team=team, role=Role.CLINICAL_SUPERVISOR)
+    TOTPDeviceFactory(user=supervisor)
+    stuck = AllocatedReferralFactory(
+        patient=PatientFactory(team=team, given_name="Rhys", family_name="Calloway"), allocated_to=therapist
+    )
+    for n, total in enumerate((16, 16, 16, 17)):
+        visit = contact(referral=stuck, clinician=therapist, days_ago=29 - 7 * n, hour=14)
+        scores(appointment=visit, by=therapist, PHQ9=phq9(total), GAD7=gad7(10))
+    page.context.clear_cookies()
+    sign_in(page, base, "amara.supervisor")
+    page.goto(f"{base}/outcomes/supervision/")
+    page.get_by_role("link", name="Ben Hughes", exact=True).click()
+    item = page.locator(f'[data-testid="pack-item"][data-referral="{stuck.pk}"]')
+    expect(item).to_contain_text("Not on track (PHQ-9 above the expected range)")
+    expect(item.get_by_test_id("progress-chart")).to_be_visible()
+    page.get_by_test_id("record-supervision-link").click()
+    case = page.locator(f'[data-testid="case"][data-case="c{stuck.pk}"]')
+    expect(case).to_contain_text("CALLOWAY")
+    case.get_by_label("Decision about", exact=False).fill("Revisit the formulation; review at session 6.")
+    case.get_by_label("Action agreed for", exact=False).fill("Plan review with the patient")
+    case.get_by_label("Due by").fill(f"{dt.date.today() + dt.timedelta(days=7):%d/%m/%Y}")
+    page.get_by_role("button", name="Save supervision record").click()
+    expect(page.get_by_text("Supervision recorded")).to_be_visible()
+    page.goto(f"{base}/records/patients/{stuck.patient.pk}/")
+    expect(page.get_by_text("Decision: Revisit the formulation; review at session 6.")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "supervision-decision-in-record.png"), full_page=True)

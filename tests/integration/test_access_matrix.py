@@ -185,6 +185,25 @@ ACCESS: dict[str, Rule] = {
     "reporting:referrals_csv": Rule(own=MANAGERS),
     "reporting:attendance_csv": Rule(own=MANAGERS),
     "reporting:sessions_csv": Rule(own=MANAGERS),
+    # Supervision records, MDT meetings, CPD portfolio, countersignature (docs/adr/0016)
+    "supervision:list": Rule(own=CLINICIANS),
+    "supervision:supervisee_caseload": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("clinician_pk",)),
+    "supervision:record_new": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("clinician_pk",)),
+    "supervision:record": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("supervision_pk",)),
+    "supervision:action_done": Rule(
+        own=frozenset({R.CLINICAL_SUPERVISOR}), method="post", kwargs=("action_pk",)
+    ),
+    "supervision:countersign": Rule(
+        own=frozenset({R.CLINICAL_SUPERVISOR}), method="post", kwargs=("kind", "doc_pk")
+    ),
+    "supervision:meetings": Rule(own=CLINICIANS),
+    "supervision:meeting_new": Rule(own=CLINICIANS),
+    "supervision:meeting": Rule(own=CLINICIANS, kwargs=("meeting_pk",)),
+    "supervision:agenda": Rule(own=CLINICIANS, kwargs=("meeting_pk",)),
+    "supervision:decision": Rule(own=CLINICIANS, method="post", kwargs=("meeting_pk", "discussion_pk")),
+    "supervision:portfolio": Rule(own=CLINICIANS),
+    "supervision:portfolio_pdf": Rule(own=CLINICIANS),
+    "supervision:portfolio_csv": Rule(own=CLINICIANS),
     # One's own API tokens (the API itself is covered in tests/integration/api/)
     "tokens:list": Rule(own=ALL),
 }
@@ -238,6 +257,7 @@ def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:
     _referral_url_values(rule, team, service, patient, values)
     _records_url_values(rule, service, patient, values)
     _exports_url_values(rule, team, values)
+    _supervision_url_values(rule, team, service, patient, values)
     return reverse(name, kwargs=values), patient
 
 
@@ -306,6 +326,47 @@ def _records_url_values(rule: Rule, service, patient, values: dict) -> None:
         values["consent_pk"] = ConsentFactory(patient=patient, recorded_by=service.staff[R.PWP]).pk
     if "goal_pk" in rule.kwargs:
         values["goal_pk"] = GoalFactory(patient=patient, set_by=service.staff[R.PWP]).pk
+
+
+def _supervision_url_values(rule: Rule, team, service, patient, values: dict) -> None:
+    """A supervision session between two other members of the team (so only supervisors
+    reach it), and an MDT meeting of the team, each discussing the patient."""
+    import datetime as dt
+
+    from stepcare.supervision.models import CaseAction, CaseDiscussion, MdtMeeting, SupervisionSession
+
+    if "supervision_pk" in rule.kwargs or "action_pk" in rule.kwargs:
+        supervisor = MembershipFactory(team=team, role=R.CLINICAL_SUPERVISOR).user
+        supervisee = MembershipFactory(team=team, role=R.PWP).user
+        session = SupervisionSession.objects.create(
+            team=team,
+            supervisor=supervisor,
+            supervisee=supervisee,
+            held_on=dt.date.today(),
+            duration_minutes=60,
+            recorded_by=supervisor,
+        )
+        discussion = CaseDiscussion.objects.create(supervision=session, patient=patient, added_by=supervisor)
+        if "supervision_pk" in rule.kwargs:
+            values["supervision_pk"] = session.pk
+        if "action_pk" in rule.kwargs:
+            action = CaseAction.objects.create(
+                discussion=discussion,
+                description="Review the plan",
+                owner=supervisee,
+                due_on=dt.date.today(),
+                created_by=supervisor,
+            )
+            values["action_pk"] = action.pk
+    if "meeting_pk" in rule.kwargs:
+        meeting = MdtMeeting.objects.create(
+            team=team, held_on=dt.date.today(), created_by=service.staff[R.PWP]
+        )
+        values["meeting_pk"] = meeting.pk
+        if "discussion_pk" in rule.kwargs:
+            values["discussion_pk"] = CaseDiscussion.objects.create(
+                meeting=meeting, patient=patient, added_by=service.staff[R.PWP]
+            ).pk
 
 
 # Every URL for an object in one's own team; URLs about an object also for another team's.

@@ -37,3 +37,15 @@ def test_the_services_own_curve_is_the_percentile_of_its_courses() -> None:
     assert curve.courses == 100 and "Northbrook's own finished courses (100)" in curve.source
     assert curve.upper[3] == 0.65  # 75th percentile of (14 - i % 5) / 20: 0.5 to 0.7, 20 of each
     assert curve.upper[6] == DEFAULT_CURVE.upper[6]  # too few courses reached it: the default stays
+
+
+def test_the_anxiety_measures_have_their_own_default_and_configured_curves() -> None:
+    from stepcare.outcomes.expected import DEFAULT_CURVE, default_curve_for
+
+    assert default_curve_for("PHQ-9") is DEFAULT_CURVE
+    gad = default_curve_for("GAD-7")
+    assert gad.upper == DEFAULT_CURVE.upper and "GAD-7" in gad.source and "UNVERIFIED" in gad.source
+    configured = default_curve_for("SPIN", {"SPIN": {"upper": {"2": 0.9}, "source": "checked 2026"}})
+    assert configured.upper == {2: 0.9} and configured.source == "checked 2026"
+    own = curve_from_courses([[20, 20 - i % 5, 19, 18] for i in range(60)], default=gad, measure="GAD-7")
+    assert own.courses == 60 and "GAD-7 score / intake" in own.source

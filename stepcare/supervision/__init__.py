@@ -1,0 +1,1 @@
+"""Clinical supervision, MDT meetings, CPD and accreditation, and trainee countersignature."""

@@ -1,0 +1,187 @@
+"""Forms for supervision records, MDT meetings and the CPD log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from stepcare.accounts.models import Team, User
+from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField
+from stepcare.supervision.models import CpdEntry
+
+DATE_HELP = "For example, 24/03/2026"
+
+
+def _not_future(value: dt.date | None) -> dt.date | None:
+    if value is not None and value > timezone.localdate():
+        raise forms.ValidationError("The date cannot be in the future.")
+    return value
+
+
+class SupervisionForm(forms.Form):
+    """The session, then one set of fields per case from the pack: discussed or not, the
+    decision, and one action with its owner and due date."""
+
+    OWNER_CHOICES = (("supervisee", "The supervisee"), ("supervisor", "Me (the supervisor)"))
+
+    held_on = DateField(label="Date of supervision", help_text=DATE_HELP)
+    duration_minutes = IntegerField(
+        label="Duration in minutes",
+        min_value=5,
+        max_value=480,
+        initial=60,
+        error_messages={
+            "min_value": "Supervision lasts at least 5 minutes.",
+            "max_value": "Supervision lasts at most 8 hours (480 minutes).",
+        },
+    )
+    notes = forms.CharField(label="General notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, cases: list[tuple[str, str]], **kwargs: Any) -> None:
+        """`cases` are (key, label) for each case from the pack, in order."""
+        super().__init__(*args, **kwargs)
+        self.cases = cases
+        for key, label in cases:
+            self.fields[f"{key}_discussed"] = forms.BooleanField(
+                label=f"Discussed {label}", required=False, initial=True
+            )
+            self.fields[f"{key}_decision"] = forms.CharField(
+                label=f"Decision about {label}",
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"{key}_action"] = forms.CharField(
+                label=f"Action agreed for {label}", required=False, max_length=500
+            )
+            self.fields[f"{key}_owner"] = forms.ChoiceField(
+                label="Who will do it", choices=self.OWNER_CHOICES, initial="supervisee", required=False
+            )
+            self.fields[f"{key}_due"] = DateField(label="Due by", required=False, help_text=DATE_HELP)
+
+    def clean_held_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("held_on"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for key, label in self.cases:
+            if data.get(f"{key}_action") and not data.get(f"{key}_due"):
+                self.add_error(f"{key}_due", f"Give a due date for the action about {label}.")
+            if data.get(f"{key}_action") and not data.get(f"{key}_discussed"):
+                self.add_error(f"{key}_discussed", f"Tick {label} as discussed to record an action.")
+        return data
+
+    def case_fields(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": key,
+                "label": label,
+                "discussed": self[f"{key}_discussed"],
+                "decision": self[f"{key}_decision"],
+                "action": self[f"{key}_action"],
+                "owner": self[f"{key}_owner"],
+                "due": self[f"{key}_due"],
+            }
+            for key, label in self.cases
+        ]
+
+
+class MeetingForm(forms.Form):
+    team = ModelChoiceField(label="Team", queryset=Team.objects.none(), empty_label=None)
+    held_on = DateField(label="Date of the meeting", help_text=DATE_HELP)
+    title = forms.CharField(label="Title", max_length=200, initial="MDT meeting")
+    attendees = ModelMultipleChoiceField(
+        label="Attendees from the service",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    external_attendees = forms.CharField(
+        label="Other attendees",
+        required=False,
+        max_length=2000,
+        help_text="One a line: name, role and organisation (for example, Dr A Example, psychiatrist, CMHT)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, team_ids: set[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(pk__in=team_ids).order_by("name")  # type: ignore[attr-defined]
+        self.fields["attendees"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True, memberships__team_id__in=team_ids, memberships__active=True)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+
+
+class AgendaForm(forms.Form):
+    patient = IntegerField(
+        label="Patient", error_messages={"required": "Choose a patient from the search results."}
+    )
+    reason = forms.CharField(label="Why they are being brought", required=False, max_length=500)
+
+
+class DecisionForm(forms.Form):
+    confirm_patient = IntegerField(widget=forms.HiddenInput)
+    decision = forms.CharField(
+        label="Decision",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write the decision."},
+    )
+    action = forms.CharField(label="Action agreed", required=False, max_length=500)
+    owner = forms.ChoiceField(label="Who will do it", required=False)
+    due_on = DateField(label="Due by", required=False, help_text=DATE_HELP)
+
+    def __init__(self, *args: Any, owners: list[User], **kwargs: Any) -> None:
+        """`owners` are the team's members, read once for every form on the page."""
+        super().__init__(*args, **kwargs)
+        self.owners = {str(u.pk): u for u in owners}
+        choices = [("", "Choose someone"), *((k, str(u)) for k, u in self.owners.items())]
+        self.fields["owner"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_owner(self) -> User | None:
+        value = self.cleaned_data.get("owner")
+        return self.owners.get(value) if value else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") and (not data.get("owner") or not data.get("due_on")):
+            self.add_error("action", "An action needs someone to do it and a due date.")
+        return data
+
+
+class CpdForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of entry", choices=CpdEntry.Kind.choices)
+    on = DateField(label="Date", help_text=DATE_HELP)
+    activity = forms.CharField(label="Activity", max_length=300)
+    hours = forms.DecimalField(
+        label="Hours",
+        min_value=Decimal("0.25"),
+        max_value=Decimal("100"),
+        max_digits=5,
+        decimal_places=2,
+        error_messages={
+            "min_value": "Enter at least a quarter of an hour (0.25).",
+            "max_value": "Enter at most 100 hours for one entry.",
+        },
+    )
+    reflection = forms.CharField(
+        label="Reflection", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_on(self) -> dt.date | None:
+        return _not_future(self.cleaned_data.get("on"))
+
+
+class PeriodForm(forms.Form):
+    start = DateField(label="From", required=False, help_text=DATE_HELP)
+    end = DateField(label="To", required=False, help_text=DATE_HELP)
+
+
+class CountersignForm(forms.Form):
+    comment = forms.CharField(label="Comment", required=False, max_length=2000)
