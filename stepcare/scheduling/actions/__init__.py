@@ -8,7 +8,8 @@ audit events; messages to patients are queued only once the change is committed.
 - ``attendance``: AttendOrDNA and follow-up tasks after a missed appointment
 - ``groups``: groups, their members, sessions and registers
 - ``availability``: working patterns, leave, training and admin time
-- ``messages``: messages to patients queued after a change
+- ``messages``: messages to patients queued after a change (recording one sent is
+  ``notifications.record_message``, with delivery)
 - ``calendar_feeds``: the private calendar address
 
 Every public name is importable from here, as ``stepcare.scheduling.actions.<name>``.
@@ -54,9 +55,11 @@ from stepcare.scheduling.actions.groups import (
     schedule_group_sessions,
     start_group,
 )
-from stepcare.scheduling.actions.messages import record_message
 from stepcare.scheduling.actions.series import book_series, cancel_rest_of_series, skip_occurrence
 from stepcare.scheduling.models import Attendee
+
+# Recording a sent message belongs to delivery; kept importable from here for callers.
+from stepcare.scheduling.notifications import record_message
 
 AttendOrDNA = Attendee.AttendOrDNA
 
