@@ -80,7 +80,7 @@ def book_details(*, by: User, details: BookingDetails, starts_at: dt.datetime) -
 def _refuse_if_settled(appointment: Appointment) -> None:
     if appointment.is_cancelled:
         raise BookingRefused("This appointment has been cancelled. Rebook it instead.")
-    if appointment.attendees.exclude(attendance="").exclude(attendance__in=Attendee.CANCELLED).exists():
+    if appointment.is_settled:
         raise BookingRefused(
             "Attendance has already been recorded for this appointment, so it cannot change."
         )
@@ -214,10 +214,9 @@ def rebook(
 ) -> Appointment:
     """Book a new appointment like a cancelled or missed one, in one step."""
     original = Appointment.objects.for_display().get(pk=appointment.pk)
-    missed = any(a.is_missed for a in original.attendees.all())
-    if not (original.is_cancelled or missed):
+    if not (original.is_cancelled or original.was_missed):
         raise BookingRefused("Only a cancelled or missed appointment can be rebooked. Move this one instead.")
-    if original.group_id is not None:
+    if not original.can_be_rebooked:
         raise BookingRefused("Group sessions are rescheduled from the group's page.")
     new = copy_to_new_time(by=by, original=original, starts_at=starts_at, room=room, rebooked_from=original)
     _queue_messages(new, Message.Kind.BOOKED)
@@ -259,7 +258,12 @@ def _withdraw_place(*, by: User, place: Attendee, reason: str, note: str, notify
             action=AuditEvent.Action.UPDATE,
             patient=place.patient,
             obj=appointment,
-            detail={"place_cancelled": True, "cancelled_by": "4", "reason": reason, "note": note},
+            detail={
+                "place_cancelled": True,
+                "cancelled_by": AttendOrDNA.CANCELLED_BY_PROVIDER.value,
+                "reason": reason,
+                "note": note,
+            },
         )
         return
     _cancel(

@@ -20,7 +20,14 @@ from stepcare.scheduling.actions.common import (
     _is_overlap,
     _video_link,
 )
-from stepcare.scheduling.models import Appointment, AppointmentClinician, AppointmentSeries, Attendee, Group
+from stepcare.scheduling.models import (
+    APPOINTMENT_LENGTH,
+    Appointment,
+    AppointmentClinician,
+    AppointmentSeries,
+    Attendee,
+    Group,
+)
 
 
 def _check_details(*, kind: str, details: BookingDetails, starts_at: dt.datetime) -> None:
@@ -28,7 +35,7 @@ def _check_details(*, kind: str, details: BookingDetails, starts_at: dt.datetime
     ends_at = starts_at + details.duration
     if not details.clinicians:
         raise BookingRefused("Choose the clinician who will see the patient.")
-    if details.duration < dt.timedelta(minutes=5) or details.duration > dt.timedelta(hours=4):
+    if not APPOINTMENT_LENGTH.allows(details.duration):
         raise BookingRefused("An appointment lasts between 5 minutes and 4 hours.")
     if kind == Appointment.Kind.INDIVIDUAL and len(details.participants) != 1:
         raise BookingRefused("A one-to-one appointment has one patient.")

@@ -64,11 +64,11 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
             ],
             "attendance_form": extra.pop("attendance_form", None) or AttendanceForm(),
             "started": started,
-            "settled": appointment.is_cancelled or any(a.is_attended or a.is_missed for a in attendees),
-            "can_rebook": not appointment.group_id
-            and (appointment.is_cancelled or any(a.is_missed for a in attendees))
-            and not appointment.rebookings.all(),
+            "settled": appointment.is_settled,
+            "can_rebook": appointment.can_be_rebooked and not appointment.rebookings.all(),
             "outcome_choices": [(c.value, c.label) for c in Attendee.OUTCOMES],
+            # A group member's place can be cancelled from the register (AttendOrDNA 2).
+            "place_cancelled_code": Attendee.AttendOrDNA.CANCELLED_BY_PATIENT.value,
             # Outcome measures: the banner's PHQ-9 item 9 prompt and scores missing for the pair.
             **outcomes_context(appointment, attendees),
             **extra,
