@@ -221,13 +221,21 @@ def patient_appointments(*, patient: Patient) -> QuerySet[Appointment]:
     )
 
 
-def appointment_for_page(*, pk: int) -> Appointment:
+def appointments_for_page() -> QuerySet[Appointment]:
     return (
         Appointment.objects.for_display()
         .select_related("rebooked_from", "created_by", "team__service")
         .prefetch_related("rebookings", "follow_up_tasks")
-        .get(pk=pk)
     )
+
+
+def appointment_for_page(*, pk: int) -> Appointment:
+    return appointments_for_page().get(pk=pk)
+
+
+def group_patients(group: Group) -> list[Patient]:
+    """The patients a group is about: its current members."""
+    return [m.patient for m in group.members.filter(left_at__isnull=True).select_related("patient")]
 
 
 # Missed appointments

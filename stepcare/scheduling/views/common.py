@@ -6,18 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from stepcare.accounts.models import User
 from stepcare.accounts.permissions import (
     Permission,
-    has_permission,
     team_ids_with_permission,
 )
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.context import audit_if_redisplayed
+from stepcare.audit.fetch import fetch_for_user
 from stepcare.fields import date_in_range
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
@@ -60,12 +59,9 @@ def _get_appointment_for_user(
     *,
     audit_view: bool = True,
 ) -> Appointment:
-    try:
-        appointment = selectors.appointment_for_page(pk=pk)
-    except Appointment.DoesNotExist:
-        raise Http404 from None
-    if not has_permission(request.user, permission, obj=appointment):
-        raise PermissionDenied
+    appointment = fetch_for_user(
+        request, selectors.appointments_for_page(), pk, permission, patients_of=lambda a: a.patients
+    )
     patients = [attendee.patient for attendee in appointment.attendees.all()]
     if audit_view:
         audit_actions.record_shown(

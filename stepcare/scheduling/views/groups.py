@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stepcare.accounts.models import Room, Team, User
 from stepcare.accounts.permissions import (
     Permission,
-    has_permission,
     team_ids_with_permission,
 )
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.fetch import fetch_for_user
 from stepcare.http import StaffRequest
 from stepcare.scheduling import actions, selectors
 from stepcare.scheduling.forms import (
@@ -39,10 +39,13 @@ def _group_team_ids(user: User) -> set[int]:
 
 
 def _get_group_for_user(request: StaffRequest, group_pk: int) -> Group:
-    group = get_object_or_404(Group.objects.select_related("team", "room__site"), pk=group_pk)
-    if not has_permission(request.user, Permission.BOOK_APPOINTMENTS, obj=group):
-        raise PermissionDenied
-    return group
+    return fetch_for_user(
+        request,
+        Group.objects.select_related("team", "room__site"),
+        group_pk,
+        Permission.BOOK_APPOINTMENTS,
+        patients_of=selectors.group_patients,
+    )
 
 
 @login_required
