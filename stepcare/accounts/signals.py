@@ -10,13 +10,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from stepcare.accounts.middleware import AUTH_AT, LAST_SEEN
+from stepcare.audit.actions import end_break_glass_grants, record
+from stepcare.audit.models import AuditEvent
 
 
 @receiver(user_logged_in)
 def _on_sign_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    from stepcare.audit.actions import record
-    from stepcare.audit.models import AuditEvent
-
     now = timezone.now().timestamp()
     request.session[AUTH_AT] = now
     request.session[LAST_SEEN] = now
@@ -25,9 +24,6 @@ def _on_sign_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> 
 
 @receiver(user_logged_out)
 def _on_sign_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    from stepcare.audit.actions import end_break_glass_grants, record
-    from stepcare.audit.models import AuditEvent
-
     if user is not None:
         end_break_glass_grants(user=user)
         record(by=user, action=AuditEvent.Action.SIGN_OUT)
@@ -35,7 +31,4 @@ def _on_sign_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) ->
 
 @receiver(user_login_failed)
 def _on_sign_in_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
-    from stepcare.audit.actions import record
-    from stepcare.audit.models import AuditEvent
-
     record(by=None, action=AuditEvent.Action.SIGN_IN_FAILED, username=str(credentials.get("username", "")))

@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from stepcare.accounts.models import User
-from stepcare.accounts.permissions import Role
+from stepcare.accounts.roles import Role
 from stepcare.audit.context import current
 from stepcare.audit.models import AuditEvent, AuditEventPatient, BreakGlassGrant, BreakGlassReview
 from stepcare.patients.models import Patient

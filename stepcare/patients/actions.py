@@ -8,7 +8,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from stepcare.accounts.access import has_permission
 from stepcare.accounts.models import Team, User
+from stepcare.accounts.roles import Permission, Role
 from stepcare.audit.actions import record
 from stepcare.audit.models import AuditEvent
 from stepcare.patients.models import DEMOGRAPHIC_FIELDS, EmploymentSupport, Patient, RiskFlag
@@ -186,8 +188,6 @@ class EmploymentSupportRefused(Exception):
 def refer_for_employment_support(*, by: User, patient: Patient, adviser: User) -> EmploymentSupport:
     """A clinician refers the patient to an employment adviser of the patient's team; from now
     on that adviser sees the patient (and only such patients)."""
-    from stepcare.accounts.permissions import Permission, Role, has_permission
-
     if not has_permission(by, Permission.WRITE_CLINICAL_NOTES, obj=patient) or not has_permission(
         by, Permission.CLEAR_RISK_FLAG, obj=patient
     ):

@@ -17,6 +17,7 @@ from stepcare.accounts.permissions import (
     team_ids_with_permission,
     teams_seen_whole,
 )
+from stepcare.accounts.roles import Role
 from stepcare.patients.models import (
     EmploymentSupport,
     Patient,
@@ -183,8 +184,6 @@ def patient_ids_with_current_risk(*, patient_ids: Iterable[int]) -> set[int]:
 
 def employment_advisers(*, team_id: int) -> QuerySet[User]:
     """The team's employment advisers, whom a clinician may refer a patient to."""
-    from stepcare.accounts.permissions import Role
-
     return User.objects.filter(
         is_active=True,
         memberships__team_id=team_id,

@@ -12,7 +12,15 @@ from django.utils import timezone
 from stepcare.accounts.models import Room, Site, Team, User
 from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField, date_in_range
 from stepcare.referrals.models import Referral
-from stepcare.scheduling.models import Appointment, Attendee, Group, Unavailability, Weekday
+from stepcare.scheduling.models import (
+    BOOKING_LENGTH,
+    GROUP_SESSION_LENGTH,
+    Appointment,
+    Attendee,
+    Group,
+    Unavailability,
+    Weekday,
+)
 from stepcare.scheduling.timeslots import LONDON
 
 REPEAT_CHOICES = [("once", "Once"), ("1", "Every week"), ("2", "Every two weeks")]
@@ -53,8 +61,8 @@ class FindSlotForm(forms.Form):
     duration = IntegerField(
         label="Length in minutes",
         initial=60,
-        min_value=15,
-        max_value=180,
+        min_value=BOOKING_LENGTH.shortest_minutes,
+        max_value=BOOKING_LENGTH.longest_minutes,
         error_messages={
             "min_value": "An appointment is at least 15 minutes.",
             "max_value": "An appointment is at most 3 hours.",
@@ -344,8 +352,8 @@ class GroupForm(forms.Form):
     duration = IntegerField(
         label="Length of each session in minutes",
         initial=120,
-        min_value=30,
-        max_value=240,
+        min_value=GROUP_SESSION_LENGTH.shortest_minutes,
+        max_value=GROUP_SESSION_LENGTH.longest_minutes,
         error_messages={
             "min_value": "A session is at least 30 minutes.",
             "max_value": "A session is at most 4 hours.",

@@ -23,8 +23,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from stepcare.audit.actions import record
+from stepcare.audit.models import AuditEvent
 from stepcare.scheduling.models import Appointment, Attendee, Message
 from stepcare.scheduling.timeslots import LONDON
 
@@ -204,8 +208,6 @@ def deliver(*, attendee_id: int, kind: str) -> list[Message]:
     The referral and the patient are checked again at send time: nothing at all is sent to
     a person who has died, and only a cancellation about a referral that is no longer open.
     """
-    from stepcare.scheduling import actions
-
     attendee = Attendee.objects.select_related(
         "patient", "referral", "appointment__room__site", "appointment__team__service"
     ).get(pk=attendee_id)
@@ -250,7 +252,7 @@ def deliver(*, attendee_id: int, kind: str) -> list[Message]:
                     email_address=to, template_id=tid, personalisation=values, reference=reference
                 )
         except NotificationError as exc:
-            actions.record_message(
+            record_message(
                 attendee=attendee,
                 channel=channel,
                 kind=kind,
@@ -262,7 +264,7 @@ def deliver(*, attendee_id: int, kind: str) -> list[Message]:
             )
             raise
         sent.append(
-            actions.record_message(
+            record_message(
                 attendee=attendee,
                 channel=channel,
                 kind=kind,
@@ -277,6 +279,42 @@ def deliver(*, attendee_id: int, kind: str) -> list[Message]:
 
 
 def _now() -> Any:
-    from django.utils import timezone
-
     return timezone.now()
+
+
+@transaction.atomic
+def record_message(
+    *,
+    attendee: Attendee,
+    channel: str,
+    kind: str,
+    recipient: str,
+    template_id: str,
+    body: str,
+    status: str,
+    provider_reference: str = "",
+    error: str = "",
+) -> Message:
+    """Record a message sent (or that failed) against the patient's referral."""
+    message = Message.objects.create(
+        referral=attendee.referral,
+        patient=attendee.patient,
+        appointment=attendee.appointment,
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        template_id=template_id,
+        body=body,
+        status=status,
+        provider_reference=provider_reference,
+        error=error[:300],
+    )
+    record(
+        by=None,
+        username="stepcare notifications",
+        action=AuditEvent.Action.CREATE,
+        patient=attendee.patient,
+        obj=message,
+        detail={"channel": channel, "kind": kind, "status": status},
+    )
+    return message

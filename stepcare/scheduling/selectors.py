@@ -1,4 +1,4 @@
-"""Reads for the diary: free slots, day and week views, reminders due, calendar feeds.
+"""Reads for the diary: day and week views (free slots: ``slots.py``), reminders due, calendar feeds.
 
 Each function asks the database a fixed number of questions, however many appointments
 there are, and does the interval arithmetic in Python.
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from stepcare.accounts.models import Membership, Room, Site, User
+from stepcare.accounts.models import Membership, Room, User
 from stepcare.accounts.permissions import Role
 from stepcare.patients.models import Patient, RiskFlag
 from stepcare.patients.selectors import patient_matches
@@ -29,25 +29,30 @@ from stepcare.scheduling.models import (
     Group,
     GroupMember,
     Message,
-    OpeningHours,
     Unavailability,
     WorkingHours,
 )
-from stepcare.scheduling.models.availability import (
-    DEFAULT_OPENING,
-    DEFAULT_WORKING_DAY,
-    DEFAULT_WORKING_WEEKDAYS,
+from stepcare.scheduling.slots import (  # free-slot search lives beside timeslots.py
+    PARTS_OF_DAY as PARTS_OF_DAY,
+)
+from stepcare.scheduling.slots import (
+    Slot as Slot,
+)
+from stepcare.scheduling.slots import (
+    _pattern_by_weekday,
+    _working_on,
+)
+from stepcare.scheduling.slots import (
+    free_slots as free_slots,
+)
+from stepcare.scheduling.slots import (
+    site_open as site_open,
 )
 from stepcare.scheduling.timeslots import (
-    LONDON,
     Interval,
     day_bounds,
-    intersect,
-    local,
     local_date,
     overlaps,
-    series_dates,
-    starts_within,
     subtract,
 )
 
@@ -58,14 +63,6 @@ CLINICAL_ROLES = (
     Role.CLINICAL_SUPERVISOR,
     Role.EMPLOYMENT_ADVISER,
 )
-PARTS_OF_DAY: dict[str, tuple[dt.time, dt.time]] = {
-    "morning": (dt.time(0, 0), dt.time(12, 0)),
-    "afternoon": (dt.time(12, 0), dt.time(17, 0)),
-    "evening": (dt.time(17, 0), dt.time(23, 59)),
-}
-SLOT_STEP = dt.timedelta(minutes=30)
-
-
 # Who and where
 
 
@@ -89,195 +86,6 @@ def team_ids_of(user: User) -> set[int]:
 
 def working_pattern(clinician: User) -> list[WorkingHours]:
     return list(WorkingHours.objects.filter(clinician=clinician).select_related("site"))
-
-
-def _pattern_by_weekday(rows: Iterable[WorkingHours]) -> dict[int, list[tuple[dt.time, dt.time]]]:
-    by_day: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    found = False
-    for row in rows:
-        found = True
-        by_day[row.weekday].append((row.starts, row.ends))
-    if not found:
-        for weekday in DEFAULT_WORKING_WEEKDAYS:
-            by_day[weekday] = list(DEFAULT_WORKING_DAY)
-    return by_day
-
-
-def _working_on(pattern: dict[int, list[tuple[dt.time, dt.time]]], day: dt.date) -> list[Interval]:
-    return [(local(day, s), local(day, e)) for s, e in pattern.get(day.weekday(), [])]
-
-
-def _opening_by_weekday(rows: Iterable[OpeningHours]) -> dict[int, list[tuple[dt.time, dt.time]]]:
-    by_day: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    found = False
-    for row in rows:
-        found = True
-        by_day[row.weekday].append((row.opens, row.closes))
-    if not found:
-        for weekday in range(5):
-            by_day[weekday] = [DEFAULT_OPENING]
-    return by_day
-
-
-def site_open(*, site_id: int, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
-    """Is the site open for the whole of this time?"""
-    opening = _opening_by_weekday(OpeningHours.objects.filter(site_id=site_id))
-    day = local_date(starts_at)
-    return any(
-        local(day, opens) <= starts_at and ends_at <= local(day, closes)
-        for opens, closes in opening.get(day.weekday(), [])
-    )
-
-
-# Free slots
-
-
-@dataclass(frozen=True)
-class Slot:
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    room: Room | None = None
-    occurrences: tuple[dt.datetime, ...] = ()
-
-    @property
-    def local_start(self) -> dt.datetime:
-        return self.starts_at.astimezone(LONDON)
-
-
-def _by_day(intervals: Iterable[Interval]) -> dict[dt.date, list[Interval]]:
-    out: dict[dt.date, list[Interval]] = defaultdict(list)
-    for start, end in intervals:
-        day = local_date(start)
-        while True:
-            out[day].append((start, end))
-            day += dt.timedelta(days=1)
-            if local(day, dt.time.min) >= end:
-                break
-    return out
-
-
-def _clear(interval: Interval, busy: dict[dt.date, list[Interval]]) -> bool:
-    return not any(overlaps(interval, b) for b in busy.get(local_date(interval[0]), []))
-
-
-def free_slots(
-    *,
-    clinician: User,
-    from_day: dt.date,
-    days: int = 14,
-    duration: dt.timedelta = dt.timedelta(minutes=60),
-    patients: Sequence[Patient] = (),
-    site: Site | None = None,
-    people: int = 2,
-    weekdays: Iterable[int] | None = None,
-    parts_of_day: Iterable[str] | None = None,
-    interval_weeks: int = 1,
-    occurrences: int = 1,
-    skip: Iterable[dt.date] = (),
-    limit: int = 24,
-    now: dt.datetime | None = None,
-) -> list[Slot]:
-    """Times when the clinician works and is free, the patient(s) are free and (when
-    ``site`` is given) a big-enough room there is free and the site open. For a series,
-    every occurrence must fit, in the same room."""
-    now = now or timezone.now()
-    skip = list(skip)
-    wanted_days = set(weekdays) if weekdays else None
-    wanted_parts = [PARTS_OF_DAY[p] for p in parts_of_day or () if p in PARTS_OF_DAY]
-    last_day = from_day + dt.timedelta(days=days + 7 * interval_weeks * (occurrences + len(skip)))
-    range_start, range_end = day_bounds(from_day, (last_day - from_day).days + 1)
-
-    pattern = _pattern_by_weekday(WorkingHours.objects.filter(clinician=clinician))
-    busy = _by_day(
-        list(
-            AppointmentClinician.objects.filter(
-                clinician=clinician, live=True, starts_at__lt=range_end, ends_at__gt=range_start
-            ).values_list("starts_at", "ends_at")
-        )
-        + list(
-            Unavailability.objects.filter(
-                clinician=clinician,
-                withdrawn_at__isnull=True,
-                starts_at__lt=range_end,
-                ends_at__gt=range_start,
-            ).values_list("starts_at", "ends_at")
-        )
-        + list(
-            Attendee.objects.filter(
-                patient__in=list(patients), live=True, starts_at__lt=range_end, ends_at__gt=range_start
-            ).values_list("starts_at", "ends_at")
-            if patients
-            else []
-        )
-    )
-    rooms: list[Room] = []
-    room_busy: dict[int, dict[dt.date, list[Interval]]] = {}
-    opening: dict[int, list[tuple[dt.time, dt.time]]] = {}
-    if site is not None:
-        rooms = list(
-            Room.objects.filter(site=site, capacity__gte=people).select_related("site").order_by("name")
-        )
-        per_room: dict[int, list[Interval]] = defaultdict(list)
-        for room_id, start, end in Appointment.objects.filter(
-            room__in=rooms, status=Appointment.Status.BOOKED, starts_at__lt=range_end, ends_at__gt=range_start
-        ).values_list("room_id", "starts_at", "ends_at"):
-            per_room[room_id].append((start, end))
-        room_busy = {room.pk: _by_day(per_room[room.pk]) for room in rooms}
-        opening = _opening_by_weekday(OpeningHours.objects.filter(site=site))
-        if not rooms:
-            return []
-
-    def fits_person(start: dt.datetime) -> bool:
-        end = start + duration
-        day = local_date(start)
-        working = _working_on(pattern, day)
-        if not any(ws <= start and end <= we for ws, we in working):
-            return False
-        return _clear((start, end), busy)
-
-    def room_for(times: Sequence[dt.datetime]) -> Room | None:
-        for room in rooms:
-            ok = True
-            for start in times:
-                end = start + duration
-                day = local_date(start)
-                is_open = any(
-                    local(day, o) <= start and end <= local(day, c) for o, c in opening.get(day.weekday(), [])
-                )
-                if not is_open or not _clear((start, end), room_busy[room.pk]):
-                    ok = False
-                    break
-            if ok:
-                return room
-        return None
-
-    slots: list[Slot] = []
-    for offset in range(days):
-        day = from_day + dt.timedelta(days=offset)
-        if wanted_days is not None and day.weekday() not in wanted_days:
-            continue
-        free = subtract(_working_on(pattern, day), busy.get(day, []))
-        if wanted_parts:
-            free = intersect(free, [(local(day, s), local(day, e)) for s, e in wanted_parts])
-        for start in starts_within(free, duration=duration, step=SLOT_STEP):
-            if start <= now:
-                continue
-            local_time = start.astimezone(LONDON).time()
-            times = [
-                local(d, local_time)
-                for d in series_dates(day, interval_weeks=interval_weeks, occurrences=occurrences, skip=skip)
-            ]
-            if not all(fits_person(t) for t in times[1:]):
-                continue
-            room = None
-            if site is not None:
-                room = room_for(times)
-                if room is None:
-                    continue
-            slots.append(Slot(start, start + duration, room, tuple(times)))
-            if len(slots) >= limit:
-                return slots
-    return slots
 
 
 # Diary views
@@ -413,13 +221,21 @@ def patient_appointments(*, patient: Patient) -> QuerySet[Appointment]:
     )
 
 
-def appointment_for_page(*, pk: int) -> Appointment:
+def appointments_for_page() -> QuerySet[Appointment]:
     return (
         Appointment.objects.for_display()
         .select_related("rebooked_from", "created_by", "team__service")
         .prefetch_related("rebookings", "follow_up_tasks")
-        .get(pk=pk)
     )
+
+
+def appointment_for_page(*, pk: int) -> Appointment:
+    return appointments_for_page().get(pk=pk)
+
+
+def group_patients(group: Group) -> list[Patient]:
+    """The patients a group is about: its current members."""
+    return [m.patient for m in group.members.filter(left_at__isnull=True).select_related("patient")]
 
 
 # Missed appointments

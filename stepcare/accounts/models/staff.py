@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.functional import cached_property
 
 from stepcare.accounts.models.organisation import Team
-from stepcare.accounts.permissions import Role
+from stepcare.accounts.roles import Role
 
 
 class User(AbstractUser):

@@ -1,6 +1,9 @@
 from stepcare.scheduling.models.appointments import (
+    APPOINTMENT_LENGTH,
     ASSESSMENT_TYPES,
+    BOOKING_LENGTH,
     DEFAULT_DURATION,
+    GROUP_SESSION_LENGTH,
     TREATMENT_TYPES,
     Appointment,
     AppointmentClinician,
@@ -12,8 +15,11 @@ from stepcare.scheduling.models.contact import CalendarFeed, DnaPolicy, FollowUp
 from stepcare.scheduling.models.groups import Group, GroupMember
 
 __all__ = [
+    "APPOINTMENT_LENGTH",
     "ASSESSMENT_TYPES",
+    "BOOKING_LENGTH",
     "DEFAULT_DURATION",
+    "GROUP_SESSION_LENGTH",
     "TREATMENT_TYPES",
     "Appointment",
     "AppointmentClinician",

@@ -20,6 +20,37 @@ from stepcare.patients.models import RiskFlag
 DEFAULT_DURATION = dt.timedelta(minutes=60)
 
 
+class LengthLimits:
+    """The shortest and longest an appointment may last, in minutes."""
+
+    def __init__(self, shortest_minutes: int, longest_minutes: int) -> None:
+        self.shortest_minutes, self.longest_minutes = shortest_minutes, longest_minutes
+
+    @property
+    def shortest(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.shortest_minutes)
+
+    @property
+    def longest(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.longest_minutes)
+
+    def allows(self, duration: dt.timedelta) -> bool:
+        return self.shortest <= duration <= self.longest
+
+    def within(self, outer: LengthLimits) -> bool:
+        return (
+            outer.shortest_minutes <= self.shortest_minutes <= self.longest_minutes <= outer.longest_minutes
+        )
+
+
+# What the diary accepts for any appointment (the booking actions refuse anything else).
+APPOINTMENT_LENGTH = LengthLimits(5, 240)
+# What the forms offer, inside it: a one-to-one or couples booking, and a group's sessions.
+BOOKING_LENGTH = LengthLimits(15, 180)
+GROUP_SESSION_LENGTH = LengthLimits(30, APPOINTMENT_LENGTH.longest_minutes)
+assert BOOKING_LENGTH.within(APPOINTMENT_LENGTH) and GROUP_SESSION_LENGTH.within(APPOINTMENT_LENGTH)
+
+
 class AttendOrDNA(models.TextChoices):
     """National attendance codes (NHS data dictionary ATTENDED OR DID NOT ATTEND)."""
 
@@ -189,6 +220,27 @@ class Appointment(models.Model):
     @property
     def duration(self) -> dt.timedelta:
         return self.ends_at - self.starts_at
+
+    # Domain rules that read prefetched attendees (see AppointmentQuerySet.for_display).
+    @property
+    def cancelled_by_patient(self) -> bool:
+        return self.cancelled_by == self.CancelledBy.PATIENT
+
+    @property
+    def was_missed(self) -> bool:
+        """Someone in it did not attend, or arrived too late to be seen (AttendOrDNA 3 or 7)."""
+        return any(a.is_missed for a in self.attendees.all())
+
+    @property
+    def is_settled(self) -> bool:
+        """Cancelled, or attendance recorded for someone: it can no longer be moved or cancelled."""
+        return self.is_cancelled or any(a.is_attended or a.is_missed for a in self.attendees.all())
+
+    @property
+    def can_be_rebooked(self) -> bool:
+        """A cancelled or missed appointment that is not a group session (group sessions are
+        rescheduled from the group's page)."""
+        return self.group_id is None and (self.is_cancelled or self.was_missed)
 
     @property
     def duration_minutes(self) -> int:

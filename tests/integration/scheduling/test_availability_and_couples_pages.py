@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from stepcare.accounts.permissions import Role
-from stepcare.scheduling import actions
+from stepcare.scheduling import notifications
 from stepcare.scheduling.models import Appointment, Message, Unavailability, WorkingHours
 from stepcare.scheduling.timeslots import local
 from tests.factories.accounts import SiteFactory
@@ -223,7 +223,7 @@ def test_the_second_patient_is_found_by_search_not_picked_from_everyone(service,
 
 
 def _send(attendee, kind: str, channel: str = "sms", status: str = "sent") -> Message:
-    return actions.record_message(
+    return notifications.record_message(
         attendee=attendee,
         channel=channel,
         kind=kind,

@@ -1,0 +1,223 @@
+"""One appointment's page: see it, move it, cancel it (or skip a week), rebook it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from stepcare.accounts.models import Room
+from stepcare.http import StaffRequest
+from stepcare.patients.models import Patient
+from stepcare.scheduling import actions, selectors
+from stepcare.scheduling.forms import (
+    AttendanceForm,
+    CancelForm,
+    MoveForm,
+    RebookForm,
+)
+from stepcare.scheduling.models import Appointment, Attendee
+from stepcare.scheduling.slots import free_slots
+from stepcare.scheduling.timeslots import LONDON, attendance_open, local_date
+from stepcare.scheduling.views.common import (
+    _get_appointment_for_user,
+    _requested_day,
+    _single_patient,
+)
+
+
+def outcomes_context(appointment: Appointment, attendees: list[Attendee]) -> dict[str, Any]:
+    from stepcare.outcomes.selectors import pair_gaps
+
+    one = attendees[0].patient_id if len(attendees) == 1 else None
+    return {
+        "patient": Patient.objects.for_banner().get(pk=one) if one else None,
+        "pair_gaps": pair_gaps(appointment, attendees),
+    }
+
+
+def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: Any) -> HttpResponse:
+    attendees = list(appointment.attendees.all())
+    suggestions = {}
+    for attendee in attendees:
+        if attendee.is_missed:
+            suggestions[attendee.pk] = selectors.dna_suggestion(
+                attendee=attendee, service_id=appointment.team.service_id
+            )
+    open_tasks = {(t.patient_id, t.kind) for t in appointment.follow_up_tasks.all() if t.status == "open"}
+    started = attendance_open(appointment.starts_at, timezone.now())
+    return render(
+        request,
+        "scheduling/appointment.html",
+        {
+            "appointment": appointment,
+            "attendees": attendees,
+            "suggestions": [
+                (a, suggestions[a.pk], (a.patient_id, suggestions[a.pk].kind) in open_tasks)
+                for a in attendees
+                if a.pk in suggestions and suggestions[a.pk].kind
+            ],
+            "attendance_form": extra.pop("attendance_form", None) or AttendanceForm(),
+            "started": started,
+            "settled": appointment.is_settled,
+            "can_rebook": appointment.can_be_rebooked and not appointment.rebookings.all(),
+            "outcome_choices": [(c.value, c.label) for c in Attendee.OUTCOMES],
+            # A group member's place can be cancelled from the register (AttendOrDNA 2).
+            "place_cancelled_code": Attendee.AttendOrDNA.CANCELLED_BY_PATIENT.value,
+            # Outcome measures: the banner's PHQ-9 item 9 prompt and scores missing for the pair.
+            **outcomes_context(appointment, attendees),
+            **extra,
+        },
+    )
+
+
+@login_required
+def appointment_detail(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk)
+    return _appointment_page(request, appointment)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=request.method == "GET")
+    rooms = Room.objects.filter(site__service_id=appointment.team.service_id).select_related("site")
+    start = appointment.starts_at.astimezone(LONDON)
+    form = MoveForm(
+        request.POST or None,
+        rooms=rooms,
+        initial={"date": start.date(), "time": start.time(), "room": appointment.room_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.move_appointment(
+                by=request.user,
+                appointment=appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                room=form.cleaned_data["room"],
+                keep_room=False,
+            )
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Appointment moved. The patient will be told.")
+            return redirect("scheduling:appointment", appointment_pk=appointment.pk)
+    return render(
+        request,
+        "scheduling/move.html",
+        {"appointment": appointment, "form": form, "patient": _single_patient(appointment)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=request.method == "GET")
+    form = CancelForm(request.POST or None, in_series=appointment.series_id is not None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        scope = data.get("scope", CancelForm.SCOPE_ONE)
+        try:
+            if scope == CancelForm.SCOPE_REST:
+                done = actions.cancel_rest_of_series(
+                    by=request.user,
+                    appointment=appointment,
+                    cancelled_by=data["cancelled_by"],
+                    reason=data["reason"],
+                    note=data["note"],
+                )
+                messages.success(request, f"{len(done)} appointments cancelled.")
+            elif scope == CancelForm.SCOPE_SKIP:
+                added = actions.skip_occurrence(
+                    by=request.user, appointment=appointment, cancelled_by=data["cancelled_by"]
+                )
+                if added is not None:
+                    when = added.starts_at.astimezone(LONDON)
+                    messages.success(
+                        request,
+                        f"Week skipped. A session has been added on {when:%A} {when.day} {when:%B} "
+                        f"at {when:%H:%M}.",
+                    )
+            else:
+                actions.cancel_appointment(
+                    by=request.user,
+                    appointment=appointment,
+                    cancelled_by=data["cancelled_by"],
+                    reason=data["reason"],
+                    note=data["note"],
+                )
+                messages.success(request, "Appointment cancelled. The patient will be told.")
+        except actions.BookingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            if "rebook" in request.POST:
+                return redirect("scheduling:rebook", appointment_pk=appointment.pk)
+            return redirect("scheduling:appointment", appointment_pk=appointment.pk)
+    return render(
+        request,
+        "scheduling/cancel.html",
+        {"appointment": appointment, "form": form, "patient": _single_patient(appointment)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rebook(request: StaffRequest, appointment_pk: int) -> HttpResponse:
+    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=request.method == "GET")
+    error = ""
+    if request.method == "POST":
+        form = RebookForm(request.POST)
+        room = form.cleaned_data.get("room") if form.is_valid() else None
+        if room is not None and (appointment.room is None or room.site_id != appointment.room.site_id):
+            error = "Choose one of the times offered: that room is not at this appointment's site."
+        elif form.is_valid():
+            try:
+                new = actions.rebook(
+                    by=request.user,
+                    appointment=appointment,
+                    starts_at=form.cleaned_data["starts_at"],
+                    room=form.cleaned_data["room"],
+                )
+            except actions.BookingRefused as exc:
+                error = str(exc)
+            else:
+                messages.success(request, "Rebooked. The patient will be told.")
+                return redirect("scheduling:appointment", appointment_pk=new.pk)
+        else:
+            error = "Choose a time from the list."
+    clinicians = appointment.clinicians
+    day = (
+        _requested_day(request)
+        if request.GET.get("date")
+        else max(timezone.localdate(), local_date(appointment.starts_at))
+    )
+    slots = (
+        free_slots(
+            clinician=clinicians[0],
+            from_day=day,
+            days=14,
+            duration=appointment.duration,
+            patients=appointment.patients,
+            site=appointment.room.site if appointment.room else None,
+            people=len(clinicians) + len(appointment.patients),
+            limit=16,
+        )
+        if clinicians
+        else []
+    )
+    return render(
+        request,
+        "scheduling/rebook.html",
+        {
+            "appointment": appointment,
+            "slots": slots,
+            "error": error,
+            "from_day": day,
+            "patient": _single_patient(appointment),
+        },
+    )

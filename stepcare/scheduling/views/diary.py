@@ -1,0 +1,189 @@
+"""Diaries: my day, my week, a clinician's, a team's or a room's day and week."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from stepcare.accounts.models import Membership, Room, Team, User
+from stepcare.accounts.permissions import (
+    Permission,
+    has_permission,
+    team_ids_with_permission,
+    teams_seen_whole,
+)
+from stepcare.audit import actions as audit_actions
+from stepcare.audit.models import AuditEvent
+from stepcare.http import StaffRequest
+from stepcare.scheduling import selectors
+from stepcare.scheduling.timeslots import week_start
+from stepcare.scheduling.views.common import (
+    _diary_team_ids,
+    _requested_day,
+)
+
+
+def _audit_diary(
+    request: StaffRequest, kind: str, pk: int, first_day: dt.date, days: list[selectors.DiaryDay]
+) -> None:
+    """One event for the diary page, naming every patient whose name it shows (those of the
+    viewer's own teams; other teams' bookings show as "Booked (another team)")."""
+    visible = teams_seen_whole(request.user, Permission.VIEW_PATIENT)
+    shown = [
+        attendee.patient
+        for day in days
+        for entry in day.entries
+        if entry.appointment is not None and entry.appointment.team_id in visible
+        for attendee in entry.appointment.attendees.all()
+    ]
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={"diary": kind, "id": pk, "from": first_day.isoformat(), "patients_shown": len(set(shown))},
+        patients=shown,
+    )
+
+
+def _diary_context(request: StaffRequest, first_day: dt.date, days: int) -> dict[str, Any]:
+    scope = "day" if days == 1 else "week"
+    step = dt.timedelta(days=days)
+    return {
+        **_diary_links(request.user),
+        "scope": scope,
+        "first_day": first_day,
+        "last_day": first_day + dt.timedelta(days=days - 1),
+        "previous_day": first_day - step,
+        "next_day": first_day + step,
+        "today": timezone.localdate(),
+        # Patient names show for the teams whose patients one sees (not an adviser's teams).
+        "visible_teams": teams_seen_whole(request.user, Permission.VIEW_PATIENT),
+    }
+
+
+def _scope(request: HttpRequest) -> tuple[dt.date, int]:
+    day = _requested_day(request)
+    if request.GET.get("view") == "day":
+        return day, 1
+    return week_start(day), 7
+
+
+def _diary_links(user: User) -> dict[str, Any]:
+    """The team and room diaries (and the waiting list) this person may open (two queries)."""
+    team_ids = _diary_team_ids(user)
+    teams = list(Team.objects.filter(pk__in=team_ids).order_by("name"))
+    rooms = list(
+        Room.objects.filter(site__service_id__in={t.service_id for t in teams})
+        .select_related("site")
+        .order_by("site__name", "name")
+    )
+    return {
+        "diary_teams": teams,
+        "diary_rooms": rooms,
+        "can_see_waiting_list": has_permission(user, Permission.MANAGE_REFERRALS)
+        or has_permission(user, Permission.ALLOCATE),
+    }
+
+
+@login_required
+def my_day(request: StaffRequest) -> HttpResponse:
+    """Where a clinician starts the day: today's and this week's sessions, people allocated
+    to them and not yet seen, and their open referrals."""
+    if not _diary_team_ids(request.user):
+        raise PermissionDenied
+    day = selectors.my_day(user=request.user)
+    audit_actions.record(
+        by=request.user,
+        action=AuditEvent.Action.VIEW,
+        detail={"page": "my_day", "patients": day.patient_ids},
+    )
+    return render(
+        request,
+        "scheduling/my_day.html",
+        {
+            "day": day,
+            "today": timezone.localdate(),
+            "visible_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
+            "limit": selectors.MY_DAY_LIMIT,
+        },
+    )
+
+
+@login_required
+def my_week(request: StaffRequest) -> HttpResponse:
+    return clinician_diary(request, request.user.pk)
+
+
+@login_required
+def clinician_diary(request: StaffRequest, clinician_pk: int) -> HttpResponse:
+    clinician = get_object_or_404(User, pk=clinician_pk, is_active=True)
+    if clinician != request.user:
+        their_teams = set(
+            Membership.objects.filter(user=clinician, active=True).values_list("team_id", flat=True)
+        )
+        if not their_teams & _diary_team_ids(request.user):
+            raise PermissionDenied
+    elif not _diary_team_ids(request.user) and not has_permission(request.user, Permission.VIEW_PATIENT):
+        raise PermissionDenied
+    first_day, days = _scope(request)
+    (diary,) = selectors.clinician_diaries(clinicians=[clinician], first_day=first_day, days=days)
+    _audit_diary(request, "clinician", clinician.pk, first_day, diary.days)
+    if days == 7:  # a weekend shows only when someone works or is booked then
+        diary.days = [d for d in diary.days if d.day.weekday() < 5 or d.entries]
+    return render(
+        request,
+        "scheduling/clinician_diary.html",
+        {
+            **_diary_context(request, first_day, days),
+            "diary": diary,
+            "clinician": clinician,
+            "is_me": clinician == request.user,
+            "tasks": list(selectors.open_follow_up_tasks(user=clinician)[:20])
+            if clinician == request.user
+            else [],
+        },
+    )
+
+
+@login_required
+def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=team_pk)
+    if team.pk not in _diary_team_ids(request.user):
+        raise PermissionDenied
+    first_day, days = _scope(request)
+    clinicians = list(selectors.clinicians_in_teams([team.pk]))
+    diaries = selectors.clinician_diaries(clinicians=clinicians, first_day=first_day, days=days)
+    _audit_diary(request, "team", team.pk, first_day, [d for diary in diaries for d in diary.days])
+    return render(
+        request,
+        "scheduling/team_diary.html",
+        {
+            **_diary_context(request, first_day, days),
+            "team": team,
+            "diaries": diaries,
+            "day_list": [first_day + dt.timedelta(days=i) for i in range(days)],
+        },
+    )
+
+
+@login_required
+def room_diary(request: StaffRequest, room_pk: int) -> HttpResponse:
+    room = get_object_or_404(Room.objects.select_related("site"), pk=room_pk)
+    allowed_services = set(
+        Team.objects.filter(pk__in=_diary_team_ids(request.user)).values_list("service_id", flat=True)
+    )
+    if room.site.service_id not in allowed_services:
+        raise PermissionDenied
+    first_day, days = _scope(request)
+    diary_days = selectors.room_diary(room=room, first_day=first_day, days=days)
+    _audit_diary(request, "room", room.pk, first_day, diary_days)
+    return render(
+        request,
+        "scheduling/room_diary.html",
+        {**_diary_context(request, first_day, days), "room": room, "days": diary_days},
+    )
