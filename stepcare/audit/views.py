@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from stepcare.accounts.permissions import Permission, has_permission
 from stepcare.audit import actions
@@ -46,6 +46,7 @@ def review_break_glass(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def search(request: StaffRequest) -> HttpResponse:
     """Search the audit trail by patient, member of staff, dates and kind of event. The search
     is itself recorded, naming the patients the page shows."""

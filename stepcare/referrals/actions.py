@@ -166,13 +166,10 @@ def open_referral_in_service(
     patient: Patient, team: Team, *, exclude_pk: int | None = None
 ) -> Referral | None:
     """The person's open referral in ``team``'s service (the newest), if any."""
-    return (
-        Referral.objects.open()
-        .filter(patient=patient, team__service_id=team.service_id)
-        .exclude(pk=exclude_pk)
-        .order_by("-received_on", "-id")
-        .first()
-    )
+    qs = Referral.objects.open().filter(patient=patient, team__service_id=team.service_id)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("-received_on", "-id").first()
 
 
 def check_can_refer(
@@ -1014,7 +1011,9 @@ def end_referrals_for_death(
     49 when treatment was attended, 17 when they were assessed, 50 when never seen. Refused
     when an attended appointment is dated after the death: the date or the attendance is wrong."""
     ended = []
-    referrals = Referral.objects.open().select_for_update().filter(patient=patient).exclude(pk=skip_id)
+    referrals = Referral.objects.open().select_for_update().filter(patient=patient)
+    if skip_id is not None:
+        referrals = referrals.exclude(pk=skip_id)
     for referral in referrals.order_by("id"):
         for seen, what in (
             (referral.last_treatment_date, "treatment appointment"),
