@@ -179,6 +179,8 @@ def test_after_a_death_booking_reopening_and_referring_are_refused_with_messages
     # Book: the action refuses, and so does the page (never a server error).
     with pytest.raises(diary.BookingRefused, match="has died"):
         _book_future(ReferralFactory(team=service.team, patient=patient, status=S.ALLOCATED, step="3"))
+    page = client.get(reverse("scheduling:book", args=[patient.pk])).content.decode()
+    assert 'data-testid="booking-deceased"' in page and "nothing can be booked for them" in page
     booking = client.post(
         reverse("scheduling:book", args=[patient.pk]),
         {
@@ -195,6 +197,7 @@ def test_after_a_death_booking_reopening_and_referring_are_refused_with_messages
         },
     )
     assert booking.status_code < 500 and Appointment.objects.count() == appointments
+    assert "nothing can be booked for them" in booking.content.decode()
 
     # Re-open: a message on the page.
     reopened = client.post(reverse("referrals:reopen", args=[referral.pk]), {"reason": "Asked again."})
