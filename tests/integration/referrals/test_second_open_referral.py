@@ -194,3 +194,25 @@ def test_the_import_page_reports_the_row_too(service, client_for, known) -> None
     body = response.content.decode()
     assert "Nothing was imported" in body and "Row 2:" in body and known.reference in body
     assert Referral.objects.count() == 1
+
+
+def test_a_referral_arriving_for_a_person_who_has_died_is_kept_but_not_linked(service) -> None:
+    patient = PatientFactory(team=service.team, date_of_death=timezone.localdate() - dt.timedelta(days=3))
+    referral = actions.submit_referral(
+        by=None,
+        team=service.team,
+        channel="public self-referral form",
+        submission=actions.Submission(
+            person={
+                "given_name": patient.given_name,
+                "family_name": patient.family_name,
+                "date_of_birth": patient.date_of_birth,
+                "nhs_number": patient.nhs_number,
+            },
+            source="self",
+            received_on=timezone.localdate(),
+        ),
+    )
+    assert referral.patient is None and "recorded as having died" in referral.identity_note
+    with pytest.raises(actions.PersonHasDied):
+        actions.link_patient(by=service.staff[Role.ADMINISTRATOR], referral=referral, patient=patient)
