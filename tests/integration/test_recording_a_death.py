@@ -251,3 +251,23 @@ def test_the_death_page_of_a_person_already_recorded_as_dead_says_so(service, cl
     assert 'data-testid="death-recorded"' in page and "Her sister" in page
     again = _death(client, referral.patient)
     assert again.status_code == 400 and "already recorded" in again.content.decode()
+
+
+def test_discharging_as_deceased_ends_the_persons_other_open_referral_too(service) -> None:
+    referral = _accepted(service)
+    attend(referral, on=timezone.localdate() - dt.timedelta(days=7))
+    other = ReferralFactory(team=service.team, patient=referral.patient)
+    actions.end_referral(
+        by=service.staff[Role.HIGH_INTENSITY_THERAPIST],
+        referral=referral,
+        end_code="49",
+        discharge_date=timezone.localdate() - dt.timedelta(days=1),
+        summary="Died in hospital.",
+    )
+    referral.refresh_from_db()
+    other.refresh_from_db()
+    assert (referral.status, referral.end_code) == (S.ENDED, "49")
+    assert (other.status, other.end_code) == (S.ENDED, "50")
+    patient = Patient.objects.get(pk=referral.patient_id)
+    assert patient.date_of_death == timezone.localdate() - dt.timedelta(days=1)
+    assert referral.reference in patient.death_source
