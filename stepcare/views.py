@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from stepcare.accounts.context_processors import CLINICAL_ROLES
 from stepcare.accounts.permissions import Permission, Role, has_permission
@@ -31,10 +31,7 @@ def landing_url(request: StaffRequest) -> str | None:
         team_id = min(team for team, role in memberships if role == Role.SERVICE_MANAGER)
         return reverse("scheduling:team_diary", kwargs={"team_pk": team_id})
     if Role.IG_OFFICER in roles and has_permission(user, Permission.VIEW_AUDIT):
-        try:
-            return reverse("audit:search")
-        except NoReverseMatch:
-            return reverse("audit:break_glass_list")
+        return reverse("audit:search")
     if has_permission(user, Permission.FIND_PATIENT):
         return reverse("patients:search")
     return None

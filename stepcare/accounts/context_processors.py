@@ -52,5 +52,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if has_permission(user, Permission.VIEW_SERVICE_REPORTS):
         items.append(("Reports", reverse("reporting:dashboard")))
     if has_permission(user, Permission.VIEW_AUDIT):
+        items.append(("Audit search", reverse("audit:search")))
         items.append(("Break-glass log", reverse("audit:break_glass_list")))
     return {"nav_items": items}

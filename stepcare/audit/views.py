@@ -7,12 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from stepcare.accounts.permissions import Permission, has_permission
 from stepcare.audit import actions
-from stepcare.audit.models import BreakGlassGrant
-from stepcare.audit.selectors import break_glass_grants
+from stepcare.audit.forms import AuditSearchForm
+from stepcare.audit.models import AuditEvent, BreakGlassGrant
+from stepcare.audit.selectors import break_glass_grants, search_audit_events
 from stepcare.http import StaffRequest
 
 
@@ -42,3 +43,43 @@ def review_break_glass(request: StaffRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Review recorded.")
     return redirect("audit:break_glass_list")
+
+
+@login_required
+@require_GET
+def search(request: StaffRequest) -> HttpResponse:
+    """Search the audit trail by patient, member of staff, dates and kind of event. The search
+    is itself recorded, naming the patients the page shows."""
+    if not has_permission(request.user, Permission.VIEW_AUDIT):
+        raise PermissionDenied
+    form = AuditSearchForm(request.GET or None)
+    filters = form.filters()
+    page = search_audit_events(filters=filters, page=request.GET.get("page"))
+    events = list(page.object_list)
+    shown = {e.patient_id: e.patient for e in events if e.patient is not None}
+    for event in events:
+        shown.update({s.patient_id: s.patient for s in event.shown.all()})
+    actions.record(
+        by=request.user,
+        action=AuditEvent.Action.SEARCH,
+        detail={
+            "page": "audit:search",
+            "filters": {k: str(v) for k, v in filters.__dict__.items() if v not in ("", None, False)},
+            "results": page.paginator.count,
+            "list_page": page.number,
+        },
+        patients=shown.values(),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "audit/search.html",
+        {
+            "form": form,
+            "events": events,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        },
+    )

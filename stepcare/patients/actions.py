@@ -143,22 +143,48 @@ def clear_risk_flag(*, by: User, flag: RiskFlag, reason: str) -> RiskFlag:
 
 
 @transaction.atomic
-def record_death(*, by: User, patient: Patient, date_of_death: dt.date) -> Patient:
+def record_death(
+    *,
+    by: User,
+    patient: Patient,
+    date_of_death: dt.date,
+    source: str = "",
+    ending_referral_id: int | None = None,
+) -> Patient:
     """The person has died: every contact stops. Their appointments still to come are
-    cancelled by the service (no message is sent), they leave every group, and no clinician
-    stays allocated. Their open referrals stay open for a clinician to end (17 or 49)."""
-    from stepcare.referrals.actions import sync_patient_clinician
+    cancelled by the service (no message is sent), they leave every group, no clinician stays
+    allocated, and each open referral is ended with the ending code that fits what happened on
+    it (49 after treatment, 17 after an assessment, 50 when never seen). ``ending_referral_id``
+    is the referral being ended with 17 or 49 that records this death: it is ended by its own
+    action. Refused (``PatientChangeRefused``) when the date is in the future, before birth,
+    before an attended appointment, or the death is already recorded."""
+    from stepcare.referrals.actions import end_referrals_for_death, sync_patient_clinician
     from stepcare.referrals.models import Allocation, Referral
+    from stepcare.referrals.transitions import MoveRefused
     from stepcare.scheduling import actions as scheduling_actions
 
     current = Patient.objects.select_for_update().get(pk=patient.pk)
     if date_of_death > timezone.localdate():
         raise PatientChangeRefused("The date of death cannot be in the future.")
+    if date_of_death < current.date_of_birth:
+        raise PatientChangeRefused(
+            f"The date of death cannot be before the date of birth ({current.date_of_birth:%d/%m/%Y})."
+        )
     if current.date_of_death is not None:
-        return current
+        raise PatientChangeRefused(
+            f"{current.display_name}'s death is already recorded ({current.date_of_death:%d/%m/%Y})."
+        )
+    source = source.strip()[:200]
     current.date_of_death = date_of_death
+    current.death_source = source
     current.version += 1
-    current.save(update_fields=["date_of_death", "version", "updated_at"])
+    current.save(update_fields=["date_of_death", "death_source", "version", "updated_at"])
+    try:
+        ended = end_referrals_for_death(
+            by=by, patient=current, date_of_death=date_of_death, skip_id=ending_referral_id
+        )
+    except MoveRefused as exc:
+        raise PatientChangeRefused(str(exc)) from exc
     for referral in Referral.objects.filter(patient=current):
         scheduling_actions.withdraw_referral(
             by=by, referral=referral, reason="service_other", note="The patient has died.", notify=False
@@ -174,9 +200,14 @@ def record_death(*, by: User, patient: Patient, date_of_death: dt.date) -> Patie
         action=AuditEvent.Action.UPDATE,
         patient=current,
         obj=current,
-        detail={"date_of_death": date_of_death.isoformat()},
+        detail={
+            "date_of_death": date_of_death.isoformat(),
+            "source": source,
+            "referrals_ended": [r.reference for r in ended],
+        },
     )
     patient.date_of_death = date_of_death
+    patient.death_source = source
     return current
 
 

@@ -191,3 +191,66 @@ class EmploymentSupportForm(forms.Form):
         field = self.fields["adviser"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = advisers
+
+
+class RecordDeathForm(forms.Form):
+    """A death reported to the service: when, who said so, and a deliberate confirmation."""
+
+    SOURCES = [
+        ("", "Choose where the information came from"),
+        ("Family member or carer", "Family member or carer"),
+        ("GP practice", "GP practice"),
+        ("Coroner", "Coroner"),
+        ("Hospital or other NHS service", "Hospital or other NHS service"),
+        ("NHS demographic records (PDS)", "NHS demographic records (PDS)"),
+        ("Other", "Other (say who below)"),
+    ]
+
+    date_of_death = DateField(
+        label="Date of death",
+        help_text="For example, 27/03/2026",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        error_messages={"required": "Enter the date of death.", "invalid": "Enter the date as dd/mm/yyyy."},
+    )
+    source = forms.ChoiceField(
+        label="Where did the information come from?",
+        choices=SOURCES,
+        error_messages={"required": "Say where the information came from."},
+    )
+    source_detail = forms.CharField(
+        label="Who told the service (name or organisation)",
+        required=False,
+        max_length=150,
+    )
+    confirm = forms.BooleanField(
+        label="I have checked that this is the right person. Their appointments will be cancelled, "
+        "their referrals ended and no further contact made.",
+        error_messages={"required": "Confirm that you have checked this is the right person."},
+    )
+
+    def __init__(self, *args: Any, patient: Patient, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+
+    def clean_date_of_death(self) -> dt.date:
+        day: dt.date = self.cleaned_data["date_of_death"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("The date of death cannot be in the future.")
+        if day < self.patient.date_of_birth:
+            born = self.patient.date_of_birth
+            raise forms.ValidationError(
+                f"The date of death cannot be before the date of birth ({born:%d/%m/%Y})."
+            )
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("source") == "Other" and not (data.get("source_detail") or "").strip():
+            self.add_error("source_detail", "Say who told the service.")
+        return data
+
+    @property
+    def source_text(self) -> str:
+        detail = (self.cleaned_data.get("source_detail") or "").strip()
+        source = self.cleaned_data["source"]
+        return f"{source}: {detail}" if detail else source

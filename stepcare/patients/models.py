@@ -173,6 +173,8 @@ class Patient(models.Model):
     )
     # Recorded when the person has died: every contact stops (no messages, no bookings).
     date_of_death = models.DateField(null=True, blank=True)
+    # Where the news of the death came from (a relative, the GP, the coroner, NHS records).
+    death_source = models.CharField("source of information about the death", max_length=200, blank=True)
     sensitive = models.BooleanField(
         "sensitive record",
         default=False,

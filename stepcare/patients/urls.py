@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/risk/<int:flag_pk>/clear/", views.clear_risk, name="clear_risk"),
     path("<int:pk>/break-glass/", views.break_glass, name="break_glass"),
     path("<int:pk>/access-log/", views.access_log, name="access_log"),
+    path("<int:pk>/death/", views.record_death, name="record_death"),
     path("<int:pk>/employment-support/", views.employment_support, name="employment_support"),
 ]

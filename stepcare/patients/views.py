@@ -24,6 +24,7 @@ from stepcare.patients.forms import (
     EmploymentSupportForm,
     NewPatientForm,
     PatientForm,
+    RecordDeathForm,
     RiskFlagForm,
     SearchForm,
 )
@@ -318,3 +319,31 @@ def employment_support(request: StaffRequest, pk: int) -> HttpResponse:
     except actions.EmploymentSupportRefused as exc:
         messages.error(request, str(exc))
     return redirect("patients:detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_death(request: StaffRequest, pk: int) -> HttpResponse:
+    """Record that the person has died (reported outside an ending): appointments to come are
+    cancelled, reminders stop, open referrals end and the banner says so."""
+    patient = _get_patient_for_user(request, pk, Permission.EDIT_PATIENT, audit_view=request.method == "GET")
+    form = RecordDeathForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_death(
+                by=request.user,
+                patient=patient,
+                date_of_death=form.cleaned_data["date_of_death"],
+                source=form.source_text,
+            )
+        except actions.PatientChangeRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"The death of {patient.display_name} is recorded. Appointments still to come are cancelled "
+                "and their open referrals ended.",
+            )
+            return redirect("patients:detail", pk=pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "patients/record_death.html", {"patient": patient, "form": form}, status=status)

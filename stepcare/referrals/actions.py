@@ -38,7 +38,7 @@ from stepcare.referrals.models import (
 )
 from stepcare.referrals.transitions import Move, MoveRefused, check_move
 
-__all__ = ["MoveRefused", "SecondOpenReferral"]
+__all__ = ["MoveRefused", "PersonHasDied", "SecondOpenReferral"]
 
 
 class SecondOpenReferral(MoveRefused):
@@ -48,6 +48,14 @@ class SecondOpenReferral(MoveRefused):
     def __init__(self, message: str, *, existing: Referral) -> None:
         super().__init__(message)
         self.existing = existing
+
+
+class PersonHasDied(MoveRefused):
+    """Nothing new is opened for a person recorded as having died."""
+
+    def __init__(self, message: str, *, patient: Patient) -> None:
+        super().__init__(message)
+        self.patient = patient
 
 
 Outcome = SuitabilityDecision.Outcome
@@ -154,18 +162,84 @@ def _patient_data(sub: Submission) -> dict[str, Any]:
     return data
 
 
-@transaction.atomic
-def submit_referral(*, by: User | None, team: Team, submission: Submission, channel: str) -> Referral:
-    """Receive a referral from any channel and find out who it is for.
+def open_referral_in_service(
+    patient: Patient, team: Team, *, exclude_pk: int | None = None
+) -> Referral | None:
+    """The person's open referral in ``team``'s service (the newest), if any."""
+    qs = Referral.objects.open().filter(patient=patient, team__service_id=team.service_id)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("-received_on", "-id").first()
 
-    - The same NHS number as a known patient: the referral is linked to that record.
-    - The same name and date of birth, without a matching NHS number: nothing is guessed; the
-      referral waits in the inbox for staff to confirm who it is.
-    - Nobody like them: a new patient record is created in the receiving team.
 
-    ``by`` is None for the public forms and the import command; ``channel`` names them.
+def check_can_refer(
+    *,
+    patient: Patient,
+    team: Team,
+    confirm_second: bool = False,
+    second_reason: str = "",
+    exclude_pk: int | None = None,
+) -> Referral | None:
+    """May a new referral for ``patient`` be opened in ``team``'s service?
+
+    Never after the person's death. At most one open referral per person per service unless
+    staff confirm a second one and say why (``SecondOpenReferral`` names the open one). Returns
+    the open referral the new one is a second to (it links to it), or None.
     """
-    person = submission.person
+    if patient.date_of_death is not None:
+        raise PersonHasDied(
+            f"{patient.display_name} died on {patient.date_of_death:%d/%m/%Y}: no referral can be "
+            "opened for them.",
+            patient=patient,
+        )
+    other_open = open_referral_in_service(patient, team, exclude_pk=exclude_pk)
+    if other_open is None:
+        return None
+    if not confirm_second:
+        raise SecondOpenReferral(
+            f"{patient.display_name} already has an open referral in this service "
+            f"({other_open.reference}, {other_open.get_status_display().lower()}). Use that one, "
+            "or confirm that a second open referral is needed and say why.",
+            existing=other_open,
+        )
+    if not second_reason.strip():
+        raise MoveRefused("Say why a second open referral is needed for this person.")
+    return other_open
+
+
+def arrival_conflict(*, team: Team, submission: Submission) -> str:
+    """Why a referral arriving without a member of staff (an import row) cannot simply be linked
+    to the record it matches: that person has died, or already has an open referral in the
+    service. Empty when there is no such conflict."""
+    patient = _auto_link(team, submission.person)[0]
+    if patient is None:
+        return ""
+    conflict = _unattended_conflict(patient, team)
+    if conflict:
+        return (
+            f"{conflict} Not imported: if a second referral is needed, add it by hand (Add a "
+            "referral) and confirm why."
+        )
+    return ""
+
+
+def _unattended_conflict(patient: Patient, team: Team) -> str:
+    """Why a referral arriving without staff is not linked to the record it matches."""
+    try:
+        check_can_refer(patient=patient, team=team)
+    except SecondOpenReferral as exc:
+        return (
+            f"The details match a known patient who already has an open referral in this "
+            f"service ({exc.existing.reference}), so it was not linked."
+        )
+    except MoveRefused:
+        return "The details match the record of a person recorded as having died, so it was not linked."
+    return ""
+
+
+def _auto_link(team: Team, person: dict[str, Any]) -> tuple[Patient | None, str, list[Patient]]:
+    """The known patient a referral is linked to without a person looking (same NHS number,
+    names and date of birth, in the receiving team), the note on who it is, and the matches."""
     matches = list(
         possible_duplicates(
             nhs_number=person.get("nhs_number"),
@@ -190,27 +264,82 @@ def submit_referral(*, by: User | None, team: Team, submission: Submission, chan
     # the record's banner to the team that received the referral.
     elsewhere = [p for p in confirmed if p.team_id != team.pk]
     confirmed = [p for p in confirmed if p.team_id == team.pk]
-    patient: Patient | None = None
-    identity_note = ""
     if elsewhere and not confirmed:
-        identity_note = (
-            "A record with this NHS number, names and date of birth exists in another team. "
-            "Ask that team, or use break-glass, before linking."
+        return (
+            None,
+            (
+                "A record with this NHS number, names and date of birth exists in another team. "
+                "Ask that team, or use break-glass, before linking."
+            ),
+            matches,
         )
-    elif confirmed:
-        patient = confirmed[0]
-        identity_note = "Linked to the existing record with the same NHS number, names and date of birth."
-    elif same_number:
-        identity_note = (
-            "The NHS number belongs to a known patient, but a name or the date of birth differs: "
-            "check who this is before linking."
+    if confirmed:
+        return (
+            confirmed[0],
+            "Linked to the existing record with the same NHS number, names and date of birth.",
+            matches,
         )
-    elif matches:
-        identity_note = (
-            "Possible match with a known patient (same name and date of birth): check who this is."
+    if same_number:
+        return (
+            None,
+            (
+                "The NHS number belongs to a known patient, but a name or the date of birth differs: "
+                "check who this is before linking."
+            ),
+            matches,
         )
-    else:
+    if matches:
+        return (
+            None,
+            "Possible match with a known patient (same name and date of birth): check who this is.",
+            matches,
+        )
+    return None, "", matches
+
+
+@transaction.atomic
+def submit_referral(
+    *,
+    by: User | None,
+    team: Team,
+    submission: Submission,
+    channel: str,
+    confirm_second: bool = False,
+    second_reason: str = "",
+) -> Referral:
+    """Receive a referral from any channel and find out who it is for.
+
+    - The same NHS number as a known patient: the referral is linked to that record.
+    - The same name and date of birth, without a matching NHS number: nothing is guessed; the
+      referral waits in the inbox for staff to confirm who it is.
+    - Nobody like them: a new patient record is created in the receiving team.
+
+    ``by`` is None for the public forms and the import command; ``channel`` names them.
+
+    A referral is never lost, but it is not linked to a person who has died or who already
+    has an open referral in the service without staff deciding: from staff entry that is a
+    refusal (``SecondOpenReferral`` until a second one is confirmed with a reason; the new
+    referral then links to the open one); from the public forms and imports the referral
+    waits in the inbox, and staff confirm when they link it.
+    """
+    patient, identity_note, matches = _auto_link(team, submission.person)
+    linked_existing = patient is not None
+    second_to: Referral | None = None
+    if patient is not None:
+        if by is not None:
+            second_to = check_can_refer(
+                patient=patient, team=team, confirm_second=confirm_second, second_reason=second_reason
+            )
+        else:
+            conflict = _unattended_conflict(patient, team)
+            if conflict:
+                patient, linked_existing = None, False
+                identity_note = f"{conflict} Check who this is before linking."
+    elif not matches:
         patient = create_patient(by=by, team=team, data=_patient_data(submission))
+    if second_to is not None:
+        identity_note += f" A second open referral, confirmed by {by}: {second_reason.strip()}"
+    person = submission.person
     referral = Referral(
         reference=new_reference(),
         team=team,
@@ -235,6 +364,7 @@ def submit_referral(*, by: User | None, team: Team, submission: Submission, chan
             if v not in (None, "")
         },
         identity_note=identity_note,
+        previous_referral=second_to,
     )
     for _attempt in range(5):
         try:
@@ -252,8 +382,13 @@ def submit_referral(*, by: User | None, team: Team, submission: Submission, chan
         "create",
         username=channel,
         channel=channel,
-        linked_existing_patient=bool(confirmed),
+        linked_existing_patient=linked_existing,
         identity_check_needed=patient is None,
+        **(
+            {"second_open_referral": second_reason.strip(), "second_to": second_to.reference}
+            if second_to
+            else {}
+        ),
     )
     return referral
 
@@ -263,11 +398,15 @@ class IdentityConflict(MoveRefused):
 
 
 @transaction.atomic
-def link_patient(*, by: User, referral: Referral, patient: Patient) -> Referral:
+def link_patient(
+    *, by: User, referral: Referral, patient: Patient, confirm_second: bool = False, second_reason: str = ""
+) -> Referral:
     """Staff confirm that the referral is for this known patient.
 
     Only a record the member of staff may see (their team's, or one opened by break-glass)
-    can be linked: linking shows that record's banner on the referral.
+    can be linked: linking shows that record's banner on the referral. Never to a person who
+    has died; to a person with another open referral in the service only when staff confirm a
+    second one with a reason (the referral then links to the open one).
     """
     current = _locked(referral, Move.LINK_PATIENT)
     if not has_permission(by, Permission.VIEW_PATIENT, obj=patient):
@@ -275,10 +414,33 @@ def link_patient(*, by: User, referral: Referral, patient: Patient) -> Referral:
             "You cannot link this referral to a record you may not see. Ask the record's team, "
             "or use break-glass if you need the record now."
         )
+    second_to = check_can_refer(
+        patient=Patient.objects.select_for_update().get(pk=patient.pk),
+        team=current.team,
+        confirm_second=confirm_second,
+        second_reason=second_reason,
+        exclude_pk=current.pk,
+    )
     current.patient = patient
     current.identity_note = f"Linked to the existing record by {by}."
-    current.save(update_fields=["patient", "identity_note", "updated_at"])
-    _audit(by, current, "link_patient", patient_id=patient.pk)
+    fields = ["patient", "identity_note", "updated_at"]
+    if second_to is not None:
+        current.identity_note += f" A second open referral, confirmed: {second_reason.strip()}"
+        if current.previous_referral_id is None:
+            current.previous_referral = second_to
+            fields.append("previous_referral")
+    current.save(update_fields=fields)
+    _audit(
+        by,
+        current,
+        "link_patient",
+        patient_id=patient.pk,
+        **(
+            {"second_open_referral": second_reason.strip(), "second_to": second_to.reference}
+            if second_to
+            else {}
+        ),
+    )
     _risk_from_screening(by, current)
     return current
 
@@ -807,11 +969,19 @@ def end_referral(
     if not summary.strip():
         raise MoveRefused("Write a discharge summary.")
     WaitingPause.objects.filter(referral=current, end_date__isnull=True).update(end_date=discharge_date)
-    if end_code in DECEASED_CODES:
-        assert current.patient is not None
-        from stepcare.patients.actions import record_death
+    if end_code in DECEASED_CODES and current.patient is not None and current.patient.date_of_death is None:
+        from stepcare.patients.actions import PatientChangeRefused, record_death
 
-        record_death(by=by, patient=current.patient, date_of_death=discharge_date)
+        try:
+            record_death(
+                by=by,
+                patient=current.patient,
+                date_of_death=discharge_date,
+                source=f"Recorded when referral {current.reference} was ended ({EndCode(end_code).label}).",
+                ending_referral_id=current.pk,
+            )
+        except PatientChangeRefused as exc:
+            raise MoveRefused(str(exc)) from exc
     else:
         _withdraw_from_diary(
             by=by,
@@ -831,6 +1001,53 @@ def end_referral(
     _audit(by, current, "end", end_code=end_code, discharge_date=discharge_date.isoformat())
     _refresh_course_outcome(current)
     return current
+
+
+def end_referrals_for_death(
+    *, by: User, patient: Patient, date_of_death: dt.date, skip_id: int | None = None
+) -> list[Referral]:
+    """The person has died: each of their open referrals (but ``skip_id``) ends on the date of
+    death (or the day it was received, if later) with the code that agrees with the diary:
+    49 when treatment was attended, 17 when they were assessed, 50 when never seen. Refused
+    when an attended appointment is dated after the death: the date or the attendance is wrong."""
+    ended = []
+    referrals = Referral.objects.open().select_for_update().filter(patient=patient)
+    if skip_id is not None:
+        referrals = referrals.exclude(pk=skip_id)
+    for referral in referrals.order_by("id"):
+        for seen, what in (
+            (referral.last_treatment_date, "treatment appointment"),
+            (referral.assessment_date, "assessment"),
+        ):
+            if seen is not None and seen > date_of_death:
+                raise MoveRefused(
+                    f"Referral {referral.reference} has an attended {what} on {seen:%d/%m/%Y}, after "
+                    f"the date of death given ({date_of_death:%d/%m/%Y}). Check the date, or correct "
+                    "the attendance first."
+                )
+        if referral.treatment_contact_count:
+            code = EndCode.DECEASED_TAKEN_ON
+        elif referral.assessment_date is not None:
+            code = EndCode.DECEASED_NOT_TAKEN_ON
+        else:
+            code = EndCode.NOT_ASSESSED
+        discharge = max(date_of_death, referral.received_on)
+        for pause in WaitingPause.objects.filter(referral=referral, end_date__isnull=True):
+            pause.end_date = max(discharge, pause.start_date)
+            pause.save(update_fields=["end_date"])
+        _end_allocation(referral)
+        referral.status = S.ENDED
+        referral.end_code = code
+        referral.discharge_date = discharge
+        referral.discharge_summary = (
+            f"The person died on {date_of_death:%d/%m/%Y}. Ended when the death was recorded."
+        )
+        referral.ended_by = by
+        referral.save()
+        _audit(by, referral, "end", end_code=code, discharge_date=discharge.isoformat(), deceased=True)
+        _refresh_course_outcome(referral)
+        ended.append(referral)
+    return ended
 
 
 def _refresh_course_outcome(referral: Referral) -> None:
@@ -860,22 +1077,9 @@ def reopen(
             f"{patient.display_name} died on {patient.date_of_death:%d/%m/%Y}: "
             "the referral cannot be re-opened."
         )
-    other_open = (
-        Referral.objects.open()
-        .filter(patient=patient, team__service_id=current.team.service_id)
-        .order_by("-received_on")
-        .first()
+    other_open = check_can_refer(
+        patient=patient, team=current.team, confirm_second=confirm_second, second_reason=second_reason
     )
-    if other_open is not None:
-        if not confirm_second:
-            raise SecondOpenReferral(
-                f"{patient.display_name} already has an open referral in this service "
-                f"({other_open.reference}, {other_open.get_status_display().lower()}). Use that one, "
-                "or confirm that a second open referral is needed and say why.",
-                existing=other_open,
-            )
-        if not second_reason.strip():
-            raise MoveRefused("Say why a second open referral is needed for this person.")
     new = Referral(
         reference=new_reference(),
         team=current.team,

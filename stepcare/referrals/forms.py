@@ -345,6 +345,15 @@ class StaffReferralForm(PersonForm, PreferencesMixin):
         label="Referrer's phone or email", max_length=SHORT_TEXT_MAX, required=False
     )
     consent = forms.BooleanField(label="The person agreed to the referral", required=False, initial=True)
+    confirm_second = forms.BooleanField(
+        label="The person already has an open referral in this service, and a second one is needed",
+        required=False,
+    )
+    second_reason = forms.CharField(
+        label="Why a second open referral is needed (only if you ticked the box)",
+        max_length=500,
+        required=False,
+    )
 
     field_order = ["team", "source", "received_on", "urgency"]
 

@@ -11,9 +11,10 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from stepcare.accounts.models import Team
 from stepcare.fields import DateField
 from stepcare.patients.codes import Language
-from stepcare.referrals.actions import Submission
+from stepcare.referrals.actions import Submission, arrival_conflict
 from stepcare.referrals.forms import TEXT_MAX, PersonForm, clean_practice_code, clean_text
 from stepcare.referrals.models import PreferredContact, SourceOfReferral, Urgency
 
@@ -160,7 +161,9 @@ def _parse_rows(reader: csv.DictReader[str], result: ParsedFile) -> ParsedFile:
             continue
         form = ImportRowForm(row)
         if form.is_valid():
-            result.good.append(form.submission())
+            submission = form.submission()
+            submission.extra["line"] = line
+            result.good.append(submission)
         else:
             result.bad.append(
                 RowProblem(
@@ -169,3 +172,19 @@ def _parse_rows(reader: csv.DictReader[str], result: ParsedFile) -> ParsedFile:
                 )
             )
     return result
+
+
+def report_arrival_conflicts(parsed: ParsedFile, *, team: Team) -> None:
+    """Rows whose person is known and has died, or already has an open referral in the
+    service, are reported as bad rows (one open referral per person per service unless staff
+    confirm a second, which an import cannot do). Like any bad row they stop the import, or
+    are left out with --skip-bad-rows."""
+    good = []
+    for submission in parsed.good:
+        conflict = arrival_conflict(team=team, submission=submission)
+        if conflict:
+            parsed.bad.append(RowProblem(int(submission.extra.get("line", 0)), [conflict]))
+        else:
+            good.append(submission)
+    parsed.good = good
+    parsed.bad.sort(key=lambda problem: problem.line)

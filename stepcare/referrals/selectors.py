@@ -142,6 +142,8 @@ class WaitRow:
     # The national wait (not adjusted for pauses) and the first-to-second treatment wait.
     national_days: int = 0
     first_to_second: waits.FirstToSecond | None = None
+    # Treatment began but no second session yet: the days since the first, still counting.
+    waiting_for_second: waits.FirstToSecond | None = None
 
     @property
     def over_6_weeks(self) -> bool:
@@ -173,6 +175,9 @@ def wait_row(referral: Referral, *, position: int, today: dt.date) -> WaitRow:
         ),
         first_to_second=waits.first_to_second(
             first=referral.first_treatment_date, second=referral.second_treatment_date
+        ),
+        waiting_for_second=waits.waiting_for_second(
+            first=referral.first_treatment_date, second=referral.second_treatment_date, today=today
         ),
     )
 

@@ -45,7 +45,7 @@ from stepcare.referrals.forms import (
     StaffReferralForm,
     StepForm,
 )
-from stepcare.referrals.imports import parse_referral_csv
+from stepcare.referrals.imports import parse_referral_csv, report_arrival_conflicts
 from stepcare.referrals.models import OnwardReferral, Referral, SuitabilityDecision
 from stepcare.referrals.transitions import NO_PATIENT_NEEDED, Move, MoveRefused, allowed_moves, check_move
 
@@ -232,31 +232,53 @@ def new(request: StaffRequest) -> HttpResponse:
     form = StaffReferralForm(request.POST or None, teams=_teams(request, Permission.MANAGE_REFERRALS))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        referral = actions.submit_referral(
-            by=request.user,
-            team=d["team"],
-            channel="staff entry",
-            submission=actions.Submission(
-                person=form.person(),
-                source=d["source"],
-                received_on=d["received_on"],
-                presenting_difficulties=d["presenting_difficulties"],
-                urgency=d["urgency"],
-                preferred_contact=d["preferred_contact"],
-                preferred_language=d["preferred_language"],
-                interpreter_required=d["interpreter_required"],
-                gp_practice_code=d["gp_practice_code"],
-                gp_practice_name=d["gp_practice_name"],
-                secondary_care_involvement=d["secondary_care_involvement"],
-                referrer_name=d["referrer_name"],
-                referrer_organisation=d["referrer_organisation"],
-                referrer_contact=d["referrer_contact"],
-                consent_given=d["consent"],
-            ),
-        )
+        try:
+            referral = _submit_staff_referral(request, d, form.person())
+        except MoveRefused as exc:
+            form.add_error(None, str(exc))
+            named = _patient_named_by(exc)
+            if named is not None:
+                audit_actions.record_shown(by=request.user, patients=[named], page="referrals:new")
+            return render(request, "referrals/new.html", {"form": form}, status=400)
         messages.success(request, f"Referral {referral.reference} added. {referral.identity_note}".strip())
         return redirect("referrals:detail", referral_pk=referral.pk)
     return render(request, "referrals/new.html", {"form": form})
+
+
+def _patient_named_by(exc: MoveRefused) -> Patient | None:
+    """The patient a refusal names (a second open referral, a death), for the audit trail."""
+    if isinstance(exc, actions.SecondOpenReferral):
+        return exc.existing.patient
+    if isinstance(exc, actions.PersonHasDied):
+        return exc.patient
+    return None
+
+
+def _submit_staff_referral(request: StaffRequest, d: dict[str, Any], person: dict[str, Any]) -> Referral:
+    return actions.submit_referral(
+        by=request.user,
+        team=d["team"],
+        channel="staff entry",
+        confirm_second=d["confirm_second"],
+        second_reason=d["second_reason"],
+        submission=actions.Submission(
+            person=person,
+            source=d["source"],
+            received_on=d["received_on"],
+            presenting_difficulties=d["presenting_difficulties"],
+            urgency=d["urgency"],
+            preferred_contact=d["preferred_contact"],
+            preferred_language=d["preferred_language"],
+            interpreter_required=d["interpreter_required"],
+            gp_practice_code=d["gp_practice_code"],
+            gp_practice_name=d["gp_practice_name"],
+            secondary_care_involvement=d["secondary_care_involvement"],
+            referrer_name=d["referrer_name"],
+            referrer_organisation=d["referrer_organisation"],
+            referrer_contact=d["referrer_contact"],
+            consent_given=d["consent"],
+        ),
+    )
 
 
 @login_required
@@ -273,6 +295,8 @@ def import_csv(request: StaffRequest) -> HttpResponse:
             form.add_error("file", "The file is larger than 5 MB. Split it into smaller files.")
         else:
             parsed = parse_referral_csv(upload.read())
+            if not parsed.file_problem:
+                report_arrival_conflicts(parsed, team=form.cleaned_data["team"])
             report = {"bad": parsed.bad, "file_problem": parsed.file_problem, "imported": 0}
             if parsed.file_problem:
                 pass
@@ -330,7 +354,7 @@ def identity(request: StaffRequest, referral_pk: int) -> HttpResponse:
     elsewhere = False
     if not refusal:
         matches, elsewhere = visible_to(request.user, list(selectors.possible_matches(referral)))
-    conflict = False
+    conflict = second = False
     if request.method == "POST" and not refusal:
         try:
             if request.POST.get("patient"):
@@ -339,7 +363,13 @@ def identity(request: StaffRequest, referral_pk: int) -> HttpResponse:
                     raise MoveRefused(
                         "Choose one of the records listed, or confirm this is a different person."
                     )
-                actions.link_patient(by=request.user, referral=referral, patient=chosen[0])
+                actions.link_patient(
+                    by=request.user,
+                    referral=referral,
+                    patient=chosen[0],
+                    confirm_second=bool(request.POST.get("confirm_second")),
+                    second_reason=request.POST.get("second_reason", "")[:500],
+                )
                 messages.success(request, f"Referral linked to {chosen[0].display_name}.")
             elif request.POST.get("different_person") or request.POST.get("without_nhs_number"):
                 actions.create_patient_for_referral(
@@ -354,6 +384,7 @@ def identity(request: StaffRequest, referral_pk: int) -> HttpResponse:
             refusal, conflict = str(exc), True
         except MoveRefused as exc:
             refusal = str(exc)
+            second = isinstance(exc, actions.SecondOpenReferral) or bool(request.POST.get("confirm_second"))
         else:
             return redirect("referrals:detail", referral_pk=referral_pk)
     audit_actions.record_shown(
@@ -372,6 +403,9 @@ def identity(request: StaffRequest, referral_pk: int) -> HttpResponse:
             "refusal": refusal,
             "conflict": conflict,
             "has_nhs_number": bool(referral.submitted_details.get("nhs_number")),
+            "second": second,
+            "confirm_second": bool(request.POST.get("confirm_second")),
+            "second_reason": request.POST.get("second_reason", "")[:500],
         },
         status=400 if refusal and request.method == "POST" else 200,
     )

@@ -103,6 +103,16 @@ def first_to_second(*, first: dt.date | None, second: dt.date | None) -> FirstTo
     return FirstToSecond((second - first).days)
 
 
+def waiting_for_second(
+    *, first: dt.date | None, second: dt.date | None, today: dt.date
+) -> FirstToSecond | None:
+    """Days since the first attended treatment appointment while the second has not happened
+    yet (the "hidden wait" still running), flagged like the first-to-second wait."""
+    if first is None or second is not None:
+        return None
+    return FirstToSecond(max(0, (today - first).days))
+
+
 def treat_by(*, received: dt.date, days: int, pauses: Iterable[Pause] = (), today: dt.date) -> dt.date:
     """The last day on which a first treatment still meets the ``days`` standard.
 

@@ -79,6 +79,7 @@ ACCESS: dict[str, Rule] = {
     "patients:break_glass": Rule(own=BREAK_GLASS, other=BREAK_GLASS, kwargs=("pk",)),
     "patients:access_log": Rule(own=IG, other=IG, kwargs=("pk",)),
     "patients:employment_support": Rule(own=RISK_CLEARERS, method="post", kwargs=("pk",)),
+    "patients:record_death": Rule(own=EDITORS, kwargs=("pk",)),
     "accounts:change_password": Rule(own=ALL),
     "accounts:staff_list": Rule(own=MANAGERS),
     "accounts:staff_new": Rule(own=MANAGERS),
@@ -89,6 +90,7 @@ ACCESS: dict[str, Rule] = {
     "accounts:staff_reset_mfa": Rule(own=MANAGERS, method="post", kwargs=("staff_pk",), hidden=True),
     "accounts:staff_set_active": Rule(own=MANAGERS, method="post", kwargs=("staff_pk",), hidden=True),
     "audit:break_glass_list": Rule(own=IG),
+    "audit:search": Rule(own=IG),
     "audit:review_break_glass": Rule(own=IG, other=IG, method="post", kwargs=("grant_pk",)),
     # Referrals: public forms, then staff pages (about a referral in one's own team)
     "refer:self": Rule(own=ALL, public=True),

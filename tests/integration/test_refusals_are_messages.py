@@ -176,6 +176,28 @@ CASES = {
 }
 
 
+def _ended_after_death(service) -> Referral:
+    from stepcare.patients import actions as patient_actions
+
+    referral = _ended(service)
+    patient_actions.record_death(
+        by=service.staff[Role.HIGH_INTENSITY_THERAPIST],
+        patient=referral.patient,
+        date_of_death=timezone.localdate(),
+    )
+    return referral
+
+
+CASES["reopen-after-death"] = Case(
+    Role.ADMINISTRATOR,
+    "reopen",
+    _ended_after_death,
+    {"reason": "Typed reason after a death"},
+    "cannot be re-opened",
+    "Typed reason after a death",
+)
+
+
 def _assessed_in_diary(service) -> Referral:
     referral = _accepted(service)
     attend(referral, on=timezone.localdate() - dt.timedelta(days=2), app_type=Appointment.Type.ASSESSMENT)
@@ -325,3 +347,59 @@ def test_the_waiting_list_shows_the_national_wait_beside_the_paused_local_one(se
     )
     body = client_for(Role.ADMINISTRATOR).get(reverse("referrals:waiting_list")).content.decode()
     assert "30 national (no pauses)" in body
+
+
+# Refusals of the patient pages --------------------------------------------------------------
+
+
+def test_editing_a_record_to_another_patients_nhs_number_is_a_message(service, client_for) -> None:
+    from tests.factories.patients import PatientFactory
+    from tests.integration.test_patients import VALID
+
+    patient = PatientFactory(team=service.team)
+    other = PatientFactory(team=service.team)
+    response = client_for(Role.ADMINISTRATOR).post(
+        reverse("patients:edit", args=[patient.pk]),
+        {**VALID, "nhs_number": other.nhs_number, "version": patient.version, "family_name": "Typedname"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "Open the existing record instead" in body
+    assert "Typedname" in body
+    patient.refresh_from_db()
+    assert patient.nhs_number != other.nhs_number
+
+
+# Every POST view of the referral pathway is driven above with the refusals its action raises,
+# or in the test named here.
+REFUSALS_TESTED_ELSEWHERE = {
+    "new": "tests/integration/referrals/test_second_open_referral.py::"
+    "test_staff_entry_for_a_person_with_an_open_referral_needs_a_confirmed_second_with_a_reason",
+    "import": "tests/integration/referrals/test_second_open_referral.py::"
+    "test_the_import_page_reports_the_row_too",
+    "identity": "tests/integration/referrals/test_identity.py::"
+    "test_a_different_person_with_a_taken_nhs_number_gets_an_explanation_not_a_server_error",
+    "allocate": "test_allocating_a_clinician_of_the_wrong_role_is_refused_on_the_page",
+    "screen": "test_screening_a_screened_referral_again_says_why_not",
+}
+READ_ONLY_VIEWS = {"inbox", "waiting_list", "directory", "patient_referrals", "detail", "letter"}
+
+
+def test_every_referral_post_view_is_driven_with_its_refusals() -> None:
+    from stepcare.referrals.urls import urlpatterns
+
+    names = {p.name for p in urlpatterns}
+    driven = {case.view for case in CASES.values()} | set(REFUSALS_TESTED_ELSEWHERE)
+    assert not names - READ_ONLY_VIEWS - driven, "Add a refusal case for each of these POST views"
+
+
+def test_screening_a_screened_referral_again_says_why_not(service, client_for) -> None:
+    # A move the referral's state does not allow shows why instead of the form (pinned at 200
+    # in tests/integration/referrals/test_pages.py), on GET and on POST alike.
+    referral = _screened(service)
+    screened_at = Referral.objects.get(pk=referral.pk).screened_at
+    response = client_for(Role.PWP).post(
+        reverse("referrals:screen", args=[referral.pk]), {"notes": "Typed screening notes"}
+    )
+    assert response.status_code == 200
+    assert "You cannot screen this referral" in response.content.decode()
+    assert Referral.objects.get(pk=referral.pk).screened_at == screened_at

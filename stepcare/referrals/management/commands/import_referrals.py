@@ -14,7 +14,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stepcare.accounts.models import Team
 from stepcare.referrals.actions import import_referrals
-from stepcare.referrals.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, parse_referral_csv
+from stepcare.referrals.imports import (
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    parse_referral_csv,
+    report_arrival_conflicts,
+)
 from stepcare.referrals.public import intake_team
 
 
@@ -49,6 +54,7 @@ class Command(BaseCommand):
                 f"{parsed.file_problem}\nRequired columns: {', '.join(REQUIRED_COLUMNS)}; "
                 f"optional: {', '.join(OPTIONAL_COLUMNS)}.\nNothing was imported."
             )
+        report_arrival_conflicts(parsed, team=team)
         for problem in parsed.bad:
             self.stderr.write(str(problem))
         if parsed.bad and not options["skip_bad_rows"]:
