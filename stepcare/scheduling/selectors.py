@@ -191,7 +191,11 @@ def free_slots(
     busy = _by_day(
         list(
             AppointmentClinician.objects.filter(
-                clinician=clinician, live=True, starts_at__lt=range_end, ends_at__gt=range_start
+                clinician=clinician,
+                live=True,
+                starts_at__gt=range_start - LONGEST_APPOINTMENT,
+                starts_at__lt=range_end,
+                ends_at__gt=range_start,
             ).values_list("starts_at", "ends_at")
         )
         + list(
@@ -204,7 +208,11 @@ def free_slots(
         )
         + list(
             Attendee.objects.filter(
-                patient__in=list(patients), live=True, starts_at__lt=range_end, ends_at__gt=range_start
+                patient__in=list(patients),
+                live=True,
+                starts_at__gt=range_start - LONGEST_APPOINTMENT,
+                starts_at__lt=range_end,
+                ends_at__gt=range_start,
             ).values_list("starts_at", "ends_at")
             if patients
             else []
@@ -219,7 +227,11 @@ def free_slots(
         )
         per_room: dict[int, list[Interval]] = defaultdict(list)
         for room_id, start, end in Appointment.objects.filter(
-            room__in=rooms, status=Appointment.Status.BOOKED, starts_at__lt=range_end, ends_at__gt=range_start
+            room__in=rooms,
+            status=Appointment.Status.BOOKED,
+            starts_at__gt=range_start - LONGEST_APPOINTMENT,
+            starts_at__lt=range_end,
+            ends_at__gt=range_start,
         ).values_list("room_id", "starts_at", "ends_at"):
             per_room[room_id].append((start, end))
         room_busy = {room.pk: _by_day(per_room[room.pk]) for room in rooms}
@@ -321,10 +333,30 @@ class ClinicianDiary:
         return sum(len(d.appointments) for d in self.days)
 
 
+# No appointment lasts longer than this (booking refuses longer ones), so one that overlaps a
+# window starts at most this long before the window. The lower bound lets the (..., starts_at)
+# indexes read only the window's rows, however many years of appointments lie before it.
+LONGEST_APPOINTMENT = dt.timedelta(hours=4)
+
+
 def _appointments_between(start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
     return Appointment.objects.filter(
-        status=Appointment.Status.BOOKED, starts_at__lt=end, ends_at__gt=start
+        status=Appointment.Status.BOOKED,
+        starts_at__gt=start - LONGEST_APPOINTMENT,
+        starts_at__lt=end,
+        ends_at__gt=start,
     ).for_display()
+
+
+def _led_by(clinician_ids: list[int], start: dt.datetime, end: dt.datetime) -> Q:
+    """Appointments with a live row for one of these clinicians in the window, bounded on the
+    row's own copy of the start time so that the (clinician, starts_at) index serves it."""
+    return Q(
+        clinician_rows__clinician_id__in=clinician_ids,
+        clinician_rows__live=True,
+        clinician_rows__starts_at__gt=start - LONGEST_APPOINTMENT,
+        clinician_rows__starts_at__lt=end,
+    )
 
 
 def clinician_diaries(
@@ -336,7 +368,7 @@ def clinician_diaries(
     ids = [c.pk for c in clinicians]
     appointments = list(
         _appointments_between(start, end)
-        .filter(clinician_rows__clinician_id__in=ids, clinician_rows__live=True)
+        .filter(_led_by(ids, start, end))
         .distinct()
         .order_by("starts_at", "id")
     )
@@ -717,7 +749,7 @@ def my_day(*, user: User, today: dt.date | None = None) -> MyDay:
     _, week_end = day_bounds(monday, 7)
     appointments = list(
         _appointments_between(start, week_end)
-        .filter(clinician_rows__clinician_id=user.pk, clinician_rows__live=True)
+        .filter(_led_by([user.pk], start, week_end))
         .distinct()
         .order_by("starts_at", "id")
     )

@@ -157,6 +157,8 @@ class Appointment(models.Model):
             models.Index(fields=["starts_at"]),
             models.Index(fields=["room", "starts_at"]),
             models.Index(fields=["series", "series_position"]),
+            # A team's appointments in a period (reports, team views).
+            models.Index(fields=["team", "starts_at"], name="appointment_team_time"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -233,6 +235,7 @@ class AppointmentClinician(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # The diaries: one clinician's (or a team's clinicians') rows in a week.
         indexes = [models.Index(fields=["clinician", "starts_at"])]
         constraints = [
             models.UniqueConstraint(fields=["appointment", "clinician"], name="appointment_clinician_once"),
