@@ -203,10 +203,13 @@ def _expressions(
         f"SELECT list(DISTINCT {adsm}), list(DISTINCT [{adsm}, {first}]), list(DISTINCT [{adsm}, {last}]), "
         f"list(DISTINCT {col['phq9_first']}), list(DISTINCT {col['phq9_last']}), "
         f"list(DISTINCT {col['gad7_first']}), list(DISTINCT {col['gad7_last']}), "
-        f"list(DISTINCT {col['problem_descriptor']}) FROM src"
+        f"list(DISTINCT {col['problem_descriptor']}), "
+        f"coalesce(max({' + '.join(f'strlen(c{i})' for i in range(width))}), 0) FROM src"
     ).fetchone()
+    if stats[-1] > csv.field_size_limit():  # the pure path refuses a cell this long
+        return Fallback("a row is longer than the csv module's field size limit")
     adsm_names, adsm_firsts, adsm_lasts, phq_firsts, phq_lasts, gad_firsts, gad_lasts, descriptors = (
-        value or [] for value in stats
+        value or [] for value in stats[:-1]
     )
     if max(len(values) for values in (adsm_names, adsm_firsts, adsm_lasts, descriptors)) > _DISTINCT_LIMIT:
         return Fallback("too many distinct ADSM names, ADSM scores or problem descriptors")

@@ -178,6 +178,7 @@ def test_a_service_configuration_applies_to_the_vectorised_path_too(tmp_path: Pa
         ("P1,F40.1,15,5,12,2,PHQ-9,3,4\n", "unknown ADSM"),
         ("P\x001,F32,15,5,12,2,,,\n", "NUL"),
         ("-é,F32,15,5,12,2,,,\n", "non-ASCII"),
+        ("P" + "x" * 200_000 + ",F32,15,5,12,2,,,\n", "field size limit"),
     ],
 )
 def test_files_it_cannot_read_exactly_go_to_the_pure_path(tmp_path: Path, body: str, reason: str) -> None:
