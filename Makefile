@@ -9,7 +9,7 @@ export STEPCARE_ENV ?= development
 SMOKE_PG_URL ?= postgresql://postgres@localhost:5432/stepcare_smoke
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-browser lint fmt check-migrations bench install assets chromium pango demo clean ci smoke-prod pg-client
+.PHONY: help run test test-postgres test-browser lint fmt check-migrations bench bench-load install assets chromium pango demo clean ci smoke-prod pg-client
 
 help: ## list the targets (this text)
 	@echo "Stepcare: make <target>"
@@ -99,6 +99,11 @@ fmt: install ## format and fix what ruff can
 
 bench: install ## speed and memory figures (see bench/)
 	@for b in bench/bench_*.py; do echo "== $$b"; STEPCARE_ENV=test $(BIN)/python $$b || exit 1; done
+
+BENCH_LOAD_ARGS ?= --rate 30 --duration 60
+bench-load: install ## load benchmark: gunicorn (2 workers) on loopback against DATABASE_URL=postgresql://… holding the demo
+	@test -n "$(DATABASE_URL)" || { echo "Say which database: make bench-load DATABASE_URL=postgresql://postgres@localhost:5432/stepcare"; exit 2; }
+	$(BIN)/python bench/load.py --serve --database-url "$(DATABASE_URL)" $(BENCH_LOAD_ARGS)
 
 clean: ## remove .venv, node_modules and built assets
 	rm -rf $(VENV) frontend/node_modules stepcare/static/vendor staticfiles

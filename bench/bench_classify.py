@@ -1,11 +1,14 @@
 """Benchmark: classify a million synthetic finished courses through `stepcare measures classify`.
 
 Generates the courses deterministically (fixed seed) into a temporary CSV, runs the same code
-path as the command line (`stepcare.measures.cli.main`), and prints rows per second and peak
-memory. Memory should not grow with the number of rows: compare `--rows 100000` with the
-default.
+path as the command line (`stepcare.measures.cli.main`) with the pure engine and, when the
+`fast` extra (DuckDB) is installed, the vectorised engine, and prints rows per second and peak
+memory. Memory of the pure engine should not grow with the number of rows: compare
+`--rows 100000` with the default. It then times a plain DuckDB SQL query of the four national
+rates on the same file (the yardstick of ADR 0017: the vectorised engine, which also writes
+the output CSV, should be within 2x of it) and checks all three give the same counts.
 
-    .venv/bin/python bench/bench_classify.py [--rows N] [--tracemalloc]
+    .venv/bin/python bench/bench_classify.py [--rows N] [--tracemalloc] [--engine pure|fast|both]
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stepcare.measures import INPUT_COLUMNS
+from stepcare.measures import INPUT_COLUMNS, fast
 from stepcare.measures.cli import main
 
 SEED = 20250301
@@ -85,43 +88,140 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(rows: int, trace: bool) -> None:
+def classify(
+    engine: str, source: Path, output: Path, rows: int, trace: bool
+) -> tuple[dict[str, float], float]:
+    """Run `stepcare measures classify --engine ENGINE` in this process; the summary and seconds."""
+    rss_before = peak_rss_mib()
+    if trace:
+        tracemalloc.start()
+    stdout = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(stdout):
+        status = main(["classify", str(source), "-o", str(output), "--summary", "--engine", engine])
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"classify --engine {engine} failed with status {status}")
+    summary = json.loads(stdout.getvalue())
+    print(f"{engine}: classified {summary['rows']:,} rows in {elapsed:.2f} s: {rows / elapsed:,.0f} rows/s")
+    print(
+        f"  peak RSS {peak_rss_mib():.1f} MiB (before classifying: {rss_before:.1f} MiB); "
+        f"output {output.stat().st_size / 2**20:.0f} MiB"
+    )
+    if trace:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"  peak traced Python allocations while classifying: {peak / 2**20:.2f} MiB")
+    rates = {k: round(v, 3) for k, v in summary.items() if k.endswith("_rate") and v is not None}
+    print(f"  paired {summary['paired']:,}; rates {rates}")
+    return summary, elapsed
+
+
+def duckdb_rates(source: Path) -> tuple[dict[str, int], float]:
+    """The four rates' counts by one plain DuckDB SQL query over the CSV (the yardstick).
+
+    The thresholds are written into the query by hand from the catalogue, as an analyst would,
+    with the same 1e-9 tolerance; it assumes valid rows and unquoted ADSM codes."""
+    import duckdb
+
+    query = """
+    WITH c AS (
+      SELECT TRY_CAST(phq9_first AS DOUBLE) AS pf, TRY_CAST(phq9_last AS DOUBLE) AS pl,
+        CASE WHEN adsm_first IS NOT NULL AND adsm_last IS NOT NULL AND (
+          (adsm = 'SPIN' AND problem_descriptor LIKE 'F40.1%')
+          OR (adsm = 'PDSS' AND problem_descriptor LIKE 'F41.0%')
+          OR (adsm = 'MI' AND problem_descriptor LIKE 'F40.0%')
+          OR (adsm = 'OCI-R' AND problem_descriptor LIKE 'F42%')
+          OR (adsm IN ('PCL-5', 'IES-R') AND problem_descriptor LIKE 'F43.1%')
+          OR (adsm = 'HAI' AND problem_descriptor LIKE 'F45.2%'))
+        THEN adsm ELSE 'GAD-7' END AS anx,
+        TRY_CAST(gad7_first AS DOUBLE) AS gf, TRY_CAST(gad7_last AS DOUBLE) AS gl,
+        TRY_CAST(adsm_first AS DOUBLE) AS af, TRY_CAST(adsm_last AS DOUBLE) AS al
+      FROM read_csv(?, header = true, all_varchar = true)
+    ), p AS (
+      SELECT pf, pl, CASE WHEN anx = 'GAD-7' THEN gf ELSE af END AS a1,
+        CASE WHEN anx = 'GAD-7' THEN gl ELSE al END AS a2,
+        CASE anx WHEN 'GAD-7' THEN 8 WHEN 'SPIN' THEN 19 WHEN 'PDSS' THEN 8 WHEN 'MI' THEN 2.3
+          WHEN 'OCI-R' THEN 21 WHEN 'PCL-5' THEN 32 WHEN 'IES-R' THEN 33 ELSE 18 END::DOUBLE AS cut,
+        CASE anx WHEN 'GAD-7' THEN 4 WHEN 'SPIN' THEN 10 WHEN 'PDSS' THEN 5 WHEN 'MI' THEN 0.73
+          WHEN 'OCI-R' THEN 14 WHEN 'PCL-5' THEN 10 WHEN 'IES-R' THEN 9 ELSE 4 END::DOUBLE - 1e-9 AS rci,
+        anx = 'MI' AS above
+      FROM c WHERE pf IS NOT NULL AND pl IS NOT NULL
+    ), f AS (
+      SELECT pf >= 10 - 1e-9 OR (CASE WHEN above THEN a1 > cut + 1e-9 ELSE a1 >= cut - 1e-9 END) AS cs,
+        pl >= 10 - 1e-9 OR (CASE WHEN above THEN a2 > cut + 1e-9 ELSE a2 >= cut - 1e-9 END) AS ce,
+        pf - pl >= 6 - 1e-9 OR a1 - a2 >= rci AS fall, pl - pf >= 6 - 1e-9 OR a2 - a1 >= rci AS rise
+      FROM p WHERE a1 IS NOT NULL AND a2 IS NOT NULL
+    )
+    SELECT count(*), count(*) FILTER (cs), count(*) FILTER (cs AND NOT ce),
+      count(*) FILTER (fall AND NOT rise), count(*) FILTER (rise AND NOT fall),
+      count(*) FILTER (cs AND NOT ce AND fall AND NOT rise)
+    FROM f
+    """
+    con = duckdb.connect()
+    started = time.perf_counter()
+    counts = con.execute(query, [str(source)]).fetchone()
+    elapsed = time.perf_counter() - started
+    con.close()
+    keys = (
+        "paired",
+        "at_caseness",
+        "recovered",
+        "reliable_improvement",
+        "reliable_deterioration",
+        "reliable_recovery",
+    )
+    assert counts is not None
+    return dict(zip(keys, (int(n) for n in counts), strict=True)), elapsed
+
+
+def run(rows: int, trace: bool, engine: str, repeat: int = 3) -> None:
     with tempfile.TemporaryDirectory(prefix="stepcare-bench-") as folder:
         source, output = Path(folder) / "courses.csv", Path(folder) / "outcomes.csv"
         started = time.perf_counter()
         generate(source, rows)
         print(f"generated {rows:,} courses in {time.perf_counter() - started:.1f} s")
-        rss_before = peak_rss_mib()
-        if trace:
-            tracemalloc.start()
-        stdout = io.StringIO()
-        started = time.perf_counter()
-        with contextlib.redirect_stdout(stdout):
-            status = main(["classify", str(source), "-o", str(output), "--summary"])
-        elapsed = time.perf_counter() - started
-        if status != 0:
-            raise SystemExit(f"classify failed with status {status}")
-        summary = json.loads(stdout.getvalue())
-        print(f"classified {summary['rows']:,} rows in {elapsed:.2f} s: {rows / elapsed:,.0f} rows/s")
-        print(
-            f"peak RSS {peak_rss_mib():.1f} MiB (before classifying: {rss_before:.1f} MiB); "
-            f"output {output.stat().st_size / 2**20:.0f} MiB"
-        )
-        if trace:
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            print(f"peak traced Python allocations while classifying: {peak / 2**20:.2f} MiB")
-        rates = {k: round(v, 3) for k, v in summary.items() if k.endswith("_rate") and v is not None}
-        print(f"paired {summary['paired']:,}; rates {rates}")
+        engines = ["pure", "fast"] if engine == "both" else [engine]
+        if "fast" in engines and not fast.available():
+            print("fast: the 'fast' extra (DuckDB) is not installed: pip install 'stepcare[fast]'")
+            engines.remove("fast")
+        results = {name: classify(name, source, output, rows, trace) for name in engines}
+        if not fast.available():
+            return
+        # The machine may be shared: time the vectorised engine and the DuckDB query in turn,
+        # `repeat` times each, and compare the best of each.
+        duck_times = []
+        for attempt in range(repeat):
+            yardstick, seconds = duckdb_rates(source)
+            duck_times.append(seconds)
+            if "fast" in results and attempt:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    _, again = classify("fast", source, output, rows, False)
+                results["fast"] = (results["fast"][0], min(results["fast"][1], again))
+        duck_seconds = min(duck_times)
+        print(f"plain DuckDB SQL query of the four rates: {duck_seconds:.2f} s (best of {repeat})")
+        for name, (summary, seconds) in results.items():
+            same = all(summary[key] == value for key, value in yardstick.items())
+            best = f" (best of {repeat})" if name == "fast" else ""
+            print(
+                f"  {name}: {seconds:.2f} s{best}, {seconds / duck_seconds:.1f}x the DuckDB query's time; "
+                f"counts {'identical' if same else 'DIFFERENT'} ({yardstick})"
+            )
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="courses to generate")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
+    parser.add_argument(
+        "--engine", choices=("pure", "fast", "both"), default="both", help="which engines to time"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="timings of the fast engine and DuckDB (best kept)"
+    )
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     arguments = parse_args(sys.argv[1:])
-    run(arguments.rows, arguments.tracemalloc)
+    run(arguments.rows, arguments.tracemalloc, arguments.engine, arguments.repeat)

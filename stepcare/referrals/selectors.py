@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from stepcare.accounts.models import Membership, Team, User
@@ -19,10 +19,14 @@ from stepcare.patients.selectors import possible_duplicates
 from stepcare.referrals import waits
 from stepcare.referrals.models import (
     Agency,
+    Allocation,
+    OnwardReferral,
     ProblemDescriptorRecord,
     Qualification,
     Referral,
     Step,
+    StepChange,
+    SuitabilityDecision,
     SuitabilityRule,
     WaitingPause,
 )
@@ -243,8 +247,17 @@ def list_clinicians(*, team_ids: set[int]) -> QuerySet[User]:
 
 
 def referral_for_page(*, pk: int) -> Referral:
-    """One referral with everything its page shows, in a fixed number of queries."""
-    return (
+    """One referral with everything its page shows, in a fixed number of queries.
+
+    The patient's current risk concerns are read in the same query as the referral (the
+    banner shows whether there are any and when the latest was raised), and an open referral,
+    which cannot have been re-opened as another, does not look for one."""
+    latest_risk = (
+        RiskFlag.objects.filter(patient_id=OuterRef("patient_id"), cleared_at__isnull=True)
+        .order_by("-raised_at", "-id")
+        .values("raised_at")[:1]
+    )
+    referral = (
         Referral.objects.select_related(
             "patient__team",
             "patient__allocated_clinician",
@@ -255,20 +268,29 @@ def referral_for_page(*, pk: int) -> Referral:
             "previous_referral",
             "error_marked_by",
         )
+        .annotate(latest_risk_raised_at=Subquery(latest_risk))
         .prefetch_related(
-            _patients_with_risk(),
+            # Each history with the people in it joined in: one query a history, not two or three.
             _prefetch("pauses", WaitingPause.objects.select_related("recorded_by")),
-            "decisions__decided_by",
-            "problem_descriptors__recorded_by",
-            "step_changes__changed_by",
-            "allocations__therapist",
-            "allocations__allocated_by",
-            "onward_referrals__agency",
-            "onward_referrals__made_by",
-            "reopened_as",
+            _prefetch("decisions", SuitabilityDecision.objects.select_related("decided_by")),
+            _prefetch("problem_descriptors", ProblemDescriptorRecord.objects.select_related("recorded_by")),
+            _prefetch("step_changes", StepChange.objects.select_related("changed_by")),
+            _prefetch("allocations", Allocation.objects.select_related("therapist", "allocated_by")),
+            _prefetch("onward_referrals", OnwardReferral.objects.select_related("agency", "made_by")),
         )
         .get(pk=pk)
     )
+    if referral.patient is not None:
+        raised_at = referral.latest_risk_raised_at  # type: ignore[attr-defined]
+        # What the banner reads: whether there are concerns, and the latest one's date.
+        referral.patient.active_risk_flags = (  # type: ignore[attr-defined]
+            [RiskFlag(patient=referral.patient, raised_at=raised_at)] if raised_at is not None else []
+        )
+    reopened = (
+        Referral.objects.none() if referral.status in Referral.OPEN_STATUSES else Referral.objects.all()
+    )
+    prefetch_related_objects([referral], Prefetch("reopened_as", queryset=reopened))
+    return referral
 
 
 def current_problem(referral: Referral) -> ProblemDescriptorRecord | None:

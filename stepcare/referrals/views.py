@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -84,7 +84,12 @@ def _get_referral_for_user(
     defer: bool = True,
 ) -> Referral:
     """The referral, if this user may act on it in its team; reads are audited, refusals too."""
-    referral = get_object_or_404(Referral.objects.all(), pk=pk)
+    # One fetch with everything the page shows; the permission is checked on it before any of
+    # it is shown or audited as viewed.
+    try:
+        referral = selectors.referral_for_page(pk=pk)
+    except Referral.DoesNotExist:
+        raise Http404("No such referral.") from None
     if not has_permission(request.user, permission, obj=referral):
         audit_actions.record(
             by=request.user,
@@ -94,7 +99,6 @@ def _get_referral_for_user(
             detail={"permission": permission.value},
         )
         raise PermissionDenied
-    referral = selectors.referral_for_page(pk=pk)
     if audit_view:
         audit_actions.record(
             by=request.user,

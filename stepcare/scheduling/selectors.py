@@ -32,6 +32,7 @@ from stepcare.scheduling.models import (
     Unavailability,
     WorkingHours,
 )
+from stepcare.scheduling.models.appointments import LONGEST_APPOINTMENT
 from stepcare.scheduling.slots import (  # free-slot search lives beside timeslots.py
     PARTS_OF_DAY as PARTS_OF_DAY,
 )
@@ -131,8 +132,22 @@ class ClinicianDiary:
 
 def _appointments_between(start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
     return Appointment.objects.filter(
-        status=Appointment.Status.BOOKED, starts_at__lt=end, ends_at__gt=start
+        status=Appointment.Status.BOOKED,
+        starts_at__gt=start - LONGEST_APPOINTMENT,
+        starts_at__lt=end,
+        ends_at__gt=start,
     ).for_display()
+
+
+def _led_by(clinician_ids: list[int], start: dt.datetime, end: dt.datetime) -> Q:
+    """Appointments with a live row for one of these clinicians in the window, bounded on the
+    row's own copy of the start time so that the (clinician, starts_at) index serves it."""
+    return Q(
+        clinician_rows__clinician_id__in=clinician_ids,
+        clinician_rows__live=True,
+        clinician_rows__starts_at__gt=start - LONGEST_APPOINTMENT,
+        clinician_rows__starts_at__lt=end,
+    )
 
 
 def clinician_diaries(
@@ -144,7 +159,7 @@ def clinician_diaries(
     ids = [c.pk for c in clinicians]
     appointments = list(
         _appointments_between(start, end)
-        .filter(clinician_rows__clinician_id__in=ids, clinician_rows__live=True)
+        .filter(_led_by(ids, start, end))
         .distinct()
         .order_by("starts_at", "id")
     )
@@ -533,7 +548,7 @@ def my_day(*, user: User, today: dt.date | None = None) -> MyDay:
     _, week_end = day_bounds(monday, 7)
     appointments = list(
         _appointments_between(start, week_end)
-        .filter(clinician_rows__clinician_id=user.pk, clinician_rows__live=True)
+        .filter(_led_by([user.pk], start, week_end))
         .distinct()
         .order_by("starts_at", "id")
     )

@@ -25,6 +25,7 @@ from stepcare.scheduling.models import (
     Unavailability,
     WorkingHours,
 )
+from stepcare.scheduling.models.appointments import LONGEST_APPOINTMENT
 from stepcare.scheduling.models.availability import (
     DEFAULT_OPENING,
     DEFAULT_WORKING_DAY,
@@ -125,8 +126,11 @@ def _person_busy(
 ) -> Busy:
     """The clinician's bookings and time away, and the patients' bookings, by local day."""
     within = {"starts_at__lt": end, "ends_at__gt": start}
+    # Appointments (unlike time away) are never longer than LONGEST_APPOINTMENT: bound the start
+    # from below too, so the (..., starts_at) indexes read only the window's rows.
+    booked = {"starts_at__gt": start - LONGEST_APPOINTMENT, **within}
     rows = list(
-        AppointmentClinician.objects.filter(clinician=clinician, live=True, **within).values_list(
+        AppointmentClinician.objects.filter(clinician=clinician, live=True, **booked).values_list(
             "starts_at", "ends_at"
         )
     )
@@ -134,7 +138,7 @@ def _person_busy(
         clinician=clinician, withdrawn_at__isnull=True, **within
     ).values_list("starts_at", "ends_at")
     if patients:
-        rows += Attendee.objects.filter(patient__in=list(patients), live=True, **within).values_list(
+        rows += Attendee.objects.filter(patient__in=list(patients), live=True, **booked).values_list(
             "starts_at", "ends_at"
         )
     return _by_day(rows)
@@ -155,7 +159,11 @@ class _Rooms:
         )
         per_room: dict[int, list[Interval]] = defaultdict(list)
         for room_id, s, e in Appointment.objects.filter(
-            room__in=rooms, status=Appointment.Status.BOOKED, starts_at__lt=end, ends_at__gt=start
+            room__in=rooms,
+            status=Appointment.Status.BOOKED,
+            starts_at__gt=start - LONGEST_APPOINTMENT,
+            starts_at__lt=end,
+            ends_at__gt=start,
         ).values_list("room_id", "starts_at", "ends_at"):
             per_room[room_id].append((s, e))
         busy = {room.pk: _by_day(per_room[room.pk]) for room in rooms}

@@ -49,6 +49,10 @@ APPOINTMENT_LENGTH = LengthLimits(5, 240)
 BOOKING_LENGTH = LengthLimits(15, 180)
 GROUP_SESSION_LENGTH = LengthLimits(30, APPOINTMENT_LENGTH.longest_minutes)
 assert BOOKING_LENGTH.within(APPOINTMENT_LENGTH) and GROUP_SESSION_LENGTH.within(APPOINTMENT_LENGTH)
+# No appointment lasts longer than this, so one that overlaps a window starts at most this long
+# before the window. Diary queries use it as a lower bound on the start so the (..., starts_at)
+# indexes read only the window's rows, however many years of appointments lie before it.
+LONGEST_APPOINTMENT = APPOINTMENT_LENGTH.longest
 
 
 class AttendOrDNA(models.TextChoices):
@@ -188,6 +192,8 @@ class Appointment(models.Model):
             models.Index(fields=["starts_at"]),
             models.Index(fields=["room", "starts_at"]),
             models.Index(fields=["series", "series_position"]),
+            # A team's appointments in a period (reports, team views).
+            models.Index(fields=["team", "starts_at"], name="appointment_team_time"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -285,6 +291,7 @@ class AppointmentClinician(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # The diaries: one clinician's (or a team's clinicians') rows in a week.
         indexes = [models.Index(fields=["clinician", "starts_at"])]
         constraints = [
             models.UniqueConstraint(fields=["appointment", "clinician"], name="appointment_clinician_once"),

@@ -1,0 +1,448 @@
+"""Vectorised classification of a course CSV with DuckDB (the optional `fast` extra, ADR 0017).
+
+`classify_file` gives exactly what `stepcare.measures.batch.classify_csv` gives for the same
+file and registry (the same output bytes and the same summary), but classifies the whole file
+in a few column-wise SQL passes instead of one Python call per row. The pure core stays the
+reference: the rules are not written out a second time here.
+
+- Every number the rules use (caseness cut-offs and their comparators, reliable-change values,
+  total ranges, which ADSM matches which problem descriptor) is read from the registry that the
+  pure path uses, so a service's configuration applies to both.
+- The meaning of each distinct cell (a score, a measure name, a problem descriptor) is worked
+  out once in Python by the same functions the pure path calls, and only the arithmetic of the
+  pair (first minus last, compared with the same tolerances) runs in SQL on whole columns.
+- The file is handed to DuckDB only when it is plain: UTF-8 without NUL bytes, no double
+  quotes, and every line ending the same way (`\\n`, or `\\r\\n` throughout). For such a file
+  DuckDB and Python's `csv` module split cells identically. Anything else, any bad row, or a
+  formula-like cell with non-ASCII text returns a `Fallback`, and the caller classifies the
+  file with the pure path, which reports bad rows with their line numbers as it always has.
+
+Importable without DuckDB installed: `available()` says whether the extra is there.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stepcare.measures.batch import (
+    INPUT_COLUMNS,
+    OUTPUT_COLUMNS,
+    BatchResult,
+    CsvFileError,
+    _BadRow,
+    _read_header,
+    _RowReader,
+)
+from stepcare.measures.catalogue import DEFAULT_REGISTRY
+from stepcare.measures.csvsafe import FORMULA_STARTS, safe_cell, safe_row
+from stepcare.measures.model import TOLERANCE, Comparator, Measure, Number, Registry
+from stepcare.measures.outcomes import BACKUP_ANXIETY_MEASURE, DEPRESSION_MEASURE, CourseSummary
+
+_CHUNK = 8 * 2**20
+_DISTINCT_LIMIT = 100_000
+"""More distinct values than this in a score, measure or descriptor column: use the pure path."""
+
+
+def available() -> bool:
+    """Whether the optional `fast` extra (DuckDB) is installed."""
+    return importlib.util.find_spec("duckdb") is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """The file cannot be classified by the vectorised path; `reason` says why."""
+
+    reason: str
+
+
+def classify_file(
+    source: Path, output: Path | None, *, registry: Registry = DEFAULT_REGISTRY
+) -> BatchResult | Fallback:
+    """Classify every row of the CSV at `source`, writing the output CSV to `output`.
+
+    Returns the result (no bad rows) or a `Fallback` saying why the pure path must do it; then
+    `output` may hold a partial file, which the caller discards. Raises `CsvFileError` for a
+    missing or incomplete header, exactly as the pure path does.
+    """
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            header = _read_header(csv.reader(handle))
+        except (csv.Error, UnicodeDecodeError):
+            return Fallback("the header row is not plain CSV")
+    problem = _plain_text_problem(source)
+    if problem is not None:
+        return Fallback(problem)
+    import duckdb  # the optional extra; only imported once it is needed
+
+    con = duckdb.connect(":memory:")
+    try:
+        return _classify(con, source, output, header, registry)
+    except duckdb.Error as exc:  # e.g. a row with the wrong number of cells
+        return Fallback(f"DuckDB could not read the file as plain CSV ({type(exc).__name__})")
+    finally:
+        con.close()
+
+
+def _plain_text_problem(source: Path) -> str | None:
+    """Why the raw file is not plain enough for DuckDB to split exactly like `csv`, or None."""
+    crlf = lf = False
+    with source.open("rb") as raw:
+        while chunk := raw.read(_CHUNK):
+            if chunk.endswith(b"\r"):
+                chunk += raw.read(1)  # keep a CR LF pair in one chunk
+            if b'"' in chunk:
+                return "the file has double quotes (quoted cells)"
+            if b"\x00" in chunk:
+                return "the file has NUL bytes"
+            pairs = chunk.count(b"\r\n")
+            if chunk.count(b"\r") != pairs:
+                return "the file has carriage returns that do not end a line"
+            crlf = crlf or pairs > 0
+            lf = lf or chunk.count(b"\n") > pairs
+            if crlf and lf:
+                return "the file mixes line endings"
+    return None
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _in_list(values: list[str]) -> str:
+    return "(" + ", ".join(_sql_text(v) for v in values) + ")"
+
+
+class _Sql:
+    """SQL literals checked against DuckDB, so that a threshold means the same number in SQL."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def double(self, value: float) -> str:
+        literal = f"CAST({_sql_text(repr(float(value)))} AS DOUBLE)"
+        if self.con.execute(f"SELECT {literal}").fetchone()[0] != float(value):
+            raise _NotExact(f"DuckDB reads {value!r} as a different number")
+        return literal
+
+
+class _NotExact(Exception):
+    pass
+
+
+def _classify(
+    con: Any, source: Path, output: Path | None, header: list[str], reg: Registry
+) -> BatchResult | Fallback:
+    width = len(header)
+    names = [name.strip() for name in header]
+    col = {column: f"c{names.index(column)}" for column in INPUT_COLUMNS}
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    # A view, not a table: the file is read twice (once for its distinct cells, once to
+    # classify), which is quicker than holding a copy of it.
+    con.execute(
+        "CREATE TEMP VIEW src AS SELECT "
+        + ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(width))
+        + " FROM read_csv("
+        f"{_sql_text(str(source))}, delim=',', quote='', escape='', header=true, auto_detect=false, "
+        f"strict_mode=true, null_padding=false, encoding='utf-8', columns={columns})"
+    )
+    try:
+        expressions = _expressions(con, col, width, header, reg)
+    except _NotExact as exc:
+        return Fallback(str(exc))
+    if isinstance(expressions, Fallback):
+        return expressions
+    outcome, known = expressions
+    # The header first, as `csv` writes it for the pure path, then every row in file order.
+    header_text = io.StringIO()
+    csv.writer(header_text, lineterminator="\n").writerow(safe_row([*header, *OUTPUT_COLUMNS]))
+    con.execute("CREATE TEMP TABLE result (line VARCHAR, code INTEGER, odd BOOLEAN)")
+    con.execute("INSERT INTO result VALUES (?, NULL, false)", [header_text.getvalue().removesuffix("\n")])
+    con.execute(f"INSERT INTO result {_lines(outcome, width, known)}")
+    if con.execute("SELECT count(*) FROM result WHERE odd").fetchone()[0]:
+        return Fallback("a formula-like cell has non-ASCII text")
+    summary = CourseSummary()
+    grouped = con.execute("SELECT code, count(*) FROM result WHERE code IS NOT NULL GROUP BY code")
+    for code, count in grouped.fetchall():
+        paired, caseness, recovered, improved, deteriorated = ((code >> bit) & 1 == 1 for bit in range(5))
+        summary.rows += count
+        summary.paired += count * paired
+        summary.at_caseness += count * caseness
+        summary.recovered += count * recovered
+        summary.reliable_improvement += count * improved
+        summary.reliable_deterioration += count * deteriorated
+        summary.reliable_recovery += count * (recovered and improved)
+        summary.no_reliable_change += count * (paired and not improved and not deteriorated)
+    if output is not None:
+        _write(con, output)
+    return BatchResult(summary=summary, bad_rows=0)
+
+
+def _expressions(
+    con: Any, col: dict[str, str], width: int, header: list[str], reg: Registry
+) -> tuple[str, dict[str, list[str]]] | Fallback:
+    """The SELECT that gives every row its outcome flags, and the distinct cells of each column
+    whose every value the pure path has read (their output text is worked out in Python).
+
+    Raises `_NotExact` if a number would not mean the same in SQL."""
+    sql = _Sql(con)
+    reader = _RowReader(header, reg)
+    depression, backup = reg.get(DEPRESSION_MEASURE), reg.get(BACKUP_ANXIETY_MEASURE)
+    adsm_position = [name.strip() for name in header].index("adsm")
+
+    # The distinct cells of every column the rules read, in one pass over the file.
+    adsm, first, last = col["adsm"], col["adsm_first"], col["adsm_last"]
+    stats = con.execute(
+        f"SELECT list(DISTINCT {adsm}), list(DISTINCT [{adsm}, {first}]), list(DISTINCT [{adsm}, {last}]), "
+        f"list(DISTINCT {col['phq9_first']}), list(DISTINCT {col['phq9_last']}), "
+        f"list(DISTINCT {col['gad7_first']}), list(DISTINCT {col['gad7_last']}), "
+        f"list(DISTINCT {col['problem_descriptor']}), "
+        f"coalesce(max({' + '.join(f'strlen(c{i})' for i in range(width))}), 0) FROM src"
+    ).fetchone()
+    if stats[-1] > csv.field_size_limit():  # the pure path refuses a cell this long
+        return Fallback("a row is longer than the csv module's field size limit")
+    adsm_names, adsm_firsts, adsm_lasts, phq_firsts, phq_lasts, gad_firsts, gad_lasts, descriptors = (
+        value or [] for value in stats[:-1]
+    )
+    if max(len(values) for values in (adsm_names, adsm_firsts, adsm_lasts, descriptors)) > _DISTINCT_LIMIT:
+        return Fallback("too many distinct ADSM names, ADSM scores or problem descriptors")
+
+    # What each distinct ADSM name stands for, by the pure path's own lookup.
+    adsm_of: dict[str, Measure] = {}
+    blank_cells: list[str] = []
+    for name in adsm_names:
+        if not name.strip():
+            continue
+        problems: list[str] = []
+        row = [name if i == adsm_position else "" for i in range(width)]
+        found = reader._adsm(row, problems)
+        if problems or found is None:
+            return Fallback("a row names an unknown ADSM")
+        adsm_of[name] = found
+    adsms = {m.code: m for m in adsm_of.values()}
+
+    # Every distinct score cell, read by the pure path's own parser for its measure; SQL reads
+    # it with TRY_CAST, and any cell where the two differ is spelled out.
+    read_as: dict[str, float | None] = {}
+    checks: list[tuple[Measure, list[str]]] = [
+        (depression, [*phq_firsts, *phq_lasts]),
+        (backup, [*gad_firsts, *gad_lasts]),
+    ]
+    for name, cell in [*adsm_firsts, *adsm_lasts]:
+        if name in adsm_of:
+            checks.append((adsm_of[name], [cell]))
+        elif cell.strip():  # the pure path's check, with its own idea of blank
+            return Fallback("a row has ADSM scores without an ADSM name")
+        else:
+            blank_cells.append(cell)
+    for measure, cells in checks:
+        for cell in cells:
+            parsed = _cell(reader, cell, measure)
+            if isinstance(parsed, _BadRow):
+                return Fallback("a row has a score that is not a valid total")
+            read_as[cell] = None if parsed is None else float(parsed)
+    overrides: dict[str, str] = {}
+    if read_as:
+        con.execute("CREATE TEMP TABLE cell (text VARCHAR)")
+        con.executemany("INSERT INTO cell VALUES (?)", [[c] for c in read_as])
+        for text, cast in con.execute("SELECT text, TRY_CAST(text AS DOUBLE) FROM cell").fetchall():
+            if cast != read_as[text]:
+                overrides[text] = "NULL" if read_as[text] is None else sql.double(read_as[text])  # type: ignore[arg-type]
+
+    def score(column: str) -> str:
+        return _case(column, overrides, f"TRY_CAST({column} AS DOUBLE)")
+
+    # Which ADSM a problem descriptor admits, by the registry's own matching.
+    admitted: dict[str, list[str]] = {code: [] for code in adsms}
+    for descriptor in descriptors:
+        for measure in reg.adsms_for_descriptor(descriptor):
+            if measure.code in admitted:
+                admitted[measure.code].append(descriptor)
+
+    # The thresholds of each measure the pair can use, from the registry: position 1 is the
+    # depression measure, 2 the back-up anxiety measure, then each ADSM named in the file.
+    pair_measures = [depression, backup, *adsms.values()]
+    cuts: list[str] = []
+    above: list[str] = []
+    rcis: list[str] = []
+    for measure in pair_measures:
+        if measure.caseness is None or measure.reliable_change is None:
+            return Fallback(f"{measure.code} has no caseness cut-off or reliable-change value")
+        is_above = measure.caseness.comparator is Comparator.ABOVE
+        cuts.append(sql.double(measure.caseness.value + (TOLERANCE if is_above else -TOLERANCE)))
+        above.append("true" if is_above else "false")
+        rcis.append(sql.double(measure.reliable_change.value - TOLERANCE))
+    position = {measure.code: n for n, measure in enumerate(pair_measures, start=1)}
+
+    def met(score_sql: str, k: str) -> str:
+        """SQL: the score is at caseness on the measure at position `k` (`>` or `>=` its cut)."""
+        cut = f"[{', '.join(cuts)}][{k}]"
+        return f"(CASE WHEN [{', '.join(above)}][{k}] THEN {score_sql} > {cut} ELSE {score_sql} >= {cut} END)"
+
+    def rci(k: str) -> str:
+        return f"[{', '.join(rcis)}][{k}]"
+
+    adsm_at = _case(col["adsm"], {name: str(position[m.code]) for name, m in adsm_of.items()}, "0")
+    matched = _case(
+        "ak",
+        {str(position[code]): f"pd IN {_in_list(ds)}" for code, ds in admitted.items() if ds},
+        "false",
+        literal_keys=True,
+    )
+    codes = f"[{', '.join(_sql_text(m.code) for m in pair_measures)}]"
+    outcome = f"""
+        SELECT *, {codes}[k] AS anx,
+            (df IS NOT NULL AND dl IS NOT NULL AND a1 IS NOT NULL AND a2 IS NOT NULL) AS paired,
+            coalesce(paired AND cs, false) AS at_caseness,
+            coalesce(paired AND cs AND NOT ce, false) AS recovered,
+            coalesce(paired AND fall AND NOT rise, false) AS improved,
+            coalesce(paired AND rise AND NOT fall, false) AS deteriorated
+        FROM (
+            SELECT *,
+                {met("df", "1")} OR {met("a1", "k")} AS cs,
+                {met("dl", "1")} OR {met("a2", "k")} AS ce,
+                df - dl >= {rci("1")} OR a1 - a2 >= {rci("k")} AS fall,
+                dl - df >= {rci("1")} OR a2 - a1 >= {rci("k")} AS rise
+            FROM (
+                SELECT *, CASE WHEN use_adsm THEN ak ELSE 2 END AS k,
+                    CASE WHEN use_adsm THEN af ELSE {score(col["gad7_first"])} END AS a1,
+                    CASE WHEN use_adsm THEN al ELSE {score(col["gad7_last"])} END AS a2
+                FROM (
+                    SELECT *, coalesce(ak > 0 AND {matched} AND af IS NOT NULL AND al IS NOT NULL, false)
+                        AS use_adsm
+                    FROM (
+                        SELECT *, CASE WHEN ak = 0 THEN NULL ELSE {score(col["adsm_first"])} END AS af,
+                            CASE WHEN ak = 0 THEN NULL ELSE {score(col["adsm_last"])} END AS al
+                        FROM (
+                            SELECT src.*, {col["problem_descriptor"]} AS pd, {adsm_at} AS ak,
+                                {score(col["phq9_first"])} AS df, {score(col["phq9_last"])} AS dl
+                            FROM src
+                        )
+                    )
+                )
+            )
+        )
+    """
+    known = {
+        col["adsm"]: adsm_names,
+        col["problem_descriptor"]: descriptors,
+        col["phq9_first"]: list(read_as),
+        col["phq9_last"]: list(read_as),
+        col["gad7_first"]: list(read_as),
+        col["gad7_last"]: list(read_as),
+        col["adsm_first"]: [*read_as, *blank_cells],
+        col["adsm_last"]: [*read_as, *blank_cells],
+    }
+    return outcome, known
+
+
+def _case(expr: str, mapping: dict[str, str], default: str, *, literal_keys: bool = False) -> str:
+    """SQL: `expr` looked up in `mapping` (cell text, or SQL literals) with a default."""
+    if not mapping:
+        return default
+    branches = " ".join(
+        f"WHEN {key if literal_keys else _sql_text(key)} THEN {value}" for key, value in mapping.items()
+    )
+    return f"(CASE {expr} {branches} ELSE {default} END)"
+
+
+_FORMULA_CODES = ", ".join(str(ord(ch)) for ch in FORMULA_STARTS)
+_PLAIN_NUMBER_SQL = r"'[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)'"
+
+
+def _formula_start(expr: str) -> str:
+    """SQL: the cell starts as a formula would (`FORMULA_STARTS`)."""
+    return f"ascii({expr}) IN ({_FORMULA_CODES})"
+
+
+def _safe(expr: str) -> str:
+    """SQL: `safe_cell`. Its plain-number test is ASCII-only here, so `odd` sends a
+    formula-like cell with any other character to the pure path."""
+    return (
+        f"CASE WHEN {_formula_start(expr)} AND NOT regexp_full_match({expr}, {_PLAIN_NUMBER_SQL}) "
+        f"THEN '''' || {expr} ELSE {expr} END"
+    )
+
+
+def _suffixes() -> str:
+    """SQL: the outcome cells after anxiety_measure, as text, for each of the 32 combinations of
+    the flags (index 1 + paired + 2 at_caseness + 4 recovered + 8 improved + 16 deteriorated);
+    reliable recovery and no reliable change follow from these as in `classify_pair`."""
+    texts = []
+    for code in range(32):
+        paired, caseness, recovered, improved, deteriorated = ((code >> bit) & 1 == 1 for bit in range(5))
+        flags = (
+            paired,
+            caseness,
+            recovered,
+            improved,
+            deteriorated,
+            recovered and improved,
+            paired and not improved and not deteriorated,
+        )
+        texts.append("," + ",".join("true" if flag else "false" for flag in flags))
+    return "[" + ", ".join(_sql_text(text) for text in texts) + "]"
+
+
+_CODE = (
+    "(paired::INT + 2 * at_caseness::INT + 4 * recovered::INT + 8 * improved::INT + 16 * deteriorated::INT)"
+)
+
+
+def _lines(outcome: str, width: int, known: dict[str, list[str]]) -> str:
+    """SQL: each output row as one line of text (no cell of a plain file needs quoting), the
+    code of its flags for the summary, and `odd` for a formula-like cell that SQL cannot judge
+    exactly.
+
+    A column whose distinct cells are all `known` gets `safe_cell` from Python, cell by cell;
+    the others (pathway_id and passed-through columns) get it in SQL."""
+    cells: list[str] = []
+    judged_in_sql: list[str] = []
+    for i in range(width):
+        column = f"c{i}"
+        if column in known:
+            changed = {cell: safe_cell(cell) for cell in known[column] if safe_cell(cell) != cell}
+            cells.append(_case(column, {cell: _sql_text(text) for cell, text in changed.items()}, column))
+        else:
+            cells.append(_safe(column))
+            judged_in_sql.append(column)
+    odd = (
+        " OR ".join(f"({_formula_start(c)} AND strlen({c}) <> length({c}))" for c in judged_in_sql) or "false"
+    )
+    return (
+        f"SELECT concat_ws(',', {', '.join(cells)}, anx) || {_suffixes()}[code + 1] AS line, code, "
+        f"coalesce({odd}, false) AS odd FROM (SELECT *, {_CODE} AS code FROM ({outcome}))"
+    )
+
+
+def _write(con: Any, output: Path) -> None:
+    """The output CSV, written by DuckDB in a private folder beside `output` (DuckDB creates
+    its files readable by all), made readable by its owner only, then moved onto `output`."""
+    folder = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}."))
+    try:
+        rows = folder / "rows.csv"
+        con.execute(
+            f"COPY (SELECT line FROM result) TO {_sql_text(str(rows))} "
+            "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', NEW_LINE '\\n')"
+        )
+        rows.chmod(0o600)
+        os.replace(rows, output)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _cell(reader: _RowReader, text: str, measure: Measure) -> Number | _BadRow | None:
+    """A score cell read by the pure path's parser: a total, None (blank) or the problem."""
+    problems: list[str] = []
+    value = reader._total(text, measure, measure.code, problems)
+    return _BadRow(problems) if problems else value
+
+
+__all__ = ["CsvFileError", "Fallback", "available", "classify_file"]
