@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from stepcare.audit.models import AuditEvent
-from stepcare.audit.selectors import AuditFilters
+from stepcare.audit.search import AuditFilters
 from stepcare.fields import DateField
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]

@@ -13,7 +13,8 @@ from stepcare.accounts.permissions import Permission, has_permission
 from stepcare.audit import actions
 from stepcare.audit.forms import AuditSearchForm
 from stepcare.audit.models import AuditEvent, BreakGlassGrant
-from stepcare.audit.selectors import break_glass_grants, search_audit_events
+from stepcare.audit.search import search_audit_events
+from stepcare.audit.selectors import break_glass_grants
 from stepcare.http import StaffRequest
 
 
