@@ -97,6 +97,13 @@ fmt: install ## format and fix what ruff can
 bench: install ## speed and memory figures (see bench/)
 	@for b in bench/bench_*.py; do echo "== $$b"; STEPCARE_ENV=test $(BIN)/python $$b || exit 1; done
 
+# The KPI dashboard on the large demo service (built on first run, about 120,000 referrals), on
+# PostgreSQL: DATABASE_URL=postgresql://… make bench-reporting (default BENCH_PG_URL).
+BENCH_PG_URL ?= postgresql://postgres@localhost:5432/stepcare_large
+.PHONY: bench-reporting
+bench-reporting: install ## dashboard speed on the large demo (PostgreSQL) and its figures against measures classify
+	STEPCARE_ENV=test DATABASE_URL=$${DATABASE_URL:-$(BENCH_PG_URL)} $(BIN)/python bench/reporting_scale.py
+
 clean: ## remove .venv, node_modules and built assets
 	rm -rf $(VENV) frontend/node_modules stepcare/static/vendor staticfiles
 

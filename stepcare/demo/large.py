@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from stepcare.accounts.models import Membership, User
@@ -100,9 +100,9 @@ LATE_TIMES = tuple(dt.time(h) for h in (12, 13, 14, 15, 16, 17, 18, 19))
 PAST_OUTCOMES = (("5", 84), ("6", 3), ("3", 6), ("7", 1), ("2", 4), ("4", 2))
 # (pattern, weight, fraction of the starting severity left at the end)
 PATTERNS = (
-    ("recovers", 38, (0.15, 0.42)),
-    ("improves", 30, (0.5, 0.7)),
-    ("no_change", 21, (0.85, 1.1)),
+    ("recovers", 37, (0.15, 0.42)),
+    ("improves", 36, (0.5, 0.7)),
+    ("no_change", 16, (0.85, 1.1)),
     ("deteriorates", 6, (1.3, 1.6)),
     ("stops_answering", 5, (1.0, 1.0)),
 )
@@ -196,6 +196,7 @@ class LargeDemoBuilder(DemoBuilder):
         self.writer = BulkWriter()
         self.build_referrals(started)
         self.writer.finish()
+        self.analyze()
         record(
             by=None,
             action=AuditEvent.Action.CREATE,
@@ -209,6 +210,16 @@ class LargeDemoBuilder(DemoBuilder):
         )
         result.patients = self.counts.patients
         return result
+
+    def analyze(self) -> None:
+        """Refresh PostgreSQL's planner statistics after the bulk load. Without it the planner
+        still believes the tables are nearly empty until autovacuum gets to them, and chooses
+        nested loops over 100,000-row joins (the reporting bench saw the dashboard's queries
+        estimated at 144 referrals instead of 120,000)."""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
     def build_clinicians(self) -> list[tuple[User, str, int]]:
         """The named clinicians and generated ones up to the wanted count, each in one team at
