@@ -194,8 +194,10 @@ class LargeDemoBuilder(DemoBuilder):
         )
         self._build_names()
         self.writer = BulkWriter()
-        self.build_referrals(started)
-        self.writer.finish()
+        try:
+            self.build_referrals(started)
+        finally:
+            self.writer.finish()  # the id sequences move past the rows written, even after a failure
         self.analyze()
         record(
             by=None,

@@ -29,6 +29,8 @@ from stepcare.scheduling.models import (
     WorkingHours,
 )
 from stepcare.scheduling.referral_link import attended_assessment_dates, attended_treatment_dates
+from tests.factories.patients import PatientFactory
+from tests.factories.referrals import ReferralFactory
 
 pytestmark = pytest.mark.django_db
 S = Referral.Status
@@ -61,6 +63,13 @@ def test_counts_are_roughly_as_asked_and_progress_is_printed(large: str) -> None
     assert Appointment.objects.count() > 3 * YEARS * PER_YEAR
     statuses = Counter(Referral.objects.values_list("status", flat=True))
     assert statuses[S.ENDED] > statuses[S.IN_TREATMENT] > 0 and statuses[S.ENTERED_IN_ERROR] >= 0
+
+
+def test_ordinary_writes_work_after_the_bulk_load(large: str) -> None:
+    """The ids were given by the loader; the database's own id sequences moved past them."""
+    patient = PatientFactory(team=Referral.objects.first().team)  # type: ignore[union-attr]
+    referral = ReferralFactory(patient=patient, team=patient.team)
+    assert referral.pk > Referral.objects.exclude(pk=referral.pk).order_by("-pk").first().pk  # type: ignore[union-attr]
 
 
 def test_check_derived_is_clean(large: str) -> None:
