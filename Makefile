@@ -104,6 +104,12 @@ BENCH_LOAD_ARGS ?= --rate 30 --duration 60
 bench-load: install ## load benchmark: gunicorn (2 workers) on loopback against DATABASE_URL=postgresql://… holding the demo
 	@test -n "$(DATABASE_URL)" || { echo "Say which database: make bench-load DATABASE_URL=postgresql://postgres@localhost:5432/stepcare"; exit 2; }
 	$(BIN)/python bench/load.py --serve --database-url "$(DATABASE_URL)" $(BENCH_LOAD_ARGS)
+# The KPI dashboard on the large demo service (built on first run, about 120,000 referrals), on
+# PostgreSQL: DATABASE_URL=postgresql://… make bench-reporting (default BENCH_PG_URL).
+BENCH_PG_URL ?= postgresql://postgres@localhost:5432/stepcare_large
+.PHONY: bench-reporting
+bench-reporting: install ## dashboard speed on the large demo (PostgreSQL) and its figures against measures classify
+	STEPCARE_ENV=test DATABASE_URL=$${DATABASE_URL:-$(BENCH_PG_URL)} $(BIN)/python bench/reporting_scale.py
 
 clean: ## remove .venv, node_modules and built assets
 	rm -rf $(VENV) frontend/node_modules stepcare/static/vendor staticfiles

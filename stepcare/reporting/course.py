@@ -55,41 +55,52 @@ def compute_outcomes(
         .values_list("referral_id", "primary")
     ):
         descriptors[referral_id] = primary  # the latest recorded is current
-    firsts: dict[int, dict[str, float]] = defaultdict(dict)
-    lasts: dict[int, dict[str, float]] = defaultdict(dict)
+    scores: dict[int, list[tuple[str, float]]] = defaultdict(list)
     for referral_id, measure, total in (
         MeasureResponse.objects.current()
         .filter(referral_id__in=ids)
         .order_by("referral_id", "completed_on", "recorded_at", "id")
         .values_list("referral_id", "measure", "total")
     ):
-        if measure not in _pair_measures(descriptors.get(referral_id), registry):
+        scores[referral_id].append((measure, total))
+    return {
+        referral_id: outcome_values(descriptors.get(referral_id), scores.get(referral_id, ()), registry)
+        for referral_id in ids
+    }
+
+
+def outcome_values(
+    descriptor: str | None, scores: Iterable[tuple[str, float]], registry: Registry
+) -> dict[str, object]:
+    """The outcome fields of one referral from its current scores as (measure, total), in the
+    order first by completion date (then recording time and id). Used by ``compute_outcomes``
+    and by bulk loads (the large demo) that know the scores before they are written."""
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    measures = _pair_measures(descriptor, registry)
+    for measure, total in scores:
+        if measure not in measures:
             continue
-        if measure in firsts[referral_id]:
-            lasts[referral_id][measure] = total  # a later response: the pair needs two
+        if measure in first:
+            last[measure] = total  # a later response: the pair needs two
         else:
-            firsts[referral_id][measure] = total
-    result: dict[int, dict[str, object]] = {}
-    for referral_id in ids:
-        descriptor = descriptors.get(referral_id)
-        first, last = firsts.get(referral_id, {}), lasts.get(referral_id, {})
-        outcome = classify_course(problem_descriptor=descriptor, first=first, last=last, registry=registry)
-        anxiety = outcome.anxiety_measure if outcome.anxiety_measure in first else ""
-        result[referral_id] = {
-            "outcome_phq9_first": first.get(DEPRESSION_MEASURE),
-            "outcome_phq9_last": last.get(DEPRESSION_MEASURE),
-            "outcome_anxiety_measure": anxiety,
-            "outcome_anxiety_first": first.get(outcome.anxiety_measure),
-            "outcome_anxiety_last": last.get(outcome.anxiety_measure),
-            "outcome_paired": outcome.paired,
-            "outcome_at_caseness": outcome.at_caseness,
-            "outcome_recovered": outcome.recovered,
-            "outcome_reliable_improvement": outcome.reliable_improvement,
-            "outcome_reliable_deterioration": outcome.reliable_deterioration,
-            "outcome_reliable_recovery": outcome.reliable_recovery,
-            "outcome_no_reliable_change": outcome.no_reliable_change,
-        }
-    return result
+            first[measure] = total
+    outcome = classify_course(problem_descriptor=descriptor, first=first, last=last, registry=registry)
+    anxiety = outcome.anxiety_measure if outcome.anxiety_measure in first else ""
+    return {
+        "outcome_phq9_first": first.get(DEPRESSION_MEASURE),
+        "outcome_phq9_last": last.get(DEPRESSION_MEASURE),
+        "outcome_anxiety_measure": anxiety,
+        "outcome_anxiety_first": first.get(outcome.anxiety_measure),
+        "outcome_anxiety_last": last.get(outcome.anxiety_measure),
+        "outcome_paired": outcome.paired,
+        "outcome_at_caseness": outcome.at_caseness,
+        "outcome_recovered": outcome.recovered,
+        "outcome_reliable_improvement": outcome.reliable_improvement,
+        "outcome_reliable_deterioration": outcome.reliable_deterioration,
+        "outcome_reliable_recovery": outcome.reliable_recovery,
+        "outcome_no_reliable_change": outcome.no_reliable_change,
+    }
 
 
 def refresh_course_outcome(referral: Referral | int) -> None:
