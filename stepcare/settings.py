@@ -259,6 +259,9 @@ SERVICE_OPENING_HOURS = _env("SERVICE_OPENING_HOURS", "Monday to Friday, 9am to 
 # JSON: {"Mental health crisis line (24 hours)": "0800 000 0000"}.
 RECORDS_DRAFT_OVERDUE_DAYS = _env_int("RECORDS_DRAFT_OVERDUE_DAYS", 3)
 RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
+# Letters signed but not recorded as sent (post, secure email, by hand) for longer than this
+# many days are listed for their author beside the unsigned drafts.
+RECORDS_UNSENT_LETTER_DAYS = _env_int("RECORDS_UNSENT_LETTER_DAYS", 2)
 # NICE session ranges a service has checked, overriding the defaults in records/nice.py, as
 # JSON: {"cbt:F41.1": "12-15 | NICE CG113, checked 2026"} (either end may be left empty).
 RECORDS_SESSION_RANGES = _env_json("RECORDS_SESSION_RANGES", {})

@@ -28,6 +28,7 @@ from stepcare.records import actions, export, letters, nice, prefill, selectors
 from stepcare.records.forms import (
     AddendumForm,
     ConsentForm,
+    DispatchForm,
     GoalForm,
     GoalRatingForm,
     NewLetterForm,
@@ -312,6 +313,9 @@ def _document_context(request: StaffRequest, document: ClinicalDocument, patient
         context["risk_changes"] = document.changes_since(previous)
     if isinstance(document, Letter):
         context["consent_ok"] = selectors.sharing_allowed(document)
+        if document.is_signed:
+            context["dispatches"] = selectors.dispatches_for(document)
+            context["dispatch_form"] = DispatchForm()
     if isinstance(document, SafetyPlan):
         context["crisis_contacts"] = _crisis_contacts()
     if isinstance(document, TreatmentPlan) and document.modality and document.problem_descriptor:
@@ -406,10 +410,11 @@ def sign(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
         except (actions.SigningRefused, SignedDocumentIsImmutable) as exc:
             form.add_error(None, str(exc))
         else:
-            done = "signed and sent" if isinstance(doc, Letter) else "signed"
             messages.success(
-                request, f"{doc.LABEL} {done}. It can no longer be changed; add an addendum to correct it."
+                request, f"{doc.LABEL} signed. It can no longer be changed; add an addendum to correct it."
             )
+            if isinstance(doc, Letter):
+                messages.info(request, "Send the letter, then record here how and when it was sent.")
             return redirect("records:document", kind=kind, doc_pk=doc.pk)
     with transaction.atomic():
         audit_actions.record(
@@ -421,6 +426,44 @@ def sign(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
         )
     context = _document_context(request, doc, patient)
     context["sign_form"] = form
+    return render(request, "records/document.html", context, status=400)
+
+
+@login_required
+@require_POST
+def dispatch(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
+    """Record that a signed letter was sent (post, secure email or by hand), by whom and when."""
+    doc, patient = _get_document_for_user(request, kind, doc_pk, P.WRITE_CLINICAL_NOTES, audit_view=False)
+    if not isinstance(doc, Letter):
+        messages.error(request, "Only letters are sent: this document stays in the record.")
+        return redirect("records:document", kind=kind, doc_pk=doc.pk)
+    form = DispatchForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.dispatch_letter(
+                by=request.user,
+                letter=doc,
+                route=d["route"],
+                dispatched_on=d["dispatched_on"],
+                email_address=d["email_address"] or "",
+                note=d["note"],
+            )
+        except actions.SigningRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Recorded as sent.")
+            return redirect("records:document", kind=kind, doc_pk=doc.pk)
+    with transaction.atomic():
+        audit_actions.record(
+            by=request.user,
+            action=AuditEvent.Action.VIEW,
+            patient=patient,
+            obj=doc,
+            detail={"page": "dispatch refused"},
+        )
+    context = _document_context(request, doc, patient)
+    context["dispatch_form"] = form
     return render(request, "records/document.html", context, status=400)
 
 
@@ -468,7 +511,8 @@ def drafts(request: StaffRequest) -> HttpResponse:
     if not has_permission(request.user, P.WRITE_CLINICAL_NOTES):
         raise PermissionDenied
     found = selectors.overdue_drafts(user=request.user)
-    patients = {d.patient_id for d in found["own"] + found["team"]}
+    unsent = selectors.unsent_letters(user=request.user)
+    patients = {d.patient_id for d in found["own"] + found["team"] + unsent["own"] + unsent["team"]}
     if patients:
         audit_actions.record(
             by=request.user,
@@ -478,7 +522,14 @@ def drafts(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "records/drafts.html",
-        {"own": found["own"], "team": found["team"], "days": settings.RECORDS_DRAFT_OVERDUE_DAYS},
+        {
+            "own": found["own"],
+            "team": found["team"],
+            "days": settings.RECORDS_DRAFT_OVERDUE_DAYS,
+            "unsent_own": unsent["own"],
+            "unsent_team": unsent["team"],
+            "unsent_days": settings.RECORDS_UNSENT_LETTER_DAYS,
+        },
     )
 
 

@@ -208,9 +208,10 @@ class LiaisonEntry(ClinicalDocument):
 
 
 class Letter(ClinicalDocument):
-    """A letter from the record: drafted from a template, edited, then signed and sent.
+    """A letter from the record: drafted from a template, edited, signed, then sent.
 
-    Signing a letter sends it (it is recorded as sent and its PDF is what was sent). A letter to
+    Signing fixes its content (its PDF is what is sent); sending it is recorded afterwards as a
+    ``LetterDispatch`` beside it (route, date, by whom), never on the signed row. A letter to
     anyone but the patient needs the patient's current consent to share with that recipient,
     or a legal basis recorded by the clinician (for example safeguarding).
     """
