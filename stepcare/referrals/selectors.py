@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from stepcare.accounts.models import Membership, Team, User
 from stepcare.accounts.permissions import Permission, Role, team_ids_with_permission
-from stepcare.patients.models import Patient, RiskFlag
+from stepcare.patients.models import Patient, RiskFlag, banner_annotations, copy_banner_annotations
 from stepcare.patients.selectors import possible_duplicates
 from stepcare.referrals import waits
 from stepcare.referrals.models import (
@@ -238,9 +238,13 @@ def list_clinicians(*, team_ids: set[int]) -> QuerySet[User]:
 
 
 def referral_for_page(*, pk: int) -> Referral:
-    """One referral with everything its page shows, in a fixed number of queries."""
-    return (
-        Referral.objects.select_related(
+    """One referral with everything its page shows, in a fixed number of queries.
+
+    The patient's banner (risk formulation, review date and overdue, PHQ-9 item 9) comes from
+    subqueries in the same query, copied onto ``referral.patient``."""
+    referral = (
+        Referral.objects.annotate(**banner_annotations("patient_id"))
+        .select_related(
             "patient__team",
             "patient__allocated_clinician",
             "team",
@@ -264,6 +268,8 @@ def referral_for_page(*, pk: int) -> Referral:
         )
         .get(pk=pk)
     )
+    copy_banner_annotations(referral, referral.patient)
+    return referral
 
 
 def current_problem(referral: Referral) -> ProblemDescriptorRecord | None:

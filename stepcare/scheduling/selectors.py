@@ -414,12 +414,31 @@ def patient_appointments(*, patient: Patient) -> QuerySet[Appointment]:
 
 
 def appointment_for_page(*, pk: int) -> Appointment:
-    return (
+    appointment = (
         Appointment.objects.for_display()
         .select_related("rebooked_from", "created_by", "team__service")
         .prefetch_related("rebookings", "follow_up_tasks")
         .get(pk=pk)
     )
+    _with_banner_risk([a.patient for a in appointment.attendees.all()])
+    return appointment
+
+
+def _with_banner_risk(patients: list[Patient]) -> None:
+    """Give the attendees' patients the banner's risk formulation and PHQ-9 item 9 values
+    (one query), so every appointment page's banner shows them."""
+    from stepcare.outcomes.selectors import item9_annotations
+    from stepcare.patients.models import BANNER_ANNOTATIONS, risk_review_annotations
+
+    if not patients:
+        return
+    rows = Patient.objects.filter(pk__in=[p.pk for p in patients]).annotate(
+        **risk_review_annotations(), **item9_annotations()
+    )
+    found = {r["pk"]: r for r in rows.values("pk", *BANNER_ANNOTATIONS)}
+    for patient in patients:
+        for name in BANNER_ANNOTATIONS:
+            setattr(patient, name, found.get(patient.pk, {}).get(name))
 
 
 # Missed appointments
