@@ -331,7 +331,8 @@ def clinician_diaries(
     *, clinicians: Sequence[User], first_day: dt.date, days: int = 7, min_free: int = 60
 ) -> list[ClinicianDiary]:
     """Each clinician's appointments, time away and free periods (of at least ``min_free``
-    minutes inside their working pattern), day by day. Five queries in all."""
+    minutes inside their working pattern), day by day. Six queries in all (one gives the cards
+    their patients' risk-review dates, for "risk review overdue")."""
     start, end = day_bounds(first_day, days)
     ids = [c.pk for c in clinicians]
     appointments = list(
@@ -340,6 +341,7 @@ def clinician_diaries(
         .distinct()
         .order_by("starts_at", "id")
     )
+    _with_banner_risk([att.patient for a in appointments for att in a.attendees.all()])
     away = list(
         Unavailability.objects.filter(
             clinician_id__in=ids, withdrawn_at__isnull=True, starts_at__lt=end, ends_at__gt=start

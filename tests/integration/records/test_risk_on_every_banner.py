@@ -81,3 +81,24 @@ def test_the_banner_on_document_pages(client_for, story, kind) -> None:
     pk = story["risk_pk" if kind == "risk-assessment" else "letter_pk"]
     page = client_for(R.HIGH_INTENSITY_THERAPIST).get(reverse("records:document", args=[kind, pk]))
     assert 'data-testid="banner-risk-review-overdue"' in page.content.decode()
+
+
+def test_an_overdue_risk_review_shows_on_the_diary_card(service, client_for) -> None:
+    from stepcare.scheduling.timeslots import local
+    from tests.factories.scheduling import next_weekday
+
+    hit = service.staff[R.HIGH_INTENSITY_THERAPIST]
+    week = next_weekday(0)
+    overdue, current = participant(team=service.team), participant(team=service.team)
+    for part, due in ((overdue, -1), (current, 14)):
+        risk = RiskAssessmentFactory(
+            patient=part.patient, author=hit, review_date=timezone.localdate() + dt.timedelta(days=due)
+        )
+        actions.sign_document(by=hit, document=risk, expected_version=risk.version)
+    book(clinician=hit, participants=[overdue], starts_at=local(week, dt.time(10)))
+    book(clinician=hit, participants=[current], starts_at=local(week, dt.time(12)))
+    body = client_for(R.HIGH_INTENSITY_THERAPIST).get(
+        reverse("scheduling:my_week"), {"date": week.isoformat()}
+    )
+    page = body.content.decode()
+    assert page.count('data-testid="diary-risk-review-overdue"') == 1
