@@ -307,6 +307,7 @@ def build_records(builder: DemoBuilder) -> None:
                     method="Telephone",
                     summary="Discussed how the sedating antidepressant affects morning sessions.",
                     outcome="GP to review the dose at the next appointment; patient informed.",
+                    shared_under="The patient's consent to share with the GP.",
                 )
             )
         practice = directory.get(patient.gp_practice_code)

@@ -193,7 +193,15 @@ class LiaisonEntry(ClinicalDocument):
 
     KIND = "liaison"
     LABEL = "Liaison or consultation"
-    CONTENT_FIELDS = ("contact_date", "contact_with", "organisation", "method", "summary", "outcome")
+    CONTENT_FIELDS = (
+        "contact_date",
+        "contact_with",
+        "organisation",
+        "method",
+        "summary",
+        "outcome",
+        "shared_under",
+    )
     REQUIRED_TO_SIGN = ("contact_date", "contact_with", "summary")
 
     contact_date = models.DateField("date", null=True, blank=True)
@@ -202,6 +210,12 @@ class LiaisonEntry(ClinicalDocument):
     method = models.CharField("how", max_length=100, blank=True)
     summary = models.TextField("what was discussed", blank=True, default="")
     outcome = models.TextField("outcome and actions", blank=True, default="")
+    shared_under = models.TextField(
+        "shared under: the patient's consent, or the legal basis",
+        blank=True,
+        default="",
+        help_text="for example: consent to share with the GP (recorded 3 March); or safeguarding",
+    )
 
     class Meta(ClinicalDocument.Meta):
         verbose_name_plural = "liaison entries"
