@@ -41,3 +41,22 @@ def test_a_liaison_entry_says_under_which_consent_or_legal_basis_it_shared(
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE records_liaisonentry SET shared_under = 'altered' WHERE id = %s", [signed.pk])
     assert LiaisonEntry.objects.get(pk=signed.pk).shared_under.startswith("Consent")
+
+
+def test_the_scores_merge_field_gives_first_and_latest_scores_with_their_meaning(service) -> None:
+    from stepcare.records import letters
+    from tests.factories.outcomes import contact, gad7, phq9, scores
+    from tests.factories.referrals import AllocatedReferralFactory
+
+    hit = service.staff[R.HIGH_INTENSITY_THERAPIST]
+    referral = AllocatedReferralFactory(patient__team=service.team, allocated_to=hit)
+    first = contact(referral=referral, clinician=hit, days_ago=20)
+    scores(appointment=first, by=hit, PHQ9=phq9(18), GAD7=gad7(12))
+    latest = contact(referral=referral, clinician=hit, days_ago=6)
+    scores(appointment=latest, by=hit, PHQ9=phq9(6))
+    text = letters.merge_values(patient=referral.patient, referral=referral, by=hit)["scores"]
+    phq, gad = text.splitlines()
+    assert phq.startswith("PHQ-9: 18 on") and "above the clinical cut-off" in phq
+    assert ", latest 6 on" in phq and phq.endswith("below the clinical cut-off)")
+    assert gad.startswith("GAD-7: 12 on") and "latest" not in gad
+    assert "{scores}" not in letters.merge("Scores:\n{scores}", {"scores": text})
