@@ -24,7 +24,7 @@ from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
 from stepcare.patients.views import _get_patient_for_user
 from stepcare.pdf import pdf_response, render_pdf
-from stepcare.records import actions, export, letters, nice, prefill, selectors
+from stepcare.records import actions, diagrams, export, letters, nice, prefill, selectors
 from stepcare.records.forms import (
     AddendumForm,
     ConsentForm,
@@ -318,6 +318,8 @@ def _document_context(request: StaffRequest, document: ClinicalDocument, patient
             context["dispatch_form"] = DispatchForm()
     if isinstance(document, SafetyPlan):
         context["crisis_contacts"] = _crisis_contacts()
+    if isinstance(document, Formulation):
+        context["diagram"] = diagrams.formulation_svg(document.template.diagram, context["content"])
     if isinstance(document, TreatmentPlan) and document.modality and document.problem_descriptor:
         session_range = nice.range_for(document.modality, document.problem_descriptor)
         context["session_range"] = session_range

@@ -60,3 +60,51 @@ def test_the_scores_merge_field_gives_first_and_latest_scores_with_their_meaning
     assert ", latest 6 on" in phq and phq.endswith("below the clinical cut-off)")
     assert gad.startswith("GAD-7: 12 on") and "latest" not in gad
     assert "{scores}" not in letters.merge("Scores:\n{scores}", {"scores": text})
+
+
+def test_a_formulation_carries_a_diagram_drawn_from_its_fields_as_its_template_says(
+    client_for, service, patient
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from stepcare.records.models import Formulation, FormulationTemplate
+
+    hit = service.staff[R.HIGH_INTENSITY_THERAPIST]
+    client = client_for(R.HIGH_INTENSITY_THERAPIST)
+    five = FormulationTemplate.objects.get(name="Five areas (generic CBT)")
+    beck = FormulationTemplate.objects.get(name="Longitudinal formulation (Beck)")
+    ipt = FormulationTemplate.objects.get(name="IPT focal area")
+    assert (five.diagram, beck.diagram, ipt.diagram) == ("cycle", "flow", "none")
+    keys = [s["key"] for s in five.sections]
+    sections = {k: f"<b>{k}</b> in the patient's words" for k in keys}
+    cycle = actions.create_document(
+        by=hit, kind=Formulation, patient=patient, data={"sections": sections}, links={"template": five}
+    )
+    page = client.get(reverse("records:document", args=["formulation", cycle.pk])).content.decode()
+    svg = page[page.index('data-testid="formulation-diagram"') :]
+    svg = svg[: svg.index("</svg>")]
+    assert svg.count("<rect") == len(keys) and svg.count("<line") == len(keys)  # a closed cycle
+    assert "&lt;b&gt;thoughts&lt;/b&gt;" in svg and "<b>thoughts" not in svg  # the words are escaped
+    pdf = client.get(reverse("records:pdf", args=["formulation", cycle.pk]))
+    assert pdf.status_code == 200 and PdfReader(io.BytesIO(pdf.content)).pages
+    flow_keys = [s["key"] for s in beck.sections]
+    flow = actions.create_document(
+        by=hit,
+        kind=Formulation,
+        patient=patient,
+        data={"sections": {k: "Some words" for k in flow_keys}},
+        links={"template": beck},
+    )
+    page = client.get(reverse("records:document", args=["formulation", flow.pk])).content.decode()
+    assert page.count("<line") == len(flow_keys) - 1  # top to bottom, no way back
+    none = actions.create_document(
+        by=hit,
+        kind=Formulation,
+        patient=patient,
+        data={"sections": {s["key"]: "Words" for s in ipt.sections}},
+        links={"template": ipt},
+    )
+    page = client.get(reverse("records:document", args=["formulation", none.pk])).content.decode()
+    assert 'data-testid="formulation-diagram"' not in page
