@@ -480,8 +480,15 @@ def record_contact_preferences(*, by: User, patient: Patient, changed: dict[str,
             given=bool(allowed),
             decided_on=timezone.localdate(),
             recorded_by=by,
-            may_be_told="Recorded from the patient's contact preferences.",
         )
-        _audit(by, AuditEvent.Action.CREATE, patient, consent, scope=scope, given=bool(allowed))
+        _audit(
+            by,
+            AuditEvent.Action.CREATE,
+            patient,
+            consent,
+            scope=scope,
+            given=bool(allowed),
+            source="contact preferences",
+        )
         made.append(consent)
     return made
