@@ -108,3 +108,44 @@ def test_a_formulation_carries_a_diagram_drawn_from_its_fields_as_its_template_s
     )
     page = client.get(reverse("records:document", args=["formulation", none.pk])).content.decode()
     assert 'data-testid="formulation-diagram"' not in page
+
+
+def test_a_service_adds_a_formulation_template_in_the_admin_and_dispatches_are_read_only_there(
+    service, patient
+) -> None:
+    from django.contrib.admin.sites import site as admin_site
+    from django.test import Client
+
+    from stepcare.records.models import FormulationTemplate, LetterDispatch
+    from tests.conftest import sign_in
+    from tests.factories.accounts import UserFactory
+
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    admin = sign_in(Client(), superuser)
+    response = admin.post(
+        reverse("admin:records_formulationtemplate_add"),
+        {
+            "name": "Health anxiety (Salkovskis and Warwick)",
+            "approach": "CBT",
+            "description": "",
+            "source": "Salkovskis and Warwick (1986)",
+            "sections": '[{"key": "trigger", "label": "Trigger", "help": ""}, '
+            '{"key": "belief", "label": "Misinterpretation", "help": ""}]',
+            "diagram": "cycle",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    added = FormulationTemplate.objects.get(name="Health anxiety (Salkovskis and Warwick)")
+    assert [s["key"] for s in added.sections] == ["trigger", "belief"]
+    clinician = sign_in(Client(), service.staff[R.HIGH_INTENSITY_THERAPIST])
+    chooser = clinician.get(reverse("records:new", args=[patient.pk, "formulation"])).content.decode()
+    assert "Health anxiety (Salkovskis and Warwick)" in chooser
+    dispatches = admin_site._registry[LetterDispatch]
+
+    class Request:
+        user = superuser
+
+    assert not dispatches.has_add_permission(Request())  # type: ignore[arg-type]
+    assert not dispatches.has_change_permission(Request())  # type: ignore[arg-type]
+    assert not dispatches.has_delete_permission(Request())  # type: ignore[arg-type]
