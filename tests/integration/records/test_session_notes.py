@@ -175,7 +175,7 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
     ("name", "queries"),
     [
         ("record", 21),
-        ("new", 18),
+        ("new", 19),  # with the scores recorded at the session
         ("document", 12),
         ("edit", 12),
         ("drafts", 16),  # with the signed letters not yet sent

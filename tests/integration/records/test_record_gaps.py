@@ -1,5 +1,5 @@
-"""A liaison entry records under which consent or legal basis information was shared, and a
-signed one stays immutable in the database after the column was added."""
+"""Smaller parts of the clinical record: the liaison entry's basis for sharing (immutable once
+signed), the scores merge field, formulation diagrams, templates in the admin, prefilled measures."""
 
 from __future__ import annotations
 
@@ -149,3 +149,18 @@ def test_a_service_adds_a_formulation_template_in_the_admin_and_dispatches_are_r
     assert not dispatches.has_add_permission(Request())  # type: ignore[arg-type]
     assert not dispatches.has_change_permission(Request())  # type: ignore[arg-type]
     assert not dispatches.has_delete_permission(Request())  # type: ignore[arg-type]
+
+
+def test_a_session_note_is_prefilled_with_the_scores_recorded_at_the_session(service, client_for) -> None:
+    from tests.factories.outcomes import contact, gad7, phq9, scores
+    from tests.factories.referrals import AllocatedReferralFactory
+
+    hit = service.staff[R.HIGH_INTENSITY_THERAPIST]
+    referral = AllocatedReferralFactory(patient__team=service.team, allocated_to=hit)
+    session = contact(referral=referral, clinician=hit, days_ago=0)
+    scores(appointment=session, by=hit, PHQ9=phq9(12), GAD7=gad7(9))
+    form = client_for(R.HIGH_INTENSITY_THERAPIST).get(
+        reverse("records:new", args=[referral.patient.pk, "session-note"]) + f"?appointment={session.pk}"
+    )
+    body = form.content.decode()
+    assert "GAD-7 9 (mild); PHQ-9 12 (moderate)" in body
