@@ -24,6 +24,7 @@ from stepcare.records.models import (
     DocumentStatus,
     Letter,
     LetterDispatch,
+    LiaisonEntry,
     RelatedPerson,
     RiskAssessment,
     SafetyPlan,
@@ -147,6 +148,7 @@ TIMELINE_KINDS = {
     "document": "Notes and documents",
     "letter": "Letters",
     "risk": "Risk reviews",
+    "liaison": "Contacts and liaison",
     "consent": "Consent",
 }
 
@@ -206,7 +208,9 @@ def timeline(
                 )
             )
     for model in DOCUMENT_KINDS.values():
-        entry_kind = "letter" if model is Letter else "risk" if model is RiskAssessment else "document"
+        entry_kind = {Letter: "letter", RiskAssessment: "risk", LiaisonEntry: "liaison"}.get(
+            model, "document"
+        )
         if not want(entry_kind):
             continue
         rows = model.objects.filter(patient=patient).select_related("author")

@@ -164,3 +164,24 @@ def test_a_session_note_is_prefilled_with_the_scores_recorded_at_the_session(ser
     )
     body = form.content.decode()
     assert "GAD-7 9 (mild); PHQ-9 12 (moderate)" in body
+
+
+def test_the_timeline_filters_contacts_and_liaison(service, client_for, patient) -> None:
+    hit = service.staff[R.HIGH_INTENSITY_THERAPIST]
+    actions.create_document(
+        by=hit,
+        kind=LiaisonEntry,
+        patient=patient,
+        data={
+            "contact_date": timezone.localdate(),
+            "contact_with": "Employment adviser",
+            "summary": "Return",
+        },
+    )
+    from tests.factories.records import SessionNoteFactory
+
+    SessionNoteFactory(patient=patient, author=hit)
+    url = reverse("records:record", args=[patient.pk])
+    page = client_for(R.HIGH_INTENSITY_THERAPIST).get(url + "?kind=liaison").content.decode()
+    assert "Contacts and liaison" in page
+    assert 'data-kind="liaison"' in page and 'data-kind="document"' not in page
