@@ -272,6 +272,9 @@ try:
 except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"OUTCOMES_EXPECTED_CURVES is not valid JSON ({exc.msg}).") from None
 RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
+# Letters signed but not recorded as sent (post, secure email, by hand) for longer than this
+# many days are listed for their author beside the unsigned drafts.
+RECORDS_UNSENT_LETTER_DAYS = _env_int("RECORDS_UNSENT_LETTER_DAYS", 2)
 # NICE session ranges a service has checked, overriding the defaults in records/nice.py, as
 # JSON: {"cbt:F41.1": "12-15 | NICE CG113, checked 2026"} (either end may be left empty).
 RECORDS_SESSION_RANGES = _env_json("RECORDS_SESSION_RANGES", {})

@@ -162,6 +162,7 @@ ACCESS: dict[str, Rule] = {
     "records:edit": Rule(own=RELATED_NOTE_WRITERS, kwargs=("kind", "doc_pk")),
     "records:sign": Rule(own=RELATED_NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
     "records:addendum": Rule(own=RELATED_NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
+    "records:dispatch": Rule(own=RELATED_NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
     "records:pdf": Rule(own=RELATED_NOTE_WRITERS, kwargs=("kind", "doc_pk")),
     # Outcome monitoring: clinicians record and see scores; service managers see them
     "outcomes:caseload": Rule(own=CLINICIANS),
