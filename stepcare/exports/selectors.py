@@ -50,9 +50,16 @@ def expires_on(job: ExportJob) -> dt.datetime | None:
     return job.finished_at + dt.timedelta(days=settings.STEPCARE_EXPORTS_KEEP_DAYS)
 
 
-def recent_jobs(user: User) -> Any:
-    return (
-        ExportJob.objects.filter(Q(requested_by=user) | Q(team_id__in=managed_team_ids(user)))
+def recent_jobs(user: User) -> list[ExportJob]:
+    """The latest jobs ``user`` may see (a report over several teams only if they manage all)."""
+    managed = managed_team_ids(user)
+    jobs = (
+        ExportJob.objects.filter(Q(requested_by=user) | Q(team_id__in=managed))
         .select_related("team", "requested_by")
         .order_by("-created_at", "-id")[:RECENT]
     )
+    return [
+        job
+        for job in jobs
+        if job.requested_by_id == user.pk or (job.kind in KINDS and KINDS[job.kind].teams(job) <= managed)
+    ]

@@ -163,6 +163,9 @@ def test_a_manager_of_only_some_of_the_teams_cannot_reach_the_job(
     one = client_for(Role.SERVICE_MANAGER)
     assert one.get(reverse("exports:job", args=[job.pk])).status_code == 404
     assert one.get(reverse("exports:download", args=[job.pk])).status_code == 404
+    assert reverse("exports:job", args=[job.pk]) not in one.get(reverse("exports:dataset")).content.decode()
+    listed = sign_in(Client(), both).get(reverse("exports:dataset")).content.decode()
+    assert reverse("exports:job", args=[job.pk]) in listed and "2 teams" in listed
 
 
 def test_the_download_is_audited_and_names_no_patient(
