@@ -206,3 +206,18 @@ def test_the_new_states_of_the_job_page_cost_what_a_running_job_costs(service, m
             _page(client, job)
         counts.append(len(queries))
     assert counts == [counts[0]] * 3
+
+
+def test_the_command_expires_files_where_beat_does_not_run(
+    service, client_for, django_capture_on_commit_callbacks, exports_dir
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    job = _finished_job(service, client_for(Role.SERVICE_MANAGER), django_capture_on_commit_callbacks)
+    out = io.StringIO()
+    with time_machine.travel(T0 + dt.timedelta(days=8), tick=False):
+        call_command("export", "expire", stdout=out)
+    assert out.getvalue() == "Deleted the files of 1 export jobs finished more than 7 days ago.\n"
+    assert not (exports_dir / job.result_file).exists()
