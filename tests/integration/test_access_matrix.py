@@ -181,6 +181,8 @@ ACCESS: dict[str, Rule] = {
     "exports:dataset": Rule(own=MANAGERS),
     "exports:job": Rule(own=MANAGERS, kwargs=("job_pk",), hidden=True),
     "exports:download": Rule(own=MANAGERS, kwargs=("job_pk",), hidden=True),
+    "exports:run_again": Rule(own=MANAGERS, method="post", kwargs=("job_pk",), hidden=True),
+    "reporting:service_report": Rule(own=MANAGERS, method="post"),
     "reporting:figures_csv": Rule(own=MANAGERS),
     "reporting:trend_csv": Rule(own=MANAGERS),
     "reporting:endings_csv": Rule(own=MANAGERS),
