@@ -132,7 +132,7 @@ def test_a_supervisor_sees_the_supervisees_caseload_with_a_flat_query_count(
     assert {row.referral.pk for row in response.context["caseload"].rows} == {first.pk, second.pk}
     event = AuditEvent.objects.filter(detail__page="supervision:supervisee_caseload").get()
     assert event.shown.count() == 2
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(19):
         client.get(url)
     for hour in (13, 15, 17):
         make_course(service, service.staff[HIT], [(14, 10), (12, 9)], hour=hour)
@@ -148,7 +148,7 @@ def test_the_record_pages_run_a_fixed_number_of_queries(
     client = client_for(SUPERVISOR)
     url = reverse("supervision:record_new", args=[service.staff[HIT].pk])
     client.get(url)
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(20):
         client.get(url)
     data = {"held_on": dt.date.today().strftime("%d/%m/%Y"), "duration_minutes": "60"}
     for key in [c["key"] for c in client.get(url).context["cases"]]:
