@@ -301,7 +301,7 @@ def test_a_signed_letters_page_runs_a_fixed_number_of_queries_whatever_its_dispa
     client = client_for(R.HIGH_INTENSITY_THERAPIST)
     url = reverse("records:document", args=["letter", letter.pk])
     client.get(url)
-    with django_assert_num_queries(14) as one:  # the document page with its dispatch list
+    with django_assert_num_queries(11) as one:  # the document page with its dispatch list
         client.get(url)
     for _ in range(3):
         actions.dispatch_letter(by=hit, letter=letter, route="post", dispatched_on=TODAY())

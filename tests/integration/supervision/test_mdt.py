@@ -137,11 +137,11 @@ def test_meeting_pages_run_a_fixed_number_of_queries(service, client_for, django
     client.get(url)
     with django_assert_num_queries(11):
         client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         client.get(reverse("supervision:meetings"))
     for _n in range(3):
         CaseDiscussion.objects.create(
             meeting=meeting, patient=PatientFactory(team=service.team), added_by=service.staff[HIT]
         )
-    with django_assert_num_queries(14):  # five on the agenda: the same
+    with django_assert_num_queries(11):  # five on the agenda: the same
         client.get(url)
