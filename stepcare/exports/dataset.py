@@ -133,6 +133,8 @@ IDS001_COLUMNS = (
     # The LSOA of residence, from the postcode deprivation lookup (reporting.PostcodeDeprivation);
     # empty when the postcode is not in it. Which LSOA vintage depends on the lookup loaded.
     "LSOA2011",
+    # The Index of Multiple Deprivation decile of that LSOA (1 most deprived), from the same lookup.
+    "IMDDecile",
 )
 
 
@@ -140,11 +142,13 @@ def _ids001(period: Period, referrals: QuerySet[Referral]) -> Any:
     from stepcare.reporting.models import PostcodeDeprivation
 
     # The lookup keys postcodes normalised: capitals, no spaces (reporting.deprivation).
-    lsoa = PostcodeDeprivation.objects.filter(postcode=OuterRef("normal_postcode")).values("lsoa_code")[:1]
+    found = PostcodeDeprivation.objects.filter(postcode=OuterRef("normal_postcode"))
+    lsoa = found.values("lsoa_code")[:1]
+    decile = found.values("imd_decile")[:1]
     return (
         referrals.filter(patient__isnull=False)
         .annotate(normal_postcode=Upper(Replace(F("patient__postcode"), Value(" "), Value(""))))
-        .annotate(lsoa=Subquery(lsoa))
+        .annotate(lsoa=Subquery(lsoa), imd_decile=Subquery(decile))
         .order_by("pk")
         .values_list(
             "reference",
@@ -159,16 +163,17 @@ def _ids001(period: Period, referrals: QuerySet[Referral]) -> Any:
             "patient__postcode",
             "patient__gp_practice_code",
             "lsoa",
+            "imd_decile",
         )
     )
 
 
 def _ids001_row(period_end: dt.date) -> Callable[[Any], tuple[object, ...]]:
     def row(r: Any) -> tuple[object, ...]:
-        ref, pid, nhs, born, gender, sex, ethnic, language, interpreter, postcode, gp, lsoa = r
+        ref, pid, nhs, born, gender, sex, ethnic, language, interpreter, postcode, gp, lsoa, decile = r
         age = period_end.year - born.year - ((period_end.month, period_end.day) < (born.month, born.day))
         return (ref, pid, nhs or "", _d(born), age, gender, sex, ethnic, language, _flag(interpreter),
-                postcode, gp, lsoa or "")  # fmt: skip
+                postcode, gp, lsoa or "", decile or "")  # fmt: skip
 
     return row
 

@@ -311,3 +311,5 @@ def test_ids001_carries_the_lsoa_of_residence_from_the_deprivation_lookup(servic
     folder = export(today, today)
     lsoa = {row["PathwayID"]: row["LSOA2011"] for row in read(folder, "IDS001")}
     assert lsoa == {found.reference: "E01033010", unknown.reference: "", none.reference: ""}
+    decile = {row["PathwayID"]: row["IMDDecile"] for row in read(folder, "IDS001")}
+    assert decile == {found.reference: "3", unknown.reference: "", none.reference: ""}
