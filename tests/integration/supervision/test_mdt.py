@@ -135,13 +135,13 @@ def test_meeting_pages_run_a_fixed_number_of_queries(service, client_for, django
         MdtMeeting.objects.create(team=service.team, held_on=dt.date.today(), created_by=service.staff[HIT])
     url = reverse("supervision:meeting", args=[meeting.pk])
     client.get(url)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         client.get(reverse("supervision:meetings"))
     for _n in range(3):
         CaseDiscussion.objects.create(
             meeting=meeting, patient=PatientFactory(team=service.team), added_by=service.staff[HIT]
         )
-    with django_assert_num_queries(14):  # five on the agenda: the same
+    with django_assert_num_queries(12):  # five on the agenda: the same
         client.get(url)
