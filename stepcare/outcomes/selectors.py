@@ -649,6 +649,9 @@ def caseload(
 # Supervision ------------------------------------------------------------------------------------
 
 
+PACK_PAGE_SIZE = 25  # courses per page of the supervision pack
+
+
 @dataclass
 class PackItem:
     row: CaseloadRow
@@ -672,7 +675,7 @@ def supervision_pack(
     supervisee: User,
     page_number: int | str = 1,
     registry: Registry | None = None,
-    per_page: int = 25,
+    per_page: int | None = None,
     charts: bool = True,
 ) -> SupervisionPack:
     """The supervisee's open caseload (paged), with each course that needs discussing, why,
@@ -681,7 +684,11 @@ def supervision_pack(
     `charts=False` leaves the charts out (recording supervision needs only the reasons)."""
     registry = registry or service_registry()
     data = caseload(
-        user=supervisee, sort="name", page_number=page_number, registry=registry, per_page=per_page
+        user=supervisee,
+        sort="name",
+        page_number=page_number,
+        registry=registry,
+        per_page=per_page or PACK_PAGE_SIZE,
     )
     ids = [row.referral.pk for row in data.rows]
     steps: dict[int, list[StepChange]] = defaultdict(list)

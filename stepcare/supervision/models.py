@@ -3,8 +3,8 @@ a clinician's CPD log, and supervisors' countersignatures of trainees' signed do
 
 A case discussion (one patient at one supervision session or MDT meeting) is what the
 patient's record timeline shows. Its decision, once recorded, is never edited: it is corrected
-by an addendum or marked entered in error (`DiscussionCorrection`), beside the original. A countersignature is its own row beside the signed
-document, which never changes.
+by an addendum or marked entered in error (`DiscussionCorrection`), beside the original.
+A countersignature is its own row beside the signed document, which never changes.
 """
 
 from __future__ import annotations

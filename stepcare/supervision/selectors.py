@@ -104,11 +104,13 @@ def countersignature_for(document: Any) -> Countersignature | None:
     )
 
 
-def awaiting_countersignature(trainee: User, *, limit: int = PENDING_LIMIT) -> list[Any]:
-    """The trainee's signed session notes and assessments not yet countersigned (oldest first),
-    when the service requires it. One query per kind."""
+def awaiting_countersignature(trainee: User, *, limit: int | None = None) -> list[Any]:
+    """The trainee's signed session notes and assessments not yet countersigned (oldest first,
+    at most `limit`, PENDING_LIMIT by default), when the service requires it. One query per
+    kind; `awaiting_countersignature_page` lists them all, paged."""
     from stepcare.records.models import DOCUMENT_KINDS
 
+    limit = limit or PENDING_LIMIT
     if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True) or not is_trainee(trainee):
         return []
     found: list[Any] = []

@@ -117,7 +117,7 @@ def record_new(request: StaffRequest, clinician_pk: int) -> HttpResponse:
     pack = outcome_selectors.supervision_pack(
         supervisee=supervisee, per_page=selectors.PACK_RECORD_CAP, charts=False
     )
-    items = pack.items
+    items: list[Any] = pack.items
     left_out = max(0, pack.caseload.page.paginator.count - selectors.PACK_RECORD_CAP)
     by_key = {f"c{item.row.referral.pk}": item for item in items}
     cases = [
