@@ -264,18 +264,23 @@ def _in_error() -> Exists:
     )
 
 
-def open_actions_for(user: User, *, limit: int = 50) -> list[CaseAction]:
-    """The user's open actions, soonest due first (not those of a discussion entered in error)."""
-    return list(
+def _open_actions(user: User) -> QuerySet[CaseAction]:
+    return (
         CaseAction.objects.filter(owner=user, done_at__isnull=True)
         .exclude(_in_error())
         .select_related("discussion__patient", "discussion__meeting", "discussion__supervision")
-        .order_by("due_on", "id")[:limit]
+        .order_by("due_on", "id")
     )
 
 
-def open_actions_count(user: User) -> int:
-    return CaseAction.objects.filter(owner=user, done_at__isnull=True).exclude(_in_error()).count()
+def open_actions_for(user: User, *, limit: int = 50) -> list[CaseAction]:
+    """The user's open actions, soonest due first (not those of a discussion entered in error)."""
+    return list(_open_actions(user)[:limit])
+
+
+def open_actions_page(user: User, *, page_number: int | str = 1, per_page: int = 50) -> Page[CaseAction]:
+    """The user's open actions, soonest due first, paged in the database."""
+    return Paginator(_open_actions(user), per_page).get_page(page_number)
 
 
 # MDT meetings ------------------------------------------------------------------------------------

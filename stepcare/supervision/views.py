@@ -187,12 +187,10 @@ def supervision_list(request: StaffRequest) -> HttpResponse:
     if not teams_seen_whole(request.user, P.WRITE_CLINICAL_NOTES):
         raise PermissionDenied
     page = selectors.supervision_sessions(user=request.user, page_number=request.GET.get("page", 1))
-    open_actions = selectors.open_actions_for(request.user)
-    more_actions = (
-        selectors.open_actions_count(request.user) - len(open_actions)
-        if len(open_actions) >= OPEN_ACTIONS_SHOWN
-        else 0
+    actions_page = selectors.open_actions_page(
+        user=request.user, page_number=request.GET.get("actions", 1), per_page=OPEN_ACTIONS_SHOWN
     )
+    open_actions = list(actions_page.object_list)
     supervises = has_permission(request.user, P.SUPERVISE)
     people = list(outcome_selectors.supervisees(request.user)[:SUPERVISEES_SHOWN]) if supervises else []
     _shown(request, [a.discussion.patient for a in open_actions])
@@ -202,7 +200,7 @@ def supervision_list(request: StaffRequest) -> HttpResponse:
         {
             "page": page,
             "open_actions": open_actions,
-            "more_actions": more_actions,
+            "actions_page": actions_page,
             "supervises": supervises,
             "people": people,
         },

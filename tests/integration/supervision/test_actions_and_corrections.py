@@ -16,6 +16,7 @@ from stepcare.audit.models import AuditEvent
 from stepcare.outcomes import selectors as outcome_selectors
 from stepcare.records import actions as record_actions
 from stepcare.supervision import selectors
+from stepcare.supervision import views as supervision_views
 from stepcare.supervision.models import CaseAction, CaseDiscussion, DiscussionCorrection, SupervisionSession
 from tests.conftest import sign_in
 from tests.factories.patients import PatientFactory
@@ -50,7 +51,7 @@ def _record(service, client, stuck, **extra):
 
 
 def test_several_actions_per_case_on_the_form_and_afterwards_listed_for_owners_and_in_the_record(
-    service, client_for, make_course
+    service, client_for, make_course, monkeypatch
 ) -> None:
     stuck = _stuck(service, make_course)
     supervisor = client_for(SUPERVISOR)
@@ -108,6 +109,14 @@ def test_several_actions_per_case_on_the_form_and_afterwards_listed_for_owners_a
     assert (
         "Send the supervisee the IPT protocol" in supervisor.get(reverse("supervision:list")).content.decode()
     )
+
+    # Paged in the database, soonest due first.
+    monkeypatch.setattr(supervision_views, "OPEN_ACTIONS_SHOWN", 1)
+    first = client_for(HIT).get(reverse("supervision:list"))
+    assert [a.description for a in first.context["open_actions"]] == ["Phone the GP about medication"]
+    assert "Open actions 1 to 1 of 3." in first.content.decode()
+    second = client_for(HIT).get(reverse("supervision:list"), {"actions": 2})
+    assert [a.description for a in second.context["open_actions"]] == ["Book a plan review"]
 
     # The patient's record entry shows every action with its owner, due date and state.
     CaseAction.objects.filter(description="Book a plan review").update(
@@ -340,7 +349,7 @@ def test_the_countersignature_backlog_says_how_many_more_and_pages_them_all(
 
 
 AWAITING_QUERIES = 12
-HOME_QUERIES = 9
+HOME_QUERIES = 10
 CORRECT_QUERIES = 8
 ACTIONS_QUERIES = 8
 
