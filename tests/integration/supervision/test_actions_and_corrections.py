@@ -155,6 +155,20 @@ def test_an_mdt_decision_records_several_actions(service, client_for) -> None:
         "Allocate a HIT",
         "Tell the patient",
     ]
+    # And more afterwards, from the meeting page's "Add actions", owned by anyone in the team.
+    page = client.get(reverse("supervision:meeting", args=[meeting.pk])).content.decode()
+    add = reverse("supervision:discussion_actions", args=[item.pk])
+    assert add in page
+    response = client.post(
+        add, {"action": "Write to the GP", "owner": service.staff[HIT].pk, "due_on": _due(4)}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "supervision:meeting", args=[meeting.pk]
+    )
+    assert CaseAction.objects.filter(discussion=item).count() == 3
+    outsider = _other_team_clinician(service)
+    refused = client.post(add, {"action": "x", "owner": outsider.pk, "due_on": _due(4)})
+    assert refused.status_code == 200 and CaseAction.objects.filter(discussion=item).count() == 3
 
 
 def test_a_supervision_decision_is_corrected_by_addendum_beside_the_original(
@@ -290,6 +304,12 @@ def test_record_supervision_offers_every_course_of_the_pack_across_its_pages(
     assert 'data-testid="pack-cap"' not in page.content.decode()
     event = AuditEvent.objects.filter(detail__page="supervision:record_new").latest("pk")
     assert event.shown.count() == 3
+    # Untick one: the other two, from every page of the pack, are recorded.
+    data = {"held_on": TODAY, "duration_minutes": "50"}
+    for c in courses[1:]:
+        data[f"c{c.pk}_discussed"] = "on"
+    assert client.post(url, data).status_code == 302
+    assert set(CaseDiscussion.objects.values_list("referral_id", flat=True)) == {c.pk for c in courses[1:]}
 
     # Bounded: beyond the cap the form says how many were left out.
     monkeypatch.setattr(selectors, "PACK_RECORD_CAP", 2)
