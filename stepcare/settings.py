@@ -272,6 +272,9 @@ try:
 except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"OUTCOMES_EXPECTED_CURVES is not valid JSON ({exc.msg}).") from None
 RECORDS_CRISIS_CONTACTS = _env_json("RECORDS_CRISIS_CONTACTS", {})
+# Letters signed but not recorded as sent (post, secure email, by hand) for longer than this
+# many days are listed for their author beside the unsigned drafts.
+RECORDS_UNSENT_LETTER_DAYS = _env_int("RECORDS_UNSENT_LETTER_DAYS", 2)
 # NICE session ranges a service has checked, overriding the defaults in records/nice.py, as
 # JSON: {"cbt:F41.1": "12-15 | NICE CG113, checked 2026"} (either end may be left empty).
 RECORDS_SESSION_RANGES = _env_json("RECORDS_SESSION_RANGES", {})
@@ -282,6 +285,10 @@ STEPCARE_MEASURES_WORDING = _env("STEPCARE_MEASURES_WORDING")
 # Export jobs' result files (the national dataset names patients: keep this folder private and
 # readable only by the Stepcare user).
 STEPCARE_EXPORTS_DIR = Path(_env("STEPCARE_EXPORTS_DIR", str(PROJECT_DIR / "var" / "exports")))
+# Export files are deleted this many days after they were made (Celery beat, hourly); a job not
+# started or silent for this many minutes is shown as stalled (no background worker?).
+STEPCARE_EXPORTS_KEEP_DAYS = _env_int("STEPCARE_EXPORTS_KEEP_DAYS", 7)
+STEPCARE_EXPORTS_STALLED_MINUTES = _env_int("STEPCARE_EXPORTS_STALLED_MINUTES", 30)
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"
     if NOTIFY_API_KEY
@@ -291,6 +298,10 @@ CELERY_BEAT_SCHEDULE = {
     "appointment-reminders": {
         "task": "stepcare.scheduling.tasks.send_due_reminders",
         "schedule": 15 * 60,  # seconds
+    },
+    "export-files-expiry": {
+        "task": "stepcare.exports.tasks.expire_export_files",
+        "schedule": 60 * 60,  # seconds
     },
 }
 

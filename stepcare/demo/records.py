@@ -307,6 +307,7 @@ def build_records(builder: DemoBuilder) -> None:
                     method="Telephone",
                     summary="Discussed how the sedating antidepressant affects morning sessions.",
                     outcome="GP to review the dose at the next appointment; patient informed.",
+                    shared_under="The patient's consent to share with the GP.",
                 )
             )
         practice = directory.get(patient.gp_practice_code)
@@ -346,3 +347,26 @@ def build_records(builder: DemoBuilder) -> None:
         SessionNote.objects.filter(pk__in=[d.pk for d in drafts]).update(
             created_at=timezone.now() - dt.timedelta(days=7)
         )
+    _send_letters(rows[Letter])
+
+
+def _send_letters(letters: list[Any]) -> None:
+    """Every signed demo letter was posted the day after signing, except the two most recent,
+    which wait to be sent (so the drafts page lists them)."""
+    from stepcare.records.models import LetterDispatch
+
+    signed = sorted((x for x in letters if x.pk and x.signed_at), key=lambda x: (x.signed_at, x.pk))
+    today = timezone.localdate()
+    LetterDispatch.objects.bulk_create(
+        [
+            LetterDispatch(
+                letter=x,
+                patient_id=x.patient_id,
+                route=LetterDispatch.Route.POST,
+                dispatched_on=min(today, timezone.localtime(x.signed_at).date() + dt.timedelta(days=1)),
+                dispatched_by_id=x.signed_by_id,
+            )
+            for x in signed[:-2]
+        ],
+        batch_size=500,
+    )

@@ -53,14 +53,51 @@ def request_export(*, by: User, kind: str, team: Team, start: dt.date, end: dt.d
     if team.pk not in team_ids_with_permission(by, KINDS[kind].permission):
         raise ExportRefused("You can export only for teams whose reports you manage.")
     check_period(start, end)
-    job = ExportJob.objects.create(
-        kind=kind, requested_by=by, team=team, params={"start": start.isoformat(), "end": end.isoformat()}
+    return _queue(
+        by=by, kind=kind, team_id=team.pk, params={"start": start.isoformat(), "end": end.isoformat()}
     )
+
+
+@transaction.atomic
+def request_service_report(
+    *,
+    by: User,
+    team_ids: set[int],
+    start: dt.date,
+    end: dt.date,
+    team: Team | None = None,
+    clinician: User | None = None,
+    step: str = "",
+    descriptor: str = "",
+    modality: str = "",
+) -> ExportJob:
+    """Queue every table of the dashboard and the equity page for the dashboard's choices:
+    ``team`` if one is chosen, otherwise all of ``team_ids`` (each a team whose reports ``by``
+    manages)."""
+    scope = {team.pk} if team is not None else set(team_ids)
+    if not scope or not scope <= team_ids_with_permission(by, KINDS["service_report"].permission):
+        raise ExportRefused("You can report only on teams whose reports you manage.")
+    check_period(start, end)
+    params: dict[str, Any] = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "team_ids": sorted(scope),
+        "team": team.pk if team is not None else None,
+        "clinician": clinician.pk if clinician is not None else None,
+        "step": step,
+        "descriptor": descriptor,
+        "modality": modality,
+    }
+    return _queue(by=by, kind="service_report", team_id=min(scope), params=params)
+
+
+def _queue(*, by: User, kind: str, team_id: int, params: dict[str, Any]) -> ExportJob:
+    job = ExportJob.objects.create(kind=kind, requested_by=by, team_id=team_id, params=params)
     audit_actions.record(
         by=by,
         action=AuditEvent.Action.CREATE,
         obj=job,
-        detail={"export": kind, "team": team.pk, **job.params},
+        detail={"export": kind, "team": team_id, **params},
     )
     job_id = job.pk
 
@@ -71,6 +108,58 @@ def request_export(*, by: User, kind: str, team: Team, start: dt.date, end: dt.d
 
     transaction.on_commit(start_job)
     return job
+
+
+@transaction.atomic
+def run_again(*, by: User, job: ExportJob, now: dt.datetime | None = None) -> ExportJob:
+    """Queue a new job with the same kind and choices as ``job`` (which failed, expired, or never
+    started: that one is marked failed so a worker that comes back does not run it twice)."""
+    from stepcare.exports.selectors import may_see, stalled
+
+    now = now or timezone.now()
+    kind = KINDS.get(job.kind)
+    if kind is None or not may_see(by, job):
+        raise ExportRefused("You cannot run this export.")
+    if not kind.teams(job) <= team_ids_with_permission(by, kind.permission):
+        raise ExportRefused("You can export only for teams whose reports you manage.")
+    if job.is_running and not stalled(job, now):
+        raise ExportRefused("This export is still running.")
+    if job.status == ExportJob.Status.DONE:
+        raise ExportRefused("This export has finished: download it from this page.")
+    again = _queue(by=by, kind=job.kind, team_id=job.team_id, params=dict(job.params))
+    ExportJob.objects.filter(
+        pk=job.pk, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]
+    ).update(
+        status=ExportJob.Status.FAILED,
+        error=f"It had not finished after {settings.STEPCARE_EXPORTS_STALLED_MINUTES} minutes (no "
+        f"background worker running it?); asked for again as export {again.pk}.",
+        finished_at=now,
+    )
+    return again
+
+
+def expire_files(now: dt.datetime | None = None) -> int:
+    """Delete the files of jobs that finished more than STEPCARE_EXPORTS_KEEP_DAYS ago and mark
+    those jobs expired (the job, its audit events and its list of patients remain). Returns how
+    many were expired. Run by Celery beat (``stepcare.exports.tasks.expire_export_files``)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.STEPCARE_EXPORTS_KEEP_DAYS)
+    due = ExportJob.objects.filter(status=ExportJob.Status.DONE, finished_at__lt=cutoff).exclude(
+        result_file=""
+    )
+    expired = 0
+    for pk, name in due.values_list("pk", "result_file").iterator():
+        (exports_dir() / name).unlink(missing_ok=True)
+        expired += ExportJob.objects.filter(pk=pk, status=ExportJob.Status.DONE).update(
+            status=ExportJob.Status.EXPIRED, expired_at=now
+        )
+    if expired:
+        logger.info(
+            "Deleted the files of %s export jobs older than %s days",
+            expired,
+            settings.STEPCARE_EXPORTS_KEEP_DAYS,
+        )
+    return expired
 
 
 def exports_dir() -> Path:
@@ -95,7 +184,9 @@ def run_job(job_id: int) -> ExportJob:
         now = time.monotonic()
         if now - last[0] >= PROGRESS_EVERY or done >= total:
             last[0] = now
-            ExportJob.objects.filter(pk=job_id).update(progress_done=done, progress_total=total)
+            ExportJob.objects.filter(pk=job_id).update(
+                progress_done=done, progress_total=total, progress_at=timezone.now()
+            )
 
     work = Path(tempfile.mkdtemp(prefix=f"stepcare-export-{job_id}-"))
     try:

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Replace, Upper
 
 from stepcare.outcomes.models import MeasureResponse
 from stepcare.outcomes.registry import service_registry
@@ -129,12 +130,21 @@ IDS001_COLUMNS = (
     "InterpreterRequired",
     "Postcode",
     "OrgIDGPPrac",
+    # The LSOA of residence, from the postcode deprivation lookup (reporting.PostcodeDeprivation);
+    # empty when the postcode is not in it. Which LSOA vintage depends on the lookup loaded.
+    "LSOA2011",
 )
 
 
 def _ids001(period: Period, referrals: QuerySet[Referral]) -> Any:
+    from stepcare.reporting.models import PostcodeDeprivation
+
+    # The lookup keys postcodes normalised: capitals, no spaces (reporting.deprivation).
+    lsoa = PostcodeDeprivation.objects.filter(postcode=OuterRef("normal_postcode")).values("lsoa_code")[:1]
     return (
         referrals.filter(patient__isnull=False)
+        .annotate(normal_postcode=Upper(Replace(F("patient__postcode"), Value(" "), Value(""))))
+        .annotate(lsoa=Subquery(lsoa))
         .order_by("pk")
         .values_list(
             "reference",
@@ -148,16 +158,17 @@ def _ids001(period: Period, referrals: QuerySet[Referral]) -> Any:
             "patient__interpreter_required",
             "patient__postcode",
             "patient__gp_practice_code",
+            "lsoa",
         )
     )
 
 
 def _ids001_row(period_end: dt.date) -> Callable[[Any], tuple[object, ...]]:
     def row(r: Any) -> tuple[object, ...]:
-        ref, pid, nhs, born, gender, sex, ethnic, language, interpreter, postcode, gp = r
+        ref, pid, nhs, born, gender, sex, ethnic, language, interpreter, postcode, gp, lsoa = r
         age = period_end.year - born.year - ((period_end.month, period_end.day) < (born.month, born.day))
         return (ref, pid, nhs or "", _d(born), age, gender, sex, ethnic, language, _flag(interpreter),
-                postcode, gp)  # fmt: skip
+                postcode, gp, lsoa or "")  # fmt: skip
 
     return row
 

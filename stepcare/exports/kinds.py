@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stepcare.accounts.models import Team, User
 from stepcare.accounts.permissions import Permission
 from stepcare.exports import dataset
 from stepcare.exports.models import ExportJob
@@ -29,6 +30,11 @@ class Kind:
     run: Callable[[ExportJob, Path, Progress], dict[str, Any]]
     # Whether the job leaves a file to download (which names patients, so is audited).
     has_file: bool = True
+    # What the download button says.
+    file_label: str = "Download the dataset (zip of CSV files)"
+    # The teams whose records the job reads: whoever else reaches the job needs the kind's
+    # permission in every one of them. Most kinds read the job's one team.
+    teams: Callable[[ExportJob], set[int]] = lambda job: {job.team_id}
 
 
 def _period(job: ExportJob) -> dataset.Period:
@@ -50,6 +56,38 @@ def _run_validation(job: ExportJob, folder: Path, progress: Progress) -> dict[st
     return {"report": report.as_dict()}
 
 
+def _report_teams(job: ExportJob) -> set[int]:
+    return {int(pk) for pk in job.params.get("team_ids", [job.team_id])}
+
+
+def _run_service_report(job: ExportJob, folder: Path, progress: Progress) -> dict[str, Any]:
+    """Every table of the KPI dashboard and the equity page for the chosen period and filters,
+    one CSV each (the same bytes as its download), one progress step per table. The tables are
+    counts, suppressed as on the pages: the file names no patient."""
+    from stepcare.reporting import downloads, selectors
+
+    p = job.params
+    start, end = dt.date.fromisoformat(p["start"]), dt.date.fromisoformat(p["end"])
+    team_ids = _report_teams(job)
+    team = Team.objects.filter(pk=p["team"]).first() if p.get("team") else None
+    clinician = User.objects.filter(pk=p["clinician"]).first() if p.get("clinician") else None
+
+    def referrals() -> Any:
+        return selectors.report_referrals(
+            team_ids, team, clinician, step=p.get("step", ""), descriptor=p.get("descriptor", ""),
+            modality=p.get("modality", ""),
+        )  # fmt: skip
+
+    tables = downloads.service_report(start, end, referrals, p.get("modality", ""))
+    rows: dict[str, int] = {}
+    progress(0, len(tables))
+    for done, build in enumerate(tables, start=1):
+        table = build()
+        rows[table.filename(start, end)] = downloads.write_table(table, folder, start, end)
+        progress(done, len(tables))
+    return {"rows": rows}
+
+
 KINDS: dict[str, Kind] = {
     "dataset": Kind(
         "dataset", "National dataset (NHS Talking Therapies)", Permission.VIEW_SERVICE_REPORTS, _run_dataset
@@ -60,6 +98,14 @@ KINDS: dict[str, Kind] = {
         Permission.VIEW_SERVICE_REPORTS,
         _run_validation,
         has_file=False,
+    ),
+    "service_report": Kind(
+        "service_report",
+        "Service report: every table of the dashboard and equity page",
+        Permission.VIEW_SERVICE_REPORTS,
+        _run_service_report,
+        file_label="Download every table (zip of CSV files)",
+        teams=_report_teams,
     ),
 }
 

@@ -14,6 +14,8 @@ class ExportJob(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Finished"
         FAILED = "failed", "Failed"
+        # Its file was deleted after STEPCARE_EXPORTS_KEEP_DAYS (the job and its audit remain).
+        EXPIRED = "expired", "Expired (file deleted)"
 
     kind = models.CharField(max_length=40)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -31,6 +33,9 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the worker last wrote progress: a running job silent for too long has been lost.
+    progress_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -40,7 +45,7 @@ class ExportJob(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                condition=Q(status__in=["queued", "running", "done", "failed", "expired"]),
                 name="export_job_status_known",
             ),
             models.CheckConstraint(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 
 from stepcare.accounts.models import Team, User
@@ -28,12 +30,36 @@ def may_see(user: User, job: ExportJob) -> bool:
     if job.requested_by_id == user.pk:
         return True
     kind = KINDS.get(job.kind)
-    return kind is not None and job.team_id in team_ids_with_permission(user, kind.permission)
+    return kind is not None and kind.teams(job) <= team_ids_with_permission(user, kind.permission)
 
 
-def recent_jobs(user: User) -> Any:
-    return (
-        ExportJob.objects.filter(Q(requested_by=user) | Q(team_id__in=managed_team_ids(user)))
+def stalled(job: ExportJob, now: dt.datetime) -> bool:
+    """Queued and not started, or running without a word of progress, for longer than
+    STEPCARE_EXPORTS_STALLED_MINUTES: no background worker is running it (the page stops
+    refreshing and offers to run it again)."""
+    if not job.is_running:
+        return False
+    last = max(t for t in (job.created_at, job.started_at, job.progress_at) if t is not None)
+    return now - last > dt.timedelta(minutes=settings.STEPCARE_EXPORTS_STALLED_MINUTES)
+
+
+def expires_on(job: ExportJob) -> dt.datetime | None:
+    """When a finished job's file will be deleted."""
+    if job.status != ExportJob.Status.DONE or not job.result_file or job.finished_at is None:
+        return None
+    return job.finished_at + dt.timedelta(days=settings.STEPCARE_EXPORTS_KEEP_DAYS)
+
+
+def recent_jobs(user: User) -> list[ExportJob]:
+    """The latest jobs ``user`` may see (a report over several teams only if they manage all)."""
+    managed = managed_team_ids(user)
+    jobs = (
+        ExportJob.objects.filter(Q(requested_by=user) | Q(team_id__in=managed))
         .select_related("team", "requested_by")
         .order_by("-created_at", "-id")[:RECENT]
     )
+    return [
+        job
+        for job in jobs
+        if job.requested_by_id == user.pk or (job.kind in KINDS and KINDS[job.kind].teams(job) <= managed)
+    ]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("dataset/", views.dataset, name="dataset"),
     path("<int:job_pk>/", views.job, name="job"),
     path("<int:job_pk>/download/", views.download, name="download"),
+    path("<int:job_pk>/again/", views.run_again, name="run_again"),
 ]

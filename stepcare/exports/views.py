@@ -3,11 +3,14 @@ the job's progress, read the validator's report and download the file (audited).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from stepcare.audit import actions as audit_actions
 from stepcare.exports import actions, selectors
@@ -71,8 +74,25 @@ def job(request: StaffRequest, job_pk: int) -> HttpResponse:
             "kind": KINDS.get(found.kind),
             "report": report,
             "has_file": actions.result_path(found) is not None,
+            "stalled": selectors.stalled(found, timezone.now()),
+            "expires_on": selectors.expires_on(found),
+            "keep_days": settings.STEPCARE_EXPORTS_KEEP_DAYS,
+            "stalled_minutes": settings.STEPCARE_EXPORTS_STALLED_MINUTES,
         },
     )
+
+
+@login_required
+@require_POST
+def run_again(request: StaffRequest, job_pk: int) -> HttpResponse:
+    """Ask again for an export that failed, expired or never started."""
+    found = _job(request, job_pk)
+    try:
+        again = actions.run_again(by=request.user, job=found)
+    except actions.ExportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("exports:job", job_pk=found.pk)
+    return redirect("exports:job", job_pk=again.pk)
 
 
 @login_required

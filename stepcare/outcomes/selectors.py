@@ -41,13 +41,13 @@ TIMEPOINT_FOR_APP_TYPE: dict[str, str] = {
 # PHQ-9 item 9 ------------------------------------------------------------------------------------
 
 
-def item9_annotations() -> dict[str, Any]:
+def item9_annotations(patient_ref: str = "pk") -> dict[str, Any]:
     """Annotations for a Patient queryset: the latest PHQ-9 item 9 answered above 0 and its date.
 
     Subqueries in the same SELECT, so the banner costs no extra query."""
     latest = (
         MeasureResponse.objects.current()
-        .filter(patient=OuterRef("pk"), measure=due_rules.DEPRESSION, item9__gt=0)
+        .filter(patient=OuterRef(patient_ref), measure=due_rules.DEPRESSION, item9__gt=0)
         .order_by("-completed_on", "-recorded_at", "-id")
     )
     return {

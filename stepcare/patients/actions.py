@@ -106,7 +106,18 @@ def update_patient(*, by: User, patient: Patient, data: dict[str, Any], expected
         obj=current,
         detail={"fields": sorted(changed)},
     )
+    _record_contact_consent(by, current, changed)
     return current
+
+
+def _record_contact_consent(by: User, patient: Patient, changed: dict[str, Any]) -> None:
+    """A contact flag changed on the form is the patient's consent decision for that channel:
+    it is recorded in the clinical record's consent history (same transaction)."""
+    flags = {k: v for k, v in changed.items() if k in ("may_phone", "may_text", "may_email", "may_post")}
+    if flags:
+        from stepcare.records.actions import record_contact_preferences  # records builds on patients
+
+        record_contact_preferences(by=by, patient=patient, changed=flags)
 
 
 @transaction.atomic

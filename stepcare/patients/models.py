@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -103,18 +104,45 @@ class PatientQuerySet(models.QuerySet["Patient"]):
 
     def with_risk_review(self) -> PatientQuerySet:
         """The latest signed risk formulation's date, review date and summary, in the same query."""
-        from django.apps import apps
+        return self.annotate(**risk_review_annotations())
 
-        reviews = (
-            apps.get_model("records", "RiskAssessment")
-            .objects.filter(patient=models.OuterRef("pk"), status="signed")
-            .order_by("-signed_at", "-id")
-        )
-        return self.annotate(
-            risk_reviewed_at=models.Subquery(reviews.values("signed_at")[:1]),
-            risk_review_due=models.Subquery(reviews.values("review_date")[:1]),
-            risk_judgement=models.Subquery(reviews.values("summary")[:1]),
-        )
+
+# What the banner reads besides the patient's row: copied onto a patient loaded through another
+# model (a referral's page) by ``banner_annotations`` / ``copy_banner_annotations``.
+BANNER_ANNOTATIONS = ("risk_reviewed_at", "risk_review_due", "risk_judgement", "item9_answer", "item9_on")
+
+
+def risk_review_annotations(patient_ref: str = "pk") -> dict[str, Any]:
+    """Subqueries for the latest signed risk formulation of the patient at ``patient_ref``."""
+    from django.apps import apps
+
+    reviews = (
+        apps.get_model("records", "RiskAssessment")
+        .objects.filter(patient=models.OuterRef(patient_ref), status="signed")
+        .order_by("-signed_at", "-id")
+    )
+    return {
+        "risk_reviewed_at": models.Subquery(reviews.values("signed_at")[:1]),
+        "risk_review_due": models.Subquery(reviews.values("review_date")[:1]),
+        "risk_judgement": models.Subquery(reviews.values("summary")[:1]),
+    }
+
+
+def banner_annotations(patient_ref: str) -> dict[str, Any]:
+    """The banner's risk annotations for a queryset of another model that points at a patient
+    (``patient_ref``, e.g. "patient_id"), named ``banner_<name>`` to be copied onto it."""
+    from stepcare.outcomes.selectors import item9_annotations
+
+    found = {**risk_review_annotations(patient_ref), **item9_annotations(patient_ref)}
+    return {f"banner_{k}": v for k, v in found.items()}
+
+
+def copy_banner_annotations(obj: Any, patient: Patient | None) -> None:
+    """Give ``patient`` the banner values annotated on ``obj`` by ``banner_annotations``."""
+    if patient is None:
+        return
+    for name in BANNER_ANNOTATIONS:
+        setattr(patient, name, getattr(obj, f"banner_{name}", None))
 
 
 class Patient(models.Model):

@@ -26,6 +26,7 @@ from stepcare.records.models import (
     GoalRating,
     GPPractice,
     Letter,
+    LetterDispatch,
     RelatedPerson,
     RiskAssessment,
     SessionNote,
@@ -293,6 +294,8 @@ def record_consent(
         recorded_by=by,
     )
     _audit(by, AuditEvent.Action.CREATE, patient, consent, scope=scope, given=given)
+    if scope in Consent.CONTACT_FLAGS:
+        _sync_contact_flag(by, consent, allowed=given)
     return consent
 
 
@@ -308,6 +311,8 @@ def withdraw_consent(*, by: User, consent: Consent, withdrawn_on: dt.date, reaso
     current.withdrawn_reason = reason.strip()
     current.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawn_reason"])
     _audit(by, AuditEvent.Action.UPDATE, current.patient, current, withdrawn=withdrawn_on.isoformat())
+    if current.scope in Consent.CONTACT_FLAGS and _is_latest_decision(current):
+        _sync_contact_flag(by, current, allowed=False)
     return current
 
 
@@ -360,3 +365,136 @@ def import_gp_practices(*, by: User | None, practices: Iterable[dict[str, Any]])
         username="import-gp-practices",
     )
     return added, updated
+
+
+# Letters: dispatch after signing ---------------------------------------------------------------
+
+
+class DispatchRefused(SigningRefused):
+    """The letter cannot be recorded as sent as asked; the message says why."""
+
+
+NHS_MAIL_DOMAIN = "nhs.net"
+
+
+@transaction.atomic
+def dispatch_letter(
+    *,
+    by: User,
+    letter: Letter,
+    route: str,
+    dispatched_on: dt.date,
+    email_address: str = "",
+    note: str = "",
+) -> LetterDispatch:
+    """Record that a signed letter was sent: by post, by secure (nhs.net) email, or by hand.
+
+    The signed letter itself never changes; the dispatch is a row beside it. Consent is checked
+    again: a letter whose recipient's consent was withdrawn after signing is not sent, unless
+    the letter carries a recorded legal basis.
+    """
+    current = Letter.objects.select_related("patient", "related_person", "agency").get(pk=letter.pk)
+    if not current.is_signed:
+        raise DispatchRefused("Sign the letter before recording that it was sent.")
+    if route not in LetterDispatch.Route.values:
+        raise DispatchRefused("Choose how the letter was sent.")
+    if not current.legal_basis.strip() and not selectors.sharing_allowed(current):
+        raise ConsentMissing(current.recipient_name or current.get_recipient_kind_display())
+    today = timezone.localdate()
+    signed_on = timezone.localtime(current.signed_at).date() if current.signed_at else today
+    if dispatched_on > today or dispatched_on < signed_on:
+        raise DispatchRefused("The date sent must be between the day the letter was signed and today.")
+    address = email_address.strip().lower()
+    if route == LetterDispatch.Route.SECURE_EMAIL:
+        if not address.endswith("@" + NHS_MAIL_DOMAIN):
+            raise DispatchRefused(
+                f"Secure email goes only to an {NHS_MAIL_DOMAIN} address: give the recipient's "
+                f"{NHS_MAIL_DOMAIN} address, or send the letter by post."
+            )
+    else:
+        address = ""
+    if route == LetterDispatch.Route.BY_HAND and current.recipient_kind != Letter.Recipient.PATIENT:
+        raise DispatchRefused(
+            "Only a letter to the patient is handed to them: send this one by post or email."
+        )
+    dispatch = LetterDispatch.objects.create(
+        letter=current,
+        patient=current.patient,
+        route=route,
+        email_address=address,
+        dispatched_on=dispatched_on,
+        dispatched_by=by,
+        note=note.strip()[:300],
+    )
+    _audit(
+        by,
+        AuditEvent.Action.CREATE,
+        current.patient,
+        dispatch,
+        kind=Letter.KIND,
+        letter_id=current.pk,
+        route=route,
+        dispatched_on=dispatched_on.isoformat(),
+    )
+    return dispatch
+
+
+# Contact channels: consent and the patient's contact flags in step ------------------------------
+
+
+def _is_latest_decision(consent: Consent) -> bool:
+    latest = (
+        Consent.objects.filter(patient_id=consent.patient_id, scope=consent.scope)
+        .order_by("-decided_on", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest == consent.pk
+
+
+def _sync_contact_flag(by: User, consent: Consent, *, allowed: bool) -> None:
+    """Set the patient's contact flag for ``consent``'s channel, in the caller's transaction.
+
+    The flag is what reminders read, so a consent withdrawn here stops texts or emails by that
+    channel at once. The patient's version moves on, so a patient form opened before cannot
+    silently set the flag back."""
+    flag = Consent.CONTACT_FLAGS[Consent.Scope(consent.scope)]
+    patient = Patient.objects.select_for_update().get(pk=consent.patient_id)
+    if getattr(patient, flag) == allowed:
+        return
+    setattr(patient, flag, allowed)
+    patient.version += 1
+    patient.save(update_fields=[flag, "version", "updated_at"])
+    _audit(by, AuditEvent.Action.UPDATE, patient, patient, fields=[flag], consent_id=consent.pk)
+
+
+@transaction.atomic
+def record_contact_preferences(*, by: User, patient: Patient, changed: dict[str, bool]) -> list[Consent]:
+    """The patient's contact flags were changed on their details form: record each change as
+    the patient's consent decision for that channel, dated today (the flags are already set).
+
+    Called by ``patients.actions.update_patient`` in its transaction."""
+    flags_to_scope = {flag: scope for scope, flag in Consent.CONTACT_FLAGS.items()}
+    made = []
+    for flag, allowed in sorted(changed.items()):
+        scope = flags_to_scope.get(flag)
+        if scope is None:
+            continue
+        consent = Consent.objects.create(
+            patient=patient,
+            scope=scope,
+            given=bool(allowed),
+            decided_on=timezone.localdate(),
+            recorded_by=by,
+        )
+        _audit(
+            by,
+            AuditEvent.Action.CREATE,
+            patient,
+            consent,
+            scope=scope,
+            given=bool(allowed),
+            source="contact preferences",
+        )
+        made.append(consent)
+    return made

@@ -11,7 +11,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from stepcare.records.models import DOCUMENT_KINDS, Addendum, ClinicalDocument, GPPractice, LetterTemplate
+from stepcare.records.models import (
+    DOCUMENT_KINDS,
+    Addendum,
+    ClinicalDocument,
+    FormulationTemplate,
+    GPPractice,
+    LetterDispatch,
+    LetterTemplate,
+)
 
 
 class DocumentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -56,3 +64,32 @@ class GPPracticeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(LetterTemplate)
 class LetterTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "purpose", "active")
+
+
+@admin.register(FormulationTemplate)
+class FormulationTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A service adds a formulation model here, without code: its sections as JSON
+    (``[{"key": "thoughts", "label": "Thoughts", "help": "..."}]``) and how its diagram is drawn."""
+
+    list_display = ("name", "approach", "diagram", "active")
+    list_filter = ("approach", "active")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # formulations written from it keep pointing at it; switch it off instead
+
+
+@admin.register(LetterDispatch)
+class LetterDispatchAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """How signed letters were sent: recorded on the letter's page (audited), looked at here."""
+
+    list_display = ("__str__", "letter", "patient", "dispatched_by", "recorded_at")
+    list_filter = ("route",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

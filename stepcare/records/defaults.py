@@ -187,6 +187,14 @@ FORMULATION_TEMPLATES = [
 ]
 
 
+# How each shipped formulation's diagram is drawn (the others are a cycle).
+FORMULATION_DIAGRAMS = {
+    "Longitudinal formulation (Beck)": "flow",
+    "IPT focal area": "none",
+    "DIT interpersonal affective focus (IPAC)": "none",
+}
+
+
 def ensure_defaults(letter_template: Any, formulation_template: Any) -> None:
     """Add any shipped template that is missing (by name); never changes a service's edits."""
     for name, purpose, recipient, subject, body in LETTER_TEMPLATES:
@@ -202,5 +210,6 @@ def ensure_defaults(letter_template: Any, formulation_template: Any) -> None:
                 "description": description,
                 "source": source,
                 "sections": sections,
+                "diagram": FORMULATION_DIAGRAMS.get(name, "cycle"),
             },
         )

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, RiskFlag
-from stepcare.records.models import DOCUMENT_KINDS, Addendum, Consent, RelatedPerson
+from stepcare.records.models import DOCUMENT_KINDS, Addendum, Consent, Letter, LetterDispatch, RelatedPerson
 
 
 def _value(v: Any) -> Any:
@@ -28,12 +28,25 @@ def subject_access_data(patient: Patient) -> dict[str, Any]:
         addenda.setdefault((a.content_type_id, a.object_id), []).append(
             {"written_at": _value(a.created_at), "by": str(a.author), "text": a.text}
         )
+    dispatches: dict[int, list[dict[str, Any]]] = {}
+    for x in LetterDispatch.objects.filter(patient=patient).select_related("dispatched_by"):
+        dispatches.setdefault(x.letter_id, []).append(
+            {
+                "sent_on": _value(x.dispatched_on),
+                "how": x.get_route_display(),
+                "to_email": x.email_address,
+                "by": str(x.dispatched_by),
+                "recorded_at": _value(x.recorded_at),
+                "note": x.note,
+            }
+        )
     documents = []
     for model in DOCUMENT_KINDS.values():
         ct = ContentType.objects.get_for_model(model)
         for d in (
             model.objects.filter(patient=patient).select_related("author", "signed_by").order_by("created_at")
         ):
+            extra = {"dispatches": dispatches.get(d.pk, [])} if model is Letter else {}
             documents.append(
                 {
                     "kind": model.LABEL,
@@ -44,6 +57,7 @@ def subject_access_data(patient: Patient) -> dict[str, Any]:
                     "signed_by": str(d.signed_by) if d.signed_by else "",
                     "content": {label: _value(value) for label, value in d.content()},
                     "addenda": addenda.get((ct.pk, d.pk), []),
+                    **extra,
                 }
             )
     documents.sort(key=lambda d: d["created_at"])
@@ -73,6 +87,7 @@ def subject_access_data(patient: Patient) -> dict[str, Any]:
             .order_by("starts_at")
         ],
         "documents": documents,
+        "messages": messages_sent_to(patient),
         "consent": [
             {
                 "purpose": c.get_scope_display(),
@@ -105,6 +120,24 @@ def subject_access_data(patient: Patient) -> dict[str, Any]:
             for f in RiskFlag.objects.filter(patient=patient).order_by("raised_at")
         ],
     }
+
+
+def messages_sent_to(patient: Patient) -> list[dict[str, Any]]:
+    """Texts and emails sent (or tried) to this patient about appointments: reminders,
+    confirmations, changes and cancellations, with their wording. Read-only; this patient's only."""
+    from stepcare.scheduling.models import Message
+
+    return [
+        {
+            "sent_at": _value(m.sent_at),
+            "kind": m.get_kind_display(),
+            "channel": m.get_channel_display(),
+            "to": m.recipient,
+            "status": m.get_status_display(),
+            "text": m.body,
+        }
+        for m in Message.objects.filter(patient=patient).order_by("sent_at", "id")
+    ]
 
 
 def subject_access_pdf(data: dict[str, Any]) -> bytes:

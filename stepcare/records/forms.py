@@ -8,11 +8,13 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 
+from stepcare.fields import DateField as BoundedDateField
 from stepcare.records.models import (
     ClinicalDocument,
     Consent,
     FormulationTemplate,
     Letter,
+    LetterDispatch,
     LetterTemplate,
     RelatedPerson,
 )
@@ -149,6 +151,30 @@ class ConsentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if people is not None:
             self.fields["related_person"].queryset = people  # type: ignore[attr-defined]
+
+
+class DispatchForm(forms.Form):
+    """How and when a signed letter was sent."""
+
+    route = forms.ChoiceField(
+        label="How was it sent?",
+        choices=LetterDispatch.Route.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how the letter was sent."},
+    )
+    email_address = forms.EmailField(
+        label="Secure email address (nhs.net), if sent by email",
+        required=False,
+        max_length=254,
+        error_messages={"invalid": "Enter an email address like name@nhs.net."},
+    )
+    dispatched_on = BoundedDateField(
+        label="Date sent",
+        widget=DateInput(),
+        initial=timezone.localdate,
+        error_messages={"required": "Give the date the letter was sent.", "invalid": "Enter a real date."},
+    )
+    note = forms.CharField(label="Note (optional)", required=False, max_length=300)
 
 
 class WithdrawConsentForm(forms.Form):

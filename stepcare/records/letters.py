@@ -32,6 +32,7 @@ MERGE_FIELDS = {
     "assessment_date": "The date of the signed assessment",
     "problem_descriptor": "The provisional problem descriptor",
     "plan": "The plan from the signed assessment",
+    "scores": "Questionnaire scores (first and latest of each measure) with their meaning",
     "risk_summary": "The clinician's summary from the latest signed risk formulation",
     "risk_actions": "The actions from the latest signed risk formulation",
     "clinician": "The signing clinician's name",
@@ -81,6 +82,7 @@ def merge_values(*, patient: Patient, referral: Referral | None, by: User) -> di
         else "",
         "problem_descriptor": descriptor or "not yet recorded",
         "plan": assessment.plan if assessment else "",
+        "scores": scores_text(patient=patient, referral=referral),
         "risk_summary": risk.summary if risk else "",
         "risk_actions": risk.actions if risk else "",
         "clinician": by.get_full_name() or by.username,
@@ -88,6 +90,40 @@ def merge_values(*, patient: Patient, referral: Referral | None, by: User) -> di
         "service_name": patient.team.service.name if patient.team_id else "",
         "today": f"{timezone.localdate():%d/%m/%Y}",
     }
+
+
+def _score(r: Any) -> str:
+    meaning = [m for m in (r.severity, _caseness(r.caseness)) if m]
+    return f"{r.total_text} on {r.completed_on:%d/%m/%Y}" + (f" ({'; '.join(meaning)})" if meaning else "")
+
+
+def _caseness(caseness: bool | None) -> str:
+    if caseness is None:
+        return ""
+    return "above the clinical cut-off" if caseness else "below the clinical cut-off"
+
+
+def scores_text(*, patient: Patient, referral: Referral | None) -> str:
+    """Each measure's first and latest current score, with the core's band and caseness:
+    "PHQ-9: 18 on 01/02/2026 (moderately severe; above the clinical cut-off), latest 9 on ..."."""
+    from stepcare.outcomes.models import MeasureResponse
+
+    rows = MeasureResponse.objects.current().filter(patient=patient)
+    if referral is not None:
+        rows = rows.filter(referral=referral)
+    by_measure: dict[str, list[Any]] = {}
+    for r in rows.order_by("completed_on", "recorded_at", "id")[:500]:
+        by_measure.setdefault(r.measure, []).append(r)
+    if not by_measure:
+        return "no questionnaire scores recorded yet"
+    lines = []
+    for measure, found in by_measure.items():
+        first, latest = found[0], found[-1]
+        line = f"{measure}: {_score(first)}"
+        if latest.pk != first.pk:
+            line += f", latest {_score(latest)}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """What a new document starts with, so that a typical one is written in a couple of minutes.
 
-A session note takes the date, attendance and mode from the appointment, the session number
+A session note takes the date, attendance, mode and the scores recorded at the session from
+the appointment, the session number
 from the notes before it, the homework and plan from the previous note, and for the first
 session the modality and goals from the treatment plan. The risk check is
 never copied forward: it is asked afresh each session, with the last review shown beside it.
@@ -32,6 +33,9 @@ def session_note(*, patient: Patient, referral: Referral | None, appointment: An
         attendee = next((a for a in appointment.attendees.all() if a.patient_id == patient.pk), None)
         if attendee is not None and attendee.attendance:
             initial["attendance"] = attendee.attendance
+        measures = _measures_at(appointment, patient)
+        if measures:
+            initial["measures_reviewed"] = measures
     if previous is not None:
         initial["homework_reviewed"] = previous.homework_set
         initial["agenda"] = previous.plan_next
@@ -47,6 +51,17 @@ def session_note(*, patient: Patient, referral: Referral | None, appointment: An
             initial["agenda"] = f"Goals: {plan.goals}" if plan.goals else ""
             initial["interventions"] = plan.get_modality_display()
     return initial
+
+
+def _measures_at(appointment: Any, patient: Patient) -> str:
+    """The scores recorded at this session, with the core's band: "PHQ-9 12 (moderate); GAD-7 9"."""
+    from stepcare.outcomes.models import MeasureResponse
+
+    rows = MeasureResponse.objects.current().filter(appointment=appointment, patient=patient)
+    return "; ".join(
+        f"{r.measure} {r.total_text}" + (f" ({r.severity})" if r.severity else "")
+        for r in rows.order_by("measure")[:20]
+    )
 
 
 def risk_assessment(*, patient: Patient) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from stepcare.accounts.models import User
@@ -22,6 +23,8 @@ from stepcare.records.models import (
     DocumentQuerySet,
     DocumentStatus,
     Letter,
+    LetterDispatch,
+    LiaisonEntry,
     RelatedPerson,
     RiskAssessment,
     SafetyPlan,
@@ -146,6 +149,7 @@ TIMELINE_KINDS = {
     "document": "Notes and documents",
     "letter": "Letters",
     "risk": "Risk reviews",
+    "liaison": "Contacts and liaison",
     "consent": "Consent",
     "supervision": "Supervision and MDT",
 }
@@ -206,14 +210,15 @@ def timeline(
                 )
             )
     for model in DOCUMENT_KINDS.values():
-        entry_kind = "letter" if model is Letter else "risk" if model is RiskAssessment else "document"
+        entry_kind = {Letter: "letter", RiskAssessment: "risk", LiaisonEntry: "liaison"}.get(
+            model, "document"
+        )
         if not want(entry_kind):
             continue
-        for d in (
-            model.objects.filter(patient=patient)
-            .select_related("author")
-            .order_by("-created_at", "-id")[:cut]
-        ):
+        rows = model.objects.filter(patient=patient).select_related("author")
+        if model is Letter:
+            rows = with_dispatch(rows)
+        for d in rows.order_by("-created_at", "-id")[:cut]:
             at = d.signed_at or d.created_at
             entries.append(
                 TimelineEntry(
@@ -224,7 +229,7 @@ def timeline(
                     f"{d.author}",
                     "records:document",
                     (model.KIND, d.pk),
-                    d.get_status_display(),
+                    letter_state(d) if model is Letter else d.get_status_display(),
                 )
             )
     if want("consent"):
@@ -297,3 +302,76 @@ def goals_for(patient: Patient) -> list[Any]:
 def item9_prompt(note: SessionNote) -> bool:
     """Whether PHQ-9 item 9 was answered above 0 at this note's session (a prompt to explore risk)."""
     return note.appointment is not None and risk_check_required(note.appointment)
+
+
+# Letters: dispatch ------------------------------------------------------------------------------
+
+
+def with_dispatch(letters: Any) -> Any:
+    """Letters annotated with their first dispatch's date and route, in the same query."""
+    first = LetterDispatch.objects.filter(letter=OuterRef("pk")).order_by("dispatched_on", "id")
+    return letters.annotate(
+        sent_on=Subquery(first.values("dispatched_on")[:1]),
+        sent_route=Subquery(first.values("route")[:1]),
+    )
+
+
+def letter_state(letter: Letter) -> str:
+    """Draft, signed (awaiting dispatch) or sent: the state the record lists a letter in.
+
+    Reads ``sent_on`` and ``sent_route`` from ``with_dispatch`` when present (no query)."""
+    if not letter.is_signed:
+        return "Draft"
+    if hasattr(letter, "sent_on"):
+        sent_on, route = getattr(letter, "sent_on", None), getattr(letter, "sent_route", "")
+    else:
+        first = LetterDispatch.objects.filter(letter=letter).order_by("dispatched_on", "id").first()
+        sent_on, route = (first.dispatched_on, first.route) if first else (None, "")
+    if sent_on is None:
+        return "Signed, awaiting dispatch"
+    how = LetterDispatch.Route(route).label.lower() if route in LetterDispatch.Route.values else ""
+    return f"Sent {sent_on:%d/%m/%Y}{', ' + how if how else ''}"
+
+
+def dispatches_for(letter: Letter) -> list[LetterDispatch]:
+    return list(LetterDispatch.objects.filter(letter=letter).select_related("dispatched_by")[:50])
+
+
+def unsent_letters(*, user: User, days: int | None = None, limit: int = 100) -> dict[str, list[Any]]:
+    """Letters signed more than ``days`` ago and not recorded as sent: one's own, and (for
+    supervisors) their teams'. Like the unsigned drafts, so that no letter is left in a tray."""
+    days = settings.RECORDS_UNSENT_LETTER_DAYS if days is None else days
+    before = timezone.now() - dt.timedelta(days=days)
+    base = (
+        documents(Letter)
+        .signed()
+        .filter(signed_at__lt=before)
+        .exclude(pk__in=LetterDispatch.objects.values("letter_id"))
+        .order_by("signed_at", "id")
+    )
+    own = list(base.filter(author=user)[:limit])
+    team: list[Any] = []
+    supervised = team_ids_with_permission(user, Permission.SUPERVISE)
+    if supervised:
+        team = list(base.filter(patient__team_id__in=supervised).exclude(author=user)[:limit])
+    return {"own": own, "team": team}
+
+
+# Contact channels --------------------------------------------------------------------------------
+
+CONTACT_CHANNELS = {"sms": Consent.Scope.CONTACT_TEXT, "email": Consent.Scope.CONTACT_EMAIL}
+
+
+def refused_message_channels(patient_id: int) -> set[str]:
+    """Message channels ("sms", "email") whose latest consent decision is a refusal or was
+    withdrawn: checked again when a reminder is sent, whatever the contact flags say."""
+    latest: dict[str, Consent] = {}
+    for c in Consent.objects.filter(patient_id=patient_id, scope__in=CONTACT_CHANNELS.values()).order_by(
+        "-decided_on", "-id"
+    )[:50]:
+        latest.setdefault(c.scope, c)
+    return {
+        channel
+        for channel, scope in CONTACT_CHANNELS.items()
+        if scope in latest and not (latest[scope].given and latest[scope].withdrawn_on is None)
+    }

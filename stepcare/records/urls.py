@@ -22,5 +22,6 @@ urlpatterns = [
     path("<slug:kind>/<int:doc_pk>/edit/", views.edit, name="edit"),
     path("<slug:kind>/<int:doc_pk>/sign/", views.sign, name="sign"),
     path("<slug:kind>/<int:doc_pk>/addendum/", views.addendum, name="addendum"),
+    path("<slug:kind>/<int:doc_pk>/dispatch/", views.dispatch, name="dispatch"),
     path("<slug:kind>/<int:doc_pk>/pdf/", views.pdf, name="pdf"),
 ]

@@ -24,10 +24,11 @@ from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
 from stepcare.patients.views import _get_patient_for_user
 from stepcare.pdf import pdf_response, render_pdf
-from stepcare.records import actions, export, letters, nice, prefill, selectors
+from stepcare.records import actions, diagrams, export, letters, nice, prefill, selectors
 from stepcare.records.forms import (
     AddendumForm,
     ConsentForm,
+    DispatchForm,
     GoalForm,
     GoalRatingForm,
     NewLetterForm,
@@ -312,12 +313,17 @@ def _document_context(request: StaffRequest, document: ClinicalDocument, patient
         context["risk_changes"] = document.changes_since(previous)
     if isinstance(document, Letter):
         context["consent_ok"] = selectors.sharing_allowed(document)
+        if document.is_signed:
+            context["dispatches"] = selectors.dispatches_for(document)
+            context["dispatch_form"] = DispatchForm()
     if isinstance(document, SafetyPlan):
         context["crisis_contacts"] = _crisis_contacts()
     if document.is_signed and document.KIND in ("session-note", "assessment"):
         from stepcare.supervision.selectors import countersign_context
 
         context.update(countersign_context(request.user, document))
+    if isinstance(document, Formulation):
+        context["diagram"] = diagrams.formulation_svg(document.template.diagram, context["content"])
     if isinstance(document, TreatmentPlan) and document.modality and document.problem_descriptor:
         session_range = nice.range_for(document.modality, document.problem_descriptor)
         context["session_range"] = session_range
@@ -410,10 +416,11 @@ def sign(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
         except (actions.SigningRefused, SignedDocumentIsImmutable) as exc:
             form.add_error(None, str(exc))
         else:
-            done = "signed and sent" if isinstance(doc, Letter) else "signed"
             messages.success(
-                request, f"{doc.LABEL} {done}. It can no longer be changed; add an addendum to correct it."
+                request, f"{doc.LABEL} signed. It can no longer be changed; add an addendum to correct it."
             )
+            if isinstance(doc, Letter):
+                messages.info(request, "Send the letter, then record here how and when it was sent.")
             return redirect("records:document", kind=kind, doc_pk=doc.pk)
     with transaction.atomic():
         audit_actions.record(
@@ -425,6 +432,44 @@ def sign(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
         )
     context = _document_context(request, doc, patient)
     context["sign_form"] = form
+    return render(request, "records/document.html", context, status=400)
+
+
+@login_required
+@require_POST
+def dispatch(request: StaffRequest, kind: str, doc_pk: int) -> HttpResponse:
+    """Record that a signed letter was sent (post, secure email or by hand), by whom and when."""
+    doc, patient = _get_document_for_user(request, kind, doc_pk, P.WRITE_CLINICAL_NOTES, audit_view=False)
+    if not isinstance(doc, Letter):
+        messages.error(request, "Only letters are sent: this document stays in the record.")
+        return redirect("records:document", kind=kind, doc_pk=doc.pk)
+    form = DispatchForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.dispatch_letter(
+                by=request.user,
+                letter=doc,
+                route=d["route"],
+                dispatched_on=d["dispatched_on"],
+                email_address=d["email_address"] or "",
+                note=d["note"],
+            )
+        except actions.SigningRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Recorded as sent.")
+            return redirect("records:document", kind=kind, doc_pk=doc.pk)
+    with transaction.atomic():
+        audit_actions.record(
+            by=request.user,
+            action=AuditEvent.Action.VIEW,
+            patient=patient,
+            obj=doc,
+            detail={"page": "dispatch refused"},
+        )
+    context = _document_context(request, doc, patient)
+    context["dispatch_form"] = form
     return render(request, "records/document.html", context, status=400)
 
 
@@ -472,7 +517,8 @@ def drafts(request: StaffRequest) -> HttpResponse:
     if not has_permission(request.user, P.WRITE_CLINICAL_NOTES):
         raise PermissionDenied
     found = selectors.overdue_drafts(user=request.user)
-    patients = {d.patient_id for d in found["own"] + found["team"]}
+    unsent = selectors.unsent_letters(user=request.user)
+    patients = {d.patient_id for d in found["own"] + found["team"] + unsent["own"] + unsent["team"]}
     if patients:
         audit_actions.record(
             by=request.user,
@@ -482,7 +528,14 @@ def drafts(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "records/drafts.html",
-        {"own": found["own"], "team": found["team"], "days": settings.RECORDS_DRAFT_OVERDUE_DAYS},
+        {
+            "own": found["own"],
+            "team": found["team"],
+            "days": settings.RECORDS_DRAFT_OVERDUE_DAYS,
+            "unsent_own": unsent["own"],
+            "unsent_team": unsent["team"],
+            "unsent_days": settings.RECORDS_UNSENT_LETTER_DAYS,
+        },
     )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from stepcare.accounts.models import Membership, Team, User
 from stepcare.accounts.permissions import Permission, Role, team_ids_with_permission
-from stepcare.patients.models import Patient, RiskFlag
+from stepcare.patients.models import Patient, RiskFlag, banner_annotations, copy_banner_annotations
 from stepcare.patients.selectors import possible_duplicates
 from stepcare.referrals import waits
 from stepcare.referrals.models import (
@@ -250,15 +250,18 @@ def referral_for_page(*, pk: int) -> Referral:
     """One referral with everything its page shows, in a fixed number of queries.
 
     The patient's current risk concerns are read in the same query as the referral (the
-    banner shows whether there are any and when the latest was raised), and an open referral,
-    which cannot have been re-opened as another, does not look for one."""
+    banner shows whether there are any and when the latest was raised), and so is the rest of the
+    banner (risk formulation, review date and overdue, PHQ-9 item 9), copied onto
+    ``referral.patient``. An open referral, which cannot have been re-opened as another, does not
+    look for one."""
     latest_risk = (
         RiskFlag.objects.filter(patient_id=OuterRef("patient_id"), cleared_at__isnull=True)
         .order_by("-raised_at", "-id")
         .values("raised_at")[:1]
     )
     referral = (
-        Referral.objects.select_related(
+        Referral.objects.annotate(**banner_annotations("patient_id"))
+        .select_related(
             "patient__team",
             "patient__allocated_clinician",
             "team",
@@ -290,6 +293,7 @@ def referral_for_page(*, pk: int) -> Referral:
         Referral.objects.none() if referral.status in Referral.OPEN_STATUSES else Referral.objects.all()
     )
     prefetch_related_objects([referral], Prefetch("reopened_as", queryset=reopened))
+    copy_banner_annotations(referral, referral.patient)
     return referral
 
 

@@ -434,6 +434,21 @@ def latest_modality() -> Any:
     return Subquery(plans.values("modality")[:1])
 
 
+def report_referrals(
+    team_ids: Iterable[int],
+    team: Team | None = None,
+    clinician: User | None = None,
+    *,
+    step: str = "",
+    descriptor: str = "",
+    modality: str = "",
+) -> Any:
+    """The referrals a report counts: the dashboard's choices within ``team_ids`` (the user's
+    report teams), and the modality of the latest signed treatment plan when one is chosen."""
+    qs = scoped_referrals(team, clinician, team_ids=team_ids, step=step, problem_descriptor=descriptor)
+    return with_modality(qs, modality) if modality else qs
+
+
 def with_modality(referrals: Any, modality: str) -> Any:
     """Only referrals whose latest signed treatment plan is of ``modality`` (e.g. "cbt")."""
     return referrals.annotate(current_modality=latest_modality()).filter(current_modality=modality)

@@ -15,4 +15,5 @@ urlpatterns = [
     path("referrals.csv", views.referrals_csv, name="referrals_csv"),
     path("attendance.csv", views.attendance_csv, name="attendance_csv"),
     path("sessions-per-course.csv", views.sessions_csv, name="sessions_csv"),
+    path("every-table/", views.service_report, name="service_report"),
 ]

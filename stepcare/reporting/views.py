@@ -6,13 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from stepcare.accounts.models import Team, User
 from stepcare.accounts.permissions import Permission, team_ids_with_permission
@@ -88,11 +90,14 @@ class Choices:
     modality: str = ""
 
     def referrals(self, team_ids: set[int]) -> Any:
-        qs = selectors.scoped_referrals(
-            self.team, self.clinician, team_ids=team_ids, step=self.step, problem_descriptor=self.descriptor
+        return selectors.report_referrals(
+            team_ids,
+            self.team,
+            self.clinician,
+            step=self.step,
+            descriptor=self.descriptor,
+            modality=self.modality,
         )
-        # The modality of the latest signed treatment plan (records), when one is chosen.
-        return selectors.with_modality(qs, self.modality) if self.modality else qs
 
     def query(self) -> str:
         q = QueryDict(mutable=True)
@@ -247,6 +252,29 @@ def equity_view(request: StaffRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_POST
+def service_report(request: StaffRequest) -> HttpResponse | HttpResponseRedirect:
+    """Every table of the dashboard and the equity page for the dashboard's choices, as a
+    background export job (a zip of CSV files); lands on the job's page."""
+    from stepcare.exports import actions as export_actions
+
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.POST, team_ids, teams)
+    if chosen.errors:  # the dashboard shows them
+        return redirect(f"{reverse('reporting:dashboard')}?{chosen.query()}")
+    try:
+        job = export_actions.request_service_report(
+            by=request.user, team_ids=team_ids, start=chosen.start, end=chosen.end, team=chosen.team,
+            clinician=chosen.clinician, step=chosen.step, descriptor=chosen.descriptor,
+            modality=chosen.modality,
+        )  # fmt: skip
+    except export_actions.ExportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(f"{reverse('reporting:dashboard')}?{chosen.query()}")
+    return redirect("exports:job", job_pk=job.pk)
+
+
 def _with(chosen: Choices, **extra: str) -> str:
     """The chosen period and filters as a query string, with ``extra`` parameters."""
     query = QueryDict(mutable=True)
@@ -264,11 +292,8 @@ def figures_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The dashboard's figures table as CSV."""
     team_ids, teams = _report_teams(request)
     chosen = _choices(request.GET, team_ids, teams)
-    result = selectors.kpis_for(chosen.start, chosen.end, chosen.referrals(team_ids))
-    rows = downloads.figure_rows(selectors.figures(result, kpi_targets()))
-    return downloads.csv_response(
-        downloads.filename("kpis", chosen.start, chosen.end), downloads.FIGURES_HEADER, rows
-    )
+    table = downloads.figures_table(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return table.response(chosen.start, chosen.end)
 
 
 @login_required
@@ -277,12 +302,8 @@ def trend_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The monthly trend table (recovery and reliable improvement by month of ending) as CSV."""
     team_ids, teams = _report_teams(request)
     chosen = _choices(request.GET, team_ids, teams)
-    trend = selectors.monthly_trend(chosen.start, chosen.end, chosen.referrals(team_ids))
-    return downloads.csv_response(
-        downloads.filename("recovery-by-month", chosen.start, chosen.end),
-        downloads.TREND_HEADER,
-        downloads.trend_rows(trend),
-    )
+    table = downloads.trend_table(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return table.response(chosen.start, chosen.end)
 
 
 @login_required
@@ -291,12 +312,8 @@ def endings_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The ending reasons table as CSV."""
     team_ids, teams = _report_teams(request)
     chosen = _choices(request.GET, team_ids, teams)
-    endings = selectors.ending_reasons(chosen.start, chosen.end, chosen.referrals(team_ids))
-    return downloads.csv_response(
-        downloads.filename("ending-reasons", chosen.start, chosen.end),
-        downloads.ENDINGS_HEADER,
-        ((e.label, e.count) for e in endings),
-    )
+    table = downloads.endings_table(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return table.response(chosen.start, chosen.end)
 
 
 @login_required
@@ -308,13 +325,8 @@ def equity_csv(request: StaffRequest) -> StreamingHttpResponse:
     dimension = request.GET.get("by", "ethnic_category")
     if dimension not in equity.DIMENSIONS:
         dimension = "ethnic_category"
-    groups = equity.equity(chosen.start, chosen.end, chosen.referrals(team_ids), dimension)
-    header = (equity.DIMENSIONS[dimension], *downloads.EQUITY_HEADER[1:])
-    return downloads.csv_response(
-        downloads.filename(f"outcomes-by-{dimension.replace('_', '-')}", chosen.start, chosen.end),
-        header,
-        downloads.equity_rows(groups),
-    )
+    table = downloads.equity_table(chosen.start, chosen.end, chosen.referrals(team_ids), dimension)
+    return table.response(chosen.start, chosen.end)
 
 
 @login_required
@@ -362,12 +374,8 @@ def attendance_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The attendance table (attended, DNA, cancelled by the patient or the service) as CSV."""
     team_ids, teams = _report_teams(request)
     chosen = _choices(request.GET, team_ids, teams)
-    counts = selectors.attendance(chosen.start, chosen.end, chosen.referrals(team_ids))
-    return downloads.csv_response(
-        downloads.filename("attendance", chosen.start, chosen.end),
-        ("Appointments", "Count", "Share of these appointments"),
-        counts.rows(),
-    )
+    table = downloads.attendance_table(chosen.start, chosen.end, chosen.referrals(team_ids))
+    return table.response(chosen.start, chosen.end)
 
 
 @login_required
@@ -376,17 +384,5 @@ def sessions_csv(request: StaffRequest) -> StreamingHttpResponse:
     """Sessions per finished course against the NICE range, by problem descriptor, as CSV."""
     team_ids, teams = _report_teams(request)
     chosen = _choices(request.GET, team_ids, teams)
-    rows = selectors.sessions_per_course(
-        chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality
-    )
-    return downloads.csv_response(
-        downloads.filename("sessions-per-course", chosen.start, chosen.end),
-        (
-            "Problem descriptor",
-            "Finished courses",
-            "Mean treatment contacts",
-            "NICE range",
-            "Within the range",
-        ),
-        ((r.label, r.finished, r.mean_text, r.nice_range, r.within_text) for r in rows),
-    )
+    table = downloads.sessions_table(chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality)
+    return table.response(chosen.start, chosen.end)

@@ -228,6 +228,11 @@ def deliver(*, attendee_id: int, kind: str) -> list[Message]:
         channels.append((Message.Channel.SMS, patient.phone_mobile))
     if patient.may_email and patient.email:
         channels.append((Message.Channel.EMAIL, patient.email))
+    # A channel the patient withdrew consent for in the clinical record is never used.
+    from stepcare.records.selectors import refused_message_channels
+
+    refused = refused_message_channels(patient.pk)
+    channels = [(c, to) for c, to in channels if c not in refused]
     if kind == Message.Kind.REMINDER:
         done = set(
             Message.objects.filter(

@@ -154,7 +154,8 @@ def clinician_diaries(
     *, clinicians: Sequence[User], first_day: dt.date, days: int = 7, min_free: int = 60
 ) -> list[ClinicianDiary]:
     """Each clinician's appointments, time away and free periods (of at least ``min_free``
-    minutes inside their working pattern), day by day. Five queries in all."""
+    minutes inside their working pattern), day by day. Six queries in all (one gives the cards
+    their patients' risk-review dates, for "risk review overdue")."""
     start, end = day_bounds(first_day, days)
     ids = [c.pk for c in clinicians]
     appointments = list(
@@ -163,6 +164,7 @@ def clinician_diaries(
         .distinct()
         .order_by("starts_at", "id")
     )
+    _with_banner_risk([att.patient for a in appointments for att in a.attendees.all()])
     away = list(
         Unavailability.objects.filter(
             clinician_id__in=ids, withdrawn_at__isnull=True, starts_at__lt=end, ends_at__gt=start
@@ -244,8 +246,31 @@ def appointments_for_page() -> QuerySet[Appointment]:
     )
 
 
+def with_banner_risk(appointment: Appointment) -> Appointment:
+    """The appointment, its attendees' patients given the banner's risk values (one query)."""
+    _with_banner_risk([a.patient for a in appointment.attendees.all()])
+    return appointment
+
+
+def _with_banner_risk(patients: list[Patient]) -> None:
+    """Give the attendees' patients the banner's risk formulation and PHQ-9 item 9 values
+    (one query), so every appointment page's banner shows them."""
+    from stepcare.outcomes.selectors import item9_annotations
+    from stepcare.patients.models import BANNER_ANNOTATIONS, risk_review_annotations
+
+    if not patients:
+        return
+    rows = Patient.objects.filter(pk__in=[p.pk for p in patients]).annotate(
+        **risk_review_annotations(), **item9_annotations()
+    )
+    found = {r["pk"]: r for r in rows.values("pk", *BANNER_ANNOTATIONS)}
+    for patient in patients:
+        for name in BANNER_ANNOTATIONS:
+            setattr(patient, name, found.get(patient.pk, {}).get(name))
+
+
 def appointment_for_page(*, pk: int) -> Appointment:
-    return appointments_for_page().get(pk=pk)
+    return with_banner_risk(appointments_for_page().get(pk=pk))
 
 
 def group_patients(group: Group) -> list[Patient]:

@@ -162,6 +162,7 @@ ACCESS: dict[str, Rule] = {
     "records:edit": Rule(own=RELATED_NOTE_WRITERS, kwargs=("kind", "doc_pk")),
     "records:sign": Rule(own=RELATED_NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
     "records:addendum": Rule(own=RELATED_NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
+    "records:dispatch": Rule(own=RELATED_NOTE_WRITERS, method="post", kwargs=("kind", "doc_pk")),
     "records:pdf": Rule(own=RELATED_NOTE_WRITERS, kwargs=("kind", "doc_pk")),
     # Outcome monitoring: clinicians record and see scores; service managers see them
     "outcomes:caseload": Rule(own=CLINICIANS),
@@ -180,6 +181,8 @@ ACCESS: dict[str, Rule] = {
     "exports:dataset": Rule(own=MANAGERS),
     "exports:job": Rule(own=MANAGERS, kwargs=("job_pk",), hidden=True),
     "exports:download": Rule(own=MANAGERS, kwargs=("job_pk",), hidden=True),
+    "exports:run_again": Rule(own=MANAGERS, method="post", kwargs=("job_pk",), hidden=True),
+    "reporting:service_report": Rule(own=MANAGERS, method="post"),
     "reporting:figures_csv": Rule(own=MANAGERS),
     "reporting:trend_csv": Rule(own=MANAGERS),
     "reporting:endings_csv": Rule(own=MANAGERS),

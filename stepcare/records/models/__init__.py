@@ -7,6 +7,7 @@ from stepcare.records.models.base import (
 )
 from stepcare.records.models.consent import Consent, RelatedPerson
 from stepcare.records.models.directory import GPPractice, LetterTemplate
+from stepcare.records.models.dispatch import LetterDispatch
 from stepcare.records.models.documents import (
     DOCUMENT_KINDS,
     Assessment,
@@ -34,6 +35,7 @@ __all__ = [
     "Goal",
     "GoalRating",
     "Letter",
+    "LetterDispatch",
     "LetterTemplate",
     "LiaisonEntry",
     "RelatedPerson",

@@ -54,6 +54,15 @@ class Consent(models.Model):
         INVOLVE_PERSON = "involve_person", "Involve a named person"
         SHARE_AGENCY = "share_agency", "Share with a named agency or employer"
 
+    # Each contact channel's consent and the patient's contact flag it keeps in step (the flag
+    # is what reminders and letters read; every change of either is a consent decision here).
+    CONTACT_FLAGS = {
+        Scope.CONTACT_PHONE: "may_phone",
+        Scope.CONTACT_TEXT: "may_text",
+        Scope.CONTACT_EMAIL: "may_email",
+        Scope.CONTACT_POST: "may_post",
+    }
+
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
     scope = models.CharField(max_length=20, choices=Scope.choices)
     given = models.BooleanField("consent given")

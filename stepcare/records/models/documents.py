@@ -193,7 +193,15 @@ class LiaisonEntry(ClinicalDocument):
 
     KIND = "liaison"
     LABEL = "Liaison or consultation"
-    CONTENT_FIELDS = ("contact_date", "contact_with", "organisation", "method", "summary", "outcome")
+    CONTENT_FIELDS = (
+        "contact_date",
+        "contact_with",
+        "organisation",
+        "method",
+        "summary",
+        "outcome",
+        "shared_under",
+    )
     REQUIRED_TO_SIGN = ("contact_date", "contact_with", "summary")
 
     contact_date = models.DateField("date", null=True, blank=True)
@@ -202,15 +210,22 @@ class LiaisonEntry(ClinicalDocument):
     method = models.CharField("how", max_length=100, blank=True)
     summary = models.TextField("what was discussed", blank=True, default="")
     outcome = models.TextField("outcome and actions", blank=True, default="")
+    shared_under = models.TextField(
+        "shared under: the patient's consent, or the legal basis",
+        blank=True,
+        default="",
+        help_text="for example: consent to share with the GP (recorded 3 March); or safeguarding",
+    )
 
     class Meta(ClinicalDocument.Meta):
         verbose_name_plural = "liaison entries"
 
 
 class Letter(ClinicalDocument):
-    """A letter from the record: drafted from a template, edited, then signed and sent.
+    """A letter from the record: drafted from a template, edited, signed, then sent.
 
-    Signing a letter sends it (it is recorded as sent and its PDF is what was sent). A letter to
+    Signing fixes its content (its PDF is what is sent); sending it is recorded afterwards as a
+    ``LetterDispatch`` beside it (route, date, by whom), never on the signed row. A letter to
     anyone but the patient needs the patient's current consent to share with that recipient,
     or a legal basis recorded by the clinician (for example safeguarding).
     """

@@ -18,6 +18,18 @@ class FormulationTemplate(models.Model):
     description = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True, help_text="where the model comes from")
     sections = models.JSONField(default=list)
+
+    class Diagram(models.TextChoices):
+        CYCLE = "cycle", "A cycle: each section leads to the next, the last back to the first"
+        FLOW = "flow", "A flow from top to bottom"
+        NONE = "none", "No diagram"
+
+    diagram = models.CharField(
+        "diagram drawn from the sections",
+        max_length=10,
+        choices=Diagram.choices,
+        default=Diagram.CYCLE,
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

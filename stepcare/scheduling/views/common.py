@@ -59,8 +59,10 @@ def _get_appointment_for_user(
     *,
     audit_view: bool = True,
 ) -> Appointment:
-    appointment = fetch_for_user(
-        request, selectors.appointments_for_page(), pk, permission, patients_of=lambda a: a.patients
+    appointment = selectors.with_banner_risk(
+        fetch_for_user(
+            request, selectors.appointments_for_page(), pk, permission, patients_of=lambda a: a.patients
+        )
     )
     patients = [attendee.patient for attendee in appointment.attendees.all()]
     if audit_view:

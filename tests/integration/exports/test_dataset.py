@@ -292,3 +292,22 @@ def test_the_export_costs_the_same_queries_for_more_records(known_service, tmp_p
     with CaptureQueriesContext(connection) as many:
         write_dataset(Period(FROM, TO), tmp_path / "b")
     assert len(few) == len(many) <= 2 * 10 + 2
+
+
+def test_ids001_carries_the_lsoa_of_residence_from_the_deprivation_lookup(service) -> None:
+    from stepcare.reporting.models import PostcodeDeprivation
+
+    PostcodeDeprivation.objects.create(postcode="LS14AP", lsoa_code="E01033010", imd_decile=3)
+    today = _today()
+    found = ReferralFactory(
+        team=service.team, received_on=today, patient=PatientFactory(team=service.team, postcode="ls1 4ap")
+    )
+    unknown = ReferralFactory(
+        team=service.team, received_on=today, patient=PatientFactory(team=service.team, postcode="ZZ9 9ZZ")
+    )
+    none = ReferralFactory(
+        team=service.team, received_on=today, patient=PatientFactory(team=service.team, postcode="")
+    )
+    folder = export(today, today)
+    lsoa = {row["PathwayID"]: row["LSOA2011"] for row in read(folder, "IDS001")}
+    assert lsoa == {found.reference: "E01033010", unknown.reference: "", none.reference: ""}

@@ -190,8 +190,8 @@ def test_query_counts_of_the_pages_are_pinned(
     assert len(job_page) == JOB_PAGE_QUERIES
 
 
-PAGE_QUERIES = 10
-JOB_PAGE_QUERIES = 8
+PAGE_QUERIES = 7
+JOB_PAGE_QUERIES = 5
 
 
 def _report(patients) -> dict:
@@ -239,4 +239,4 @@ def test_the_validation_report_page_costs_the_same_for_more_findings(service, ma
     assert counts[0] <= counts[1] == REPORT_PAGE_QUERIES
 
 
-REPORT_PAGE_QUERIES = 10
+REPORT_PAGE_QUERIES = 7

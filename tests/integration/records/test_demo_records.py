@@ -38,6 +38,10 @@ def test_the_demo_writes_a_record_for_referrals_in_treatment_and_discharged() ->
     assert LiaisonEntry.objects.signed().exists()
     assert TreatmentPlan.objects.signed().count() == treated.count() == Formulation.objects.signed().count()
     assert Consent.objects.filter(scope="share_gp").count() == treated.count()
+    from stepcare.records.models import LetterDispatch
+
+    signed_letters = Letter.objects.signed().count()
+    assert LetterDispatch.objects.count() == signed_letters - 2  # the two newest wait to be sent
     for letter in Letter.objects.select_related("patient", "gp_practice")[:50]:
         assert letter.patient.formatted_nhs_number in letter.subject  # each letter names its own patient
         assert letter.gp_practice.ods_code == letter.patient.gp_practice_code

@@ -175,10 +175,10 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
     ("name", "queries"),
     [
         ("record", 19),  # one query per timeline source, supervision and MDT discussions included
-        ("new", 15),
+        ("new", 16),  # with the scores recorded at the session
         ("document", 9),
         ("edit", 9),
-        ("drafts", 12),
+        ("drafts", 13),  # with the signed letters not yet sent
         ("consent", 10),
         ("goals", 11),
     ],

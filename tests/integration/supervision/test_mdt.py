@@ -135,7 +135,7 @@ def test_meeting_pages_run_a_fixed_number_of_queries(service, client_for, django
         MdtMeeting.objects.create(team=service.team, held_on=dt.date.today(), created_by=service.staff[HIT])
     url = reverse("supervision:meeting", args=[meeting.pk])
     client.get(url)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(12):  # with the corrections beside each decision
         client.get(url)
     with django_assert_num_queries(6):
         client.get(reverse("supervision:meetings"))

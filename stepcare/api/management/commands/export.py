@@ -4,7 +4,10 @@ period. Each patient exported is an audit event (format fhir) naming the operato
 ``stepcare export dataset --from D --to D --out DIR``: the national dataset, one CSV per table
 (stepcare.exports.dataset), written to a temporary folder beside DIR and renamed into place when
 complete, with a progress bar on stderr; one audit event (format dataset) naming each patient.
-``--validate-only`` prints the validator's findings instead and exits 1 when there are errors."""
+``--validate-only`` prints the validator's findings instead and exits 1 when there are errors.
+
+``stepcare export expire``: delete export jobs' files older than STEPCARE_EXPORTS_KEEP_DAYS (what
+the hourly Celery beat job does; for a deployment without beat)."""
 
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("format", choices=["fhir", "dataset"])
+        parser.add_argument("format", choices=["fhir", "dataset", "expire"])
         parser.add_argument("--nhs-number", default="")
         parser.add_argument("--from", dest="start", default="")
         parser.add_argument("--to", dest="end", default="")
@@ -68,6 +71,15 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="dataset: no progress bar on stderr")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["format"] == "expire":
+            from django.conf import settings
+
+            from stepcare.exports.actions import expire_files
+
+            count = expire_files()
+            days = settings.STEPCARE_EXPORTS_KEEP_DAYS
+            self.stdout.write(f"Deleted the files of {count} export jobs finished more than {days} days ago.")
+            return
         if options["format"] == "dataset":
             self._dataset(options)
             return
