@@ -115,10 +115,14 @@ def record_new(request: StaffRequest, clinician_pk: int) -> HttpResponse:
     up to PACK_RECORD_CAP courses), each ticked as discussed and free to untick."""
     supervisee = _supervisee_for(request, clinician_pk)
     pack = outcome_selectors.supervision_pack(
-        supervisee=supervisee, per_page=selectors.PACK_RECORD_CAP, charts=False
+        supervisee=supervisee,
+        per_page=selectors.PACK_RECORD_CAP,
+        charts=False,
+        page_number=request.GET.get("part", 1),
     )
     items: list[Any] = pack.items
-    left_out = max(0, pack.caseload.page.paginator.count - selectors.PACK_RECORD_CAP)
+    part = pack.caseload.page
+    left_out = max(0, part.paginator.count - part.number * selectors.PACK_RECORD_CAP)
     by_key = {f"c{item.row.referral.pk}": item for item in items}
     cases = [
         (key, f"{item.row.referral.patient.display_name} ({item.row.referral.reference})")
@@ -175,6 +179,7 @@ def record_new(request: StaffRequest, clinician_pk: int) -> HttpResponse:
             "supervisee": supervisee,
             "cases": _with_reasons(form.case_fields(), by_key),
             "left_out": left_out,
+            "part": part,
             "cap": selectors.PACK_RECORD_CAP,
         },
     )

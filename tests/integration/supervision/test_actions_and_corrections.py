@@ -315,7 +315,9 @@ def test_record_supervision_offers_every_course_of_the_pack_across_its_pages(
     monkeypatch.setattr(selectors, "PACK_RECORD_CAP", 2)
     capped = client.get(url)
     assert len(capped.context["cases"]) == 2
-    assert "1 more open course" in capped.content.decode()
+    assert "1 more open course" in capped.content.decode() and "?part=2" in capped.content.decode()
+    rest = client.get(url, {"part": 2})
+    assert len(rest.context["cases"]) == 1 and 'data-testid="pack-cap"' not in rest.content.decode()
 
 
 @pytest.mark.parametrize("role", [HIT, SUPERVISOR, Role.PWP, TRAINEE])
