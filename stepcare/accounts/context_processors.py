@@ -44,9 +44,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if has_permission(user, Permission.RECORD_OUTCOMES):
         items.append(("My caseload", reverse("outcomes:caseload")))
         items.append(("Waiting checks", reverse("outcomes:waiting")))
-        items.append(("Supervision, MDT and CPD", reverse("supervision:list")))
-    if has_permission(user, Permission.SUPERVISE):
-        items.append(("Supervision", reverse("outcomes:supervisees")))
+        # One entry: the supervision home links to packs (for supervisors), records, MDT, CPD.
+        items.append(("Supervision", reverse("supervision:list")))
     if has_permission(user, Permission.MANAGE_STAFF):
         items.append(("Staff", reverse("accounts:staff_list")))
     if has_permission(user, Permission.VIEW_SERVICE_REPORTS):

@@ -649,6 +649,9 @@ def caseload(
 # Supervision ------------------------------------------------------------------------------------
 
 
+PACK_PAGE_SIZE = 25  # courses per page of the supervision pack
+
+
 @dataclass
 class PackItem:
     row: CaseloadRow
@@ -663,16 +666,30 @@ class SupervisionPack:
     items: list[PackItem]
     # A trainee's signed notes and assessments still needing the supervisor's countersignature.
     awaiting_countersignature: list[Any] = field(default_factory=list)
+    # How many more wait beyond the list (listed in full, paged, on supervision:awaiting).
+    awaiting_more: int = 0
 
 
 def supervision_pack(
-    *, supervisee: User, page_number: int | str = 1, registry: Registry | None = None
+    *,
+    supervisee: User,
+    page_number: int | str = 1,
+    registry: Registry | None = None,
+    per_page: int | None = None,
+    charts: bool = True,
 ) -> SupervisionPack:
     """The supervisee's open caseload (paged), with each course that needs discussing, why,
     and its progress chart: not on track, no reliable improvement after 6 sessions, risk
-    concerns or PHQ-9 item 9 above 0, more sessions than planned, missed appointments, gaps."""
+    concerns or PHQ-9 item 9 above 0, more sessions than planned, missed appointments, gaps.
+    `charts=False` leaves the charts out (recording supervision needs only the reasons)."""
     registry = registry or service_registry()
-    data = caseload(user=supervisee, sort="name", page_number=page_number, registry=registry)
+    data = caseload(
+        user=supervisee,
+        sort="name",
+        page_number=page_number,
+        registry=registry,
+        per_page=per_page or PACK_PAGE_SIZE,
+    )
     ids = [row.referral.pk for row in data.rows]
     steps: dict[int, list[StepChange]] = defaultdict(list)
     for step in StepChange.objects.filter(referral_id__in=ids).exclude(from_step="").order_by("changed_on"):
@@ -703,6 +720,9 @@ def supervision_pack(
             reasons.append(f"No contact for {row.days_since_contact} days")
         if not reasons:
             continue
+        if not charts:
+            items.append(PackItem(row=row, reasons=reasons, chart=mark_safe("")))
+            continue
         _measures, _rows, chart = course_chart(
             reference=row.referral.reference,
             current=row.responses,
@@ -711,13 +731,21 @@ def supervision_pack(
             registry=registry,
         )
         items.append(PackItem(row=row, reasons=reasons, chart=chart))
-    from stepcare.supervision.selectors import awaiting_countersignature
+    from stepcare.supervision.selectors import (
+        PENDING_LIMIT,
+        awaiting_countersignature,
+        awaiting_countersignature_total,
+    )
 
+    waiting = awaiting_countersignature(supervisee) if charts else []
+    # Counted only when the list is full: the pack then says how many more wait.
+    total = sum(awaiting_countersignature_total(supervisee).values()) if len(waiting) >= PENDING_LIMIT else 0
     return SupervisionPack(
         supervisee=supervisee,
         caseload=data,
         items=items,
-        awaiting_countersignature=awaiting_countersignature(supervisee),
+        awaiting_countersignature=waiting,
+        awaiting_more=max(0, total - len(waiting)),
     )
 
 

@@ -140,6 +140,7 @@ class TimelineEntry:
     url_name: str = ""
     url_args: tuple[Any, ...] = ()
     status: str = ""
+    notes: tuple[str, ...] = ()  # lines shown beside the entry (corrections, actions)
 
 
 TIMELINE_KINDS = {

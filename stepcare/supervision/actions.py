@@ -30,6 +30,7 @@ from stepcare.supervision.models import (
     CaseDiscussion,
     Countersignature,
     CpdEntry,
+    DiscussionCorrection,
     MdtMeeting,
     SupervisionSession,
 )
@@ -230,6 +231,7 @@ def record_decision(
     current = CaseDiscussion.objects.select_for_update().select_related("patient").get(pk=discussion.pk)
     if current.patient_id != confirm_patient:
         raise SupervisionRefused("This decision was written for a different patient: nothing was saved.")
+    _not_in_error(current)
     if current.decided_at is not None:
         raise SupervisionRefused(
             "A decision is already recorded for this patient at this meeting; it is not changed. "
@@ -250,6 +252,69 @@ def record_decision(
         detail={"decision": True, "actions": len(made)},
     )
     return current
+
+
+# More actions, and corrections ------------------------------------------------------------------
+
+
+def _not_in_error(discussion: CaseDiscussion) -> None:
+    if DiscussionCorrection.objects.filter(
+        discussion_id=discussion.pk, kind=DiscussionCorrection.Kind.ENTERED_IN_ERROR
+    ).exists():
+        raise SupervisionRefused("This discussion was marked entered in error: nothing more can be added.")
+
+
+@transaction.atomic
+def add_case_actions(
+    *, by: User, discussion: CaseDiscussion, actions: Sequence[ActionInput]
+) -> list[CaseAction]:
+    """Add actions to a recorded discussion (one audit event naming the patient)."""
+    current = CaseDiscussion.objects.select_for_update().select_related("patient").get(pk=discussion.pk)
+    _not_in_error(current)
+    if not any(a.description.strip() for a in actions):
+        raise SupervisionRefused("Describe at least one action.")
+    made = _add_actions(by, current, actions)
+    record(
+        by=by,
+        action=AuditEvent.Action.CREATE,
+        patient=current.patient,
+        obj=current,
+        detail={"actions_added": [a.pk for a in made]},
+    )
+    return made
+
+
+@transaction.atomic
+def correct_discussion(
+    *, by: User, discussion: CaseDiscussion, kind: str, reason: str, text: str = ""
+) -> DiscussionCorrection:
+    """Correct a recorded discussion beside it, never in place: an addendum (to a recorded
+    decision) or "entered in error" with the reason. Audited against the patient."""
+    current = CaseDiscussion.objects.select_for_update().select_related("patient").get(pk=discussion.pk)
+    reason, text = reason.strip(), text.strip()
+    if kind not in DiscussionCorrection.Kind.values:
+        raise SupervisionRefused("Choose an addendum or entered in error.")
+    if not reason:
+        raise SupervisionRefused("Give the reason for the correction.")
+    _not_in_error(current)
+    if kind == DiscussionCorrection.Kind.ADDENDUM:
+        if not current.decision:
+            raise SupervisionRefused("There is no decision to add to yet: record the decision first.")
+        if not text:
+            raise SupervisionRefused("Write the addendum.")
+    else:
+        text = ""
+    correction = DiscussionCorrection.objects.create(
+        discussion=current, kind=kind, text=text, reason=reason[:500], recorded_by=by
+    )
+    record(
+        by=by,
+        action=AuditEvent.Action.CREATE,
+        patient=current.patient,
+        obj=correction,
+        detail={"discussion": current.pk, "kind": kind},
+    )
+    return correction
 
 
 # CPD ---------------------------------------------------------------------------------------------

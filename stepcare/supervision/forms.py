@@ -11,9 +11,18 @@ from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
 from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField
-from stepcare.supervision.models import CpdEntry
+from stepcare.supervision.models import CpdEntry, DiscussionCorrection
 
 DATE_HELP = "For example, 24/03/2026"
+# Action rows on the supervision form per case, and on the MDT decision and "add actions" forms;
+# more can be added afterwards on the discussion's "add actions" page.
+SUPERVISION_ACTION_ROWS = 2
+ACTION_ROWS = 3
+
+
+def row_suffix(n: int) -> str:
+    """The first action row keeps the plain field names; later rows end in _2, _3..."""
+    return "" if n == 1 else f"_{n}"
 
 
 def _not_future(value: dt.date | None) -> dt.date | None:
@@ -24,7 +33,7 @@ def _not_future(value: dt.date | None) -> dt.date | None:
 
 class SupervisionForm(forms.Form):
     """The session, then one set of fields per case from the pack: discussed or not, the
-    decision, and one action with its owner and due date."""
+    decision, and up to SUPERVISION_ACTION_ROWS actions, each with its owner and due date."""
 
     OWNER_CHOICES = (("supervisee", "The supervisee"), ("supervisor", "Me (the supervisor)"))
 
@@ -55,13 +64,20 @@ class SupervisionForm(forms.Form):
                 max_length=4000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-            self.fields[f"{key}_action"] = forms.CharField(
-                label=f"Action agreed for {label}", required=False, max_length=500
-            )
-            self.fields[f"{key}_owner"] = forms.ChoiceField(
-                label="Who will do it", choices=self.OWNER_CHOICES, initial="supervisee", required=False
-            )
-            self.fields[f"{key}_due"] = DateField(label="Due by", required=False, help_text=DATE_HELP)
+            for n in range(1, SUPERVISION_ACTION_ROWS + 1):
+                sfx = row_suffix(n)
+                self.fields[f"{key}_action{sfx}"] = forms.CharField(
+                    label=f"Action {n} agreed for {label}", required=False, max_length=500
+                )
+                self.fields[f"{key}_owner{sfx}"] = forms.ChoiceField(
+                    label=f"Who will do action {n}",
+                    choices=self.OWNER_CHOICES,
+                    initial="supervisee",
+                    required=False,
+                )
+                self.fields[f"{key}_due{sfx}"] = DateField(
+                    label=f"Action {n} due by", required=False, help_text=DATE_HELP
+                )
 
     def clean_held_on(self) -> dt.date | None:
         return _not_future(self.cleaned_data.get("held_on"))
@@ -69,11 +85,25 @@ class SupervisionForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for key, label in self.cases:
-            if data.get(f"{key}_action") and not data.get(f"{key}_due"):
-                self.add_error(f"{key}_due", f"Give a due date for the action about {label}.")
-            if data.get(f"{key}_action") and not data.get(f"{key}_discussed"):
-                self.add_error(f"{key}_discussed", f"Tick {label} as discussed to record an action.")
+            for n in range(1, SUPERVISION_ACTION_ROWS + 1):
+                sfx = row_suffix(n)
+                if data.get(f"{key}_action{sfx}") and not data.get(f"{key}_due{sfx}"):
+                    self.add_error(f"{key}_due{sfx}", f"Give a due date for action {n} about {label}.")
+                if data.get(f"{key}_action{sfx}") and not data.get(f"{key}_discussed"):
+                    self.add_error(f"{key}_discussed", f"Tick {label} as discussed to record an action.")
         return data
+
+    def case_actions(self, key: str) -> list[tuple[str, str, dt.date]]:
+        """(description, owner choice, due date) of each filled action row of one case."""
+        data = self.cleaned_data
+        rows = []
+        for n in range(1, SUPERVISION_ACTION_ROWS + 1):
+            sfx = row_suffix(n)
+            if data.get(f"{key}_action{sfx}"):
+                rows.append(
+                    (data[f"{key}_action{sfx}"], data.get(f"{key}_owner{sfx}") or "", data[f"{key}_due{sfx}"])
+                )
+        return rows
 
     def case_fields(self) -> list[dict[str, Any]]:
         return [
@@ -82,9 +112,15 @@ class SupervisionForm(forms.Form):
                 "label": label,
                 "discussed": self[f"{key}_discussed"],
                 "decision": self[f"{key}_decision"],
-                "action": self[f"{key}_action"],
-                "owner": self[f"{key}_owner"],
-                "due": self[f"{key}_due"],
+                "action_rows": [
+                    (
+                        n,
+                        self[f"{key}_action{row_suffix(n)}"],
+                        self[f"{key}_owner{row_suffix(n)}"],
+                        self[f"{key}_due{row_suffix(n)}"],
+                    )
+                    for n in range(1, SUPERVISION_ACTION_ROWS + 1)
+                ],
             }
             for key, label in self.cases
         ]
@@ -125,7 +161,55 @@ class AgendaForm(forms.Form):
     reason = forms.CharField(label="Why they are being brought", required=False, max_length=500)
 
 
-class DecisionForm(forms.Form):
+class ActionRowsForm(forms.Form):
+    """ACTION_ROWS rows of action, owner (one of `owners`) and due date; blank rows are ignored."""
+
+    def __init__(self, *args: Any, owners: list[User], **kwargs: Any) -> None:
+        """`owners` are read once for every form on the page."""
+        super().__init__(*args, **kwargs)
+        self.owners = {str(u.pk): u for u in owners}
+        choices = [("", "Choose someone"), *((k, str(u)) for k, u in self.owners.items())]
+        for n in range(1, ACTION_ROWS + 1):
+            sfx = row_suffix(n)
+            self.fields[f"action{sfx}"] = forms.CharField(
+                label="Action agreed" if n == 1 else f"Action {n} agreed", required=False, max_length=500
+            )
+            self.fields[f"owner{sfx}"] = forms.ChoiceField(
+                label="Who will do it" if n == 1 else f"Who will do action {n}",
+                required=False,
+                choices=choices,
+            )
+            self.fields[f"due_on{sfx}"] = DateField(
+                label="Due by" if n == 1 else f"Action {n} due by", required=False, help_text=DATE_HELP
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for n in range(1, ACTION_ROWS + 1):
+            sfx = row_suffix(n)
+            owner = data.get(f"owner{sfx}")
+            data[f"owner{sfx}"] = self.owners.get(owner) if owner else None
+            if data.get(f"action{sfx}") and (not data.get(f"owner{sfx}") or not data.get(f"due_on{sfx}")):
+                self.add_error(f"action{sfx}", f"Action {n} needs someone to do it and a due date.")
+        return data
+
+    def action_rows(self) -> list[tuple[Any, Any, Any]]:
+        """The bound fields of each row, for the template."""
+        return [
+            (self[f"action{row_suffix(n)}"], self[f"owner{row_suffix(n)}"], self[f"due_on{row_suffix(n)}"])
+            for n in range(1, ACTION_ROWS + 1)
+        ]
+
+    def filled_actions(self) -> list[tuple[str, User, dt.date]]:
+        data = self.cleaned_data
+        return [
+            (data[f"action{row_suffix(n)}"], data[f"owner{row_suffix(n)}"], data[f"due_on{row_suffix(n)}"])
+            for n in range(1, ACTION_ROWS + 1)
+            if data.get(f"action{row_suffix(n)}")
+        ]
+
+
+class DecisionForm(ActionRowsForm):
     confirm_patient = IntegerField(widget=forms.HiddenInput)
     decision = forms.CharField(
         label="Decision",
@@ -133,25 +217,42 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Write the decision."},
     )
-    action = forms.CharField(label="Action agreed", required=False, max_length=500)
-    owner = forms.ChoiceField(label="Who will do it", required=False)
-    due_on = DateField(label="Due by", required=False, help_text=DATE_HELP)
 
-    def __init__(self, *args: Any, owners: list[User], **kwargs: Any) -> None:
-        """`owners` are the team's members, read once for every form on the page."""
-        super().__init__(*args, **kwargs)
-        self.owners = {str(u.pk): u for u in owners}
-        choices = [("", "Choose someone"), *((k, str(u)) for k, u in self.owners.items())]
-        self.fields["owner"].choices = choices  # type: ignore[attr-defined]
 
-    def clean_owner(self) -> User | None:
-        value = self.cleaned_data.get("owner")
-        return self.owners.get(value) if value else None
+class CaseActionsForm(ActionRowsForm):
+    """Add actions to a discussion already recorded."""
+
+
+class CorrectionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Correction",
+        choices=(
+            (DiscussionCorrection.Kind.ADDENDUM.value, "Add an addendum (the decision stays as recorded)"),
+            (
+                DiscussionCorrection.Kind.ENTERED_IN_ERROR.value,
+                "Mark entered in error (for example, written against the wrong patient)",
+            ),
+        ),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose an addendum or entered in error."},
+    )
+    text = forms.CharField(
+        label="Addendum",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only for an addendum",
+    )
+    reason = forms.CharField(
+        label="Reason for the correction",
+        max_length=500,
+        error_messages={"required": "Give the reason for the correction."},
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("action") and (not data.get("owner") or not data.get("due_on")):
-            self.add_error("action", "An action needs someone to do it and a due date.")
+        if data.get("kind") == DiscussionCorrection.Kind.ADDENDUM and not (data.get("text") or "").strip():
+            self.add_error("text", "Write the addendum.")
         return data
 
 

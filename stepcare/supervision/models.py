@@ -2,9 +2,9 @@
 a clinician's CPD log, and supervisors' countersignatures of trainees' signed documents.
 
 A case discussion (one patient at one supervision session or MDT meeting) is what the
-patient's record timeline shows. Its decision, once recorded, is never edited: a later
-discussion records a later decision. A countersignature is its own row beside the signed
-document, which never changes.
+patient's record timeline shows. Its decision, once recorded, is never edited: it is corrected
+by an addendum or marked entered in error (`DiscussionCorrection`), beside the original.
+A countersignature is its own row beside the signed document, which never changes.
 """
 
 from __future__ import annotations
@@ -133,6 +133,52 @@ class CaseDiscussion(models.Model):
     @property
     def where(self) -> str:
         return "MDT meeting" if self.meeting_id else "Supervision"
+
+    @property
+    def error_correction(self) -> DiscussionCorrection | None:
+        """The "entered in error" correction, read from prefetched `corrections`."""
+        return next((c for c in self.corrections.all() if c.kind == "entered_in_error"), None)
+
+    @property
+    def addenda(self) -> list[DiscussionCorrection]:
+        return [c for c in self.corrections.all() if c.kind == "addendum"]
+
+
+class DiscussionCorrection(models.Model):
+    """A correction of a recorded discussion, beside it: an addendum (dated, by whom, why) or
+    "entered in error" with the reason. The discussion's own text never changes."""
+
+    class Kind(models.TextChoices):
+        ADDENDUM = "addendum", "Addendum"
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+    discussion = models.ForeignKey(CaseDiscussion, on_delete=models.PROTECT, related_name="corrections")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    text = models.TextField(blank=True, default="", help_text="The addendum (blank for entered in error)")
+    reason = models.CharField(max_length=500)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason"),
+            models.CheckConstraint(
+                condition=Q(kind="entered_in_error") | (Q(kind="addendum") & ~Q(text="")),
+                name="correction_addendum_has_text",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["addendum", "entered_in_error"]), name="correction_kind_known"
+            ),
+            models.UniqueConstraint(
+                fields=["discussion"],
+                condition=Q(kind="entered_in_error"),
+                name="discussion_in_error_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
 
 
 class CaseAction(models.Model):

@@ -22,6 +22,7 @@ from stepcare.supervision.models import (
     CaseDiscussion,
     Countersignature,
     CpdEntry,
+    DiscussionCorrection,
     MdtMeeting,
     SupervisionSession,
 )
@@ -29,6 +30,9 @@ from stepcare.supervision.models import (
 COUNTERSIGNED_KINDS = ("session-note", "assessment")
 AGENDA_SEARCH_LIMIT = 20
 PENDING_LIMIT = 50
+# Record supervision offers every course of the pack up to this many (the caseload is sorted by
+# name); beyond it the form says how many were left out.
+PACK_RECORD_CAP = 200
 
 
 # Who supervises whom -----------------------------------------------------------------------------
@@ -100,11 +104,13 @@ def countersignature_for(document: Any) -> Countersignature | None:
     )
 
 
-def awaiting_countersignature(trainee: User, *, limit: int = PENDING_LIMIT) -> list[Any]:
-    """The trainee's signed session notes and assessments not yet countersigned (oldest first),
-    when the service requires it. One query per kind."""
+def awaiting_countersignature(trainee: User, *, limit: int | None = None) -> list[Any]:
+    """The trainee's signed session notes and assessments not yet countersigned (oldest first,
+    at most `limit`, PENDING_LIMIT by default), when the service requires it. One query per
+    kind; `awaiting_countersignature_page` lists them all, paged."""
     from stepcare.records.models import DOCUMENT_KINDS
 
+    limit = limit or PENDING_LIMIT
     if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True) or not is_trainee(trainee):
         return []
     found: list[Any] = []
@@ -124,6 +130,37 @@ def awaiting_countersignature(trainee: User, *, limit: int = PENDING_LIMIT) -> l
     return found[:limit]
 
 
+def _awaiting_queryset(trainee: User, kind: str) -> QuerySet[Any]:
+    from stepcare.records.models import DOCUMENT_KINDS
+
+    model = DOCUMENT_KINDS[kind]
+    signed = Countersignature.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id=OuterRef("pk")
+    )
+    return model.objects.signed().filter(author=trainee).exclude(Exists(signed))
+
+
+def awaiting_countersignature_total(trainee: User) -> dict[str, int]:
+    """How many of the trainee's documents of each kind wait for a countersignature (one count
+    query per kind); empty when none is required."""
+    if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True) or not is_trainee(trainee):
+        return {}
+    return {kind: _awaiting_queryset(trainee, kind).count() for kind in COUNTERSIGNED_KINDS}
+
+
+def awaiting_countersignature_page(
+    trainee: User, *, kind: str, page_number: int | str = 1, per_page: int = 25
+) -> Page[Any] | None:
+    """One kind of the trainee's documents awaiting countersignature, oldest first, paged in
+    the database; None when none is required."""
+    if kind not in COUNTERSIGNED_KINDS:
+        kind = COUNTERSIGNED_KINDS[0]
+    if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True) or not is_trainee(trainee):
+        return None
+    qs = _awaiting_queryset(trainee, kind).select_related("patient").order_by("signed_at", "id")
+    return Paginator(qs, per_page).get_page(page_number)
+
+
 # Supervision records -----------------------------------------------------------------------------
 
 
@@ -139,13 +176,59 @@ def supervision_sessions(
     return Paginator(qs, per_page).get_page(page_number)
 
 
+def _corrections() -> Prefetch[Any]:
+    return Prefetch("corrections", queryset=DiscussionCorrection.objects.select_related("recorded_by"))
+
+
 def _discussions() -> Prefetch[Any]:
     return Prefetch(
         "cases",
         queryset=CaseDiscussion.objects.select_related("patient", "referral", "decided_by").prefetch_related(
-            Prefetch("actions", queryset=CaseAction.objects.select_related("owner", "done_by"))
+            Prefetch("actions", queryset=CaseAction.objects.select_related("owner", "done_by")),
+            _corrections(),
         ),
     )
+
+
+def discussion_detail(pk: int) -> CaseDiscussion | None:
+    """One discussion with where it was held, its patient, actions and corrections."""
+    return (
+        CaseDiscussion.objects.filter(pk=pk)
+        .select_related(
+            "patient",
+            "referral",
+            "decided_by",
+            "supervision__supervisor",
+            "supervision__supervisee",
+            "meeting",
+        )
+        .prefetch_related(
+            Prefetch("actions", queryset=CaseAction.objects.select_related("owner", "done_by")),
+            _corrections(),
+        )
+        .first()
+    )
+
+
+def may_write_about(user: User, discussion: CaseDiscussion) -> bool:
+    """Who may add actions to a discussion or correct it: for a supervision, its supervisor
+    or a supervisor of its team; for an MDT meeting, a clinician of the meeting's team."""
+    if discussion.meeting is not None:
+        return discussion.meeting.team_id in teams_seen_whole(user, Permission.VIEW_CLINICAL_RECORD)
+    session = discussion.supervision
+    assert session is not None
+    return user.pk == session.supervisor_id or session.team_id in team_ids_with_permission(
+        user, Permission.SUPERVISE
+    )
+
+
+def action_owners(discussion: CaseDiscussion) -> list[User]:
+    """Who an action may be given to: the supervisor and supervisee, or the meeting's team."""
+    if discussion.meeting is not None:
+        return team_members(discussion.meeting.team_id)
+    session = discussion.supervision
+    assert session is not None
+    return [session.supervisee, session.supervisor]
 
 
 def supervision_detail(pk: int) -> SupervisionSession | None:
@@ -173,12 +256,31 @@ def may_complete(user: User, action: CaseAction) -> bool:
     return user.pk == action.owner_id or may_see_supervision(user, session)
 
 
-def open_actions_for(user: User, *, limit: int = 50) -> list[CaseAction]:
-    return list(
-        CaseAction.objects.filter(owner=user, done_at__isnull=True)
-        .select_related("discussion__patient")
-        .order_by("due_on", "id")[:limit]
+def _in_error() -> Exists:
+    return Exists(
+        DiscussionCorrection.objects.filter(
+            discussion_id=OuterRef("discussion_id"), kind=DiscussionCorrection.Kind.ENTERED_IN_ERROR
+        )
     )
+
+
+def _open_actions(user: User) -> QuerySet[CaseAction]:
+    return (
+        CaseAction.objects.filter(owner=user, done_at__isnull=True)
+        .exclude(_in_error())
+        .select_related("discussion__patient", "discussion__meeting", "discussion__supervision")
+        .order_by("due_on", "id")
+    )
+
+
+def open_actions_for(user: User, *, limit: int = 50) -> list[CaseAction]:
+    """The user's open actions, soonest due first (not those of a discussion entered in error)."""
+    return list(_open_actions(user)[:limit])
+
+
+def open_actions_page(user: User, *, page_number: int | str = 1, per_page: int = 50) -> Page[CaseAction]:
+    """The user's open actions, soonest due first, paged in the database."""
+    return Paginator(_open_actions(user), per_page).get_page(page_number)
 
 
 # MDT meetings ------------------------------------------------------------------------------------
@@ -223,14 +325,32 @@ def agenda_candidates(*, meeting: MdtMeeting, query: str) -> list[Patient]:
 # The patient's record ----------------------------------------------------------------------------
 
 
+def _notes(d: CaseDiscussion) -> tuple[str, ...]:
+    """The corrections beside a discussion's decision, then its actions, for the timeline."""
+    notes = [
+        f"{c.get_kind_display()} on {c.recorded_at:%d/%m/%Y} by {c.recorded_by}: "
+        + (f"{c.text} (reason: {c.reason})" if c.text else c.reason)
+        for c in d.corrections.all()
+    ]
+    for a in d.actions.all():
+        state = f"done {a.done_at:%d/%m/%Y}" if a.done_at else "open"
+        notes.append(f"Action for {a.owner}, due {a.due_on:%d/%m/%Y} ({state}): {a.description}")
+    return tuple(notes)
+
+
 def timeline_entries(patient: Patient, cut: int) -> list[Any]:
-    """The patient's supervision and MDT discussions for the record's timeline (one query)."""
+    """The patient's supervision and MDT discussions for the record's timeline, each with its
+    corrections and actions (one query, and two more only when there are discussions)."""
     from stepcare.records.selectors import TimelineEntry
 
     entries = []
     for d in (
         CaseDiscussion.objects.filter(patient=patient)
         .select_related("supervision__supervisor", "supervision__supervisee", "meeting")
+        .prefetch_related(
+            Prefetch("actions", queryset=CaseAction.objects.select_related("owner").order_by("due_on", "id")),
+            _corrections(),
+        )
         .order_by("-added_at", "-id")[:cut]
     ):
         if d.meeting is not None:
@@ -250,7 +370,14 @@ def timeline_entries(patient: Patient, cut: int) -> list[Any]:
                 f"Decision: {d.decision}" if d.decision else "On the agenda; no decision recorded yet",
                 url[0],
                 url[1],
-                "Decided" if d.decision else "Open",
+                "Entered in error"
+                if d.error_correction
+                else "Corrected"
+                if d.addenda
+                else "Decided"
+                if d.decision
+                else "Open",
+                _notes(d),
             )
         )
     return entries

@@ -18,7 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts.models import User
-from stepcare.accounts.permissions import Permission, has_permission, teams_seen_whole
+from stepcare.accounts.permissions import (
+    Permission,
+    has_permission,
+    team_ids_with_permission,
+    teams_seen_whole,
+)
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
@@ -30,6 +35,8 @@ from stepcare.pdf import pdf_response, render_pdf
 from stepcare.supervision import actions, selectors
 from stepcare.supervision.forms import (
     AgendaForm,
+    CaseActionsForm,
+    CorrectionForm,
     CountersignForm,
     CpdForm,
     DecisionForm,
@@ -40,6 +47,8 @@ from stepcare.supervision.forms import (
 from stepcare.supervision.models import CaseAction, MdtMeeting
 
 P = Permission
+OPEN_ACTIONS_SHOWN = 50
+SUPERVISEES_SHOWN = 200
 
 
 def _page_name(request: StaffRequest) -> str:
@@ -95,10 +104,6 @@ def supervisee_caseload(request: StaffRequest, clinician_pk: int) -> HttpRespons
     )
 
 
-def _pack_cases(supervisee: User, page: int | str) -> list[Any]:
-    return outcome_selectors.supervision_pack(supervisee=supervisee, page_number=page).items
-
-
 def _with_reasons(cases: list[dict[str, Any]], by_key: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**c, "reasons": by_key[c["key"]].reasons} for c in cases]
 
@@ -106,10 +111,18 @@ def _with_reasons(cases: list[dict[str, Any]], by_key: dict[str, Any]) -> list[d
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_new(request: StaffRequest, clinician_pk: int) -> HttpResponse:
-    """Record supervision, prefilled with the cases in the supervisee's pack (this page of it)."""
+    """Record supervision, prefilled with every course of the supervisee's pack (all its pages,
+    up to PACK_RECORD_CAP courses), each ticked as discussed and free to untick."""
     supervisee = _supervisee_for(request, clinician_pk)
-    page = request.GET.get("page", 1)
-    items = _pack_cases(supervisee, page)
+    pack = outcome_selectors.supervision_pack(
+        supervisee=supervisee,
+        per_page=selectors.PACK_RECORD_CAP,
+        charts=False,
+        page_number=request.GET.get("part", 1),
+    )
+    items: list[Any] = pack.items
+    part = pack.caseload.page
+    left_out = max(0, part.paginator.count - part.number * selectors.PACK_RECORD_CAP)
     by_key = {f"c{item.row.referral.pk}": item for item in items}
     cases = [
         (key, f"{item.row.referral.patient.display_name} ({item.row.referral.reference})")
@@ -125,12 +138,10 @@ def record_new(request: StaffRequest, clinician_pk: int) -> HttpResponse:
         for key, item in by_key.items():
             if not data.get(f"{key}_discussed"):
                 continue
-            owner = request.user if data.get(f"{key}_owner") == "supervisor" else supervisee
-            todo = (
-                [actions.ActionInput(data[f"{key}_action"], owner, data[f"{key}_due"])]
-                if data.get(f"{key}_action")
-                else []
-            )
+            todo = [
+                actions.ActionInput(text, request.user if owner == "supervisor" else supervisee, due)
+                for text, owner, due in form.case_actions(key)
+            ]
             chosen.append(
                 actions.CaseInput(
                     patient=item.row.referral.patient,
@@ -163,19 +174,42 @@ def record_new(request: StaffRequest, clinician_pk: int) -> HttpResponse:
     return render(
         request,
         "supervision/record_new.html",
-        {"form": form, "supervisee": supervisee, "cases": _with_reasons(form.case_fields(), by_key)},
+        {
+            "form": form,
+            "supervisee": supervisee,
+            "cases": _with_reasons(form.case_fields(), by_key),
+            "left_out": left_out,
+            "part": part,
+            "cap": selectors.PACK_RECORD_CAP,
+        },
     )
 
 
 @login_required
 def supervision_list(request: StaffRequest) -> HttpResponse:
-    """Supervision one gave or received (paged), and one's open actions."""
+    """The supervision home: packs and supervisees (for a supervisor), one's open actions,
+    supervision given and received (paged), and links to MDT meetings and the portfolio."""
     if not teams_seen_whole(request.user, P.WRITE_CLINICAL_NOTES):
         raise PermissionDenied
     page = selectors.supervision_sessions(user=request.user, page_number=request.GET.get("page", 1))
-    open_actions = selectors.open_actions_for(request.user)
+    actions_page = selectors.open_actions_page(
+        user=request.user, page_number=request.GET.get("actions", 1), per_page=OPEN_ACTIONS_SHOWN
+    )
+    open_actions = list(actions_page.object_list)
+    supervises = has_permission(request.user, P.SUPERVISE)
+    people = list(outcome_selectors.supervisees(request.user)[:SUPERVISEES_SHOWN]) if supervises else []
     _shown(request, [a.discussion.patient for a in open_actions])
-    return render(request, "supervision/list.html", {"page": page, "open_actions": open_actions})
+    return render(
+        request,
+        "supervision/list.html",
+        {
+            "page": page,
+            "open_actions": open_actions,
+            "actions_page": actions_page,
+            "supervises": supervises,
+            "people": people,
+        },
+    )
 
 
 @login_required
@@ -187,7 +221,12 @@ def supervision_record(request: StaffRequest, supervision_pk: int) -> HttpRespon
         _refuse(request, obj=session, what=P.SUPERVISE.value)
     cases = list(session.cases.all())
     _shown(request, [c.patient for c in cases], obj=session)
-    return render(request, "supervision/record.html", {"session": session, "cases": cases})
+    may_write = request.user.pk == session.supervisor_id or session.team_id in team_ids_with_permission(
+        request.user, P.SUPERVISE
+    )
+    return render(
+        request, "supervision/record.html", {"session": session, "cases": cases, "may_write": may_write}
+    )
 
 
 @login_required
@@ -207,10 +246,98 @@ def action_done(request: StaffRequest, action_pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Action marked done.")
-    d = action.discussion
+    return _back_to(action.discussion)
+
+
+def _back_to(d: Any) -> HttpResponse:
     if d.meeting_id:
         return redirect("supervision:meeting", meeting_pk=d.meeting_id)
     return redirect("supervision:record", supervision_pk=d.supervision_id)
+
+
+def _discussion_for(request: StaffRequest, discussion_pk: int) -> Any:
+    """A discussion the user may add actions to or correct (refusals audited)."""
+    found = selectors.discussion_detail(discussion_pk)
+    if found is None:
+        raise Http404
+    if not selectors.may_write_about(request.user, found):
+        what = P.VIEW_CLINICAL_RECORD if found.meeting_id else P.SUPERVISE
+        _refuse(request, patient=found.patient, obj=found, what=what.value)
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def discussion_actions(request: StaffRequest, discussion_pk: int) -> HttpResponse:
+    """Add actions (each with owner and due date) to a recorded supervision or MDT discussion."""
+    found = _discussion_for(request, discussion_pk)
+    form = CaseActionsForm(request.POST or None, owners=selectors.action_owners(found))
+    if request.method == "POST" and form.is_valid():
+        todo = [actions.ActionInput(text, owner, due) for text, owner, due in form.filled_actions()]
+        try:
+            made = actions.add_case_actions(by=request.user, discussion=found, actions=todo)
+        except actions.SupervisionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"{len(made)} action{'s' if len(made) != 1 else ''} added for {found.patient.display_name}.",
+            )
+            return _back_to(found)
+    if request.method == "POST":
+        audit_if_redisplayed(request, patients=[found.patient], obj=found)
+    else:
+        _shown(request, [found.patient], obj=found)
+    return render(request, "supervision/discussion_actions.html", {"discussion": found, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct(request: StaffRequest, discussion_pk: int) -> HttpResponse:
+    """Correct a recorded discussion by an addendum or mark it entered in error: the original
+    stays as it was, with the correction beside it."""
+    found = _discussion_for(request, discussion_pk)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.correct_discussion(
+                by=request.user,
+                discussion=found,
+                kind=data["kind"],
+                reason=data["reason"],
+                text=data.get("text", ""),
+            )
+        except actions.SupervisionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Correction recorded for {found.patient.display_name}.")
+            return _back_to(found)
+    if request.method == "POST":
+        audit_if_redisplayed(request, patients=[found.patient], obj=found)
+    else:
+        _shown(request, [found.patient], obj=found)
+    return render(request, "supervision/correct.html", {"discussion": found, "form": form})
+
+
+@login_required
+def awaiting(request: StaffRequest, clinician_pk: int) -> HttpResponse:
+    """Every document of a trainee awaiting the supervisor's countersignature, by kind, paged."""
+    supervisee = _supervisee_for(request, clinician_pk)
+    kind = request.GET.get("kind", selectors.COUNTERSIGNED_KINDS[0])
+    if kind not in selectors.COUNTERSIGNED_KINDS:
+        kind = selectors.COUNTERSIGNED_KINDS[0]
+    page = selectors.awaiting_countersignature_page(
+        supervisee, kind=kind, page_number=request.GET.get("page", 1)
+    )
+    totals = selectors.awaiting_countersignature_total(supervisee)
+    docs = list(page.object_list) if page is not None else []
+    _shown(request, [d.patient for d in docs], supervisee=supervisee.pk, kind=kind)
+    return render(
+        request,
+        "supervision/awaiting.html",
+        {"supervisee": supervisee, "page": page, "docs": docs, "kind": kind, "totals": totals},
+    )
 
 
 # Countersignature ------------------------------------------------------------------------------
@@ -292,7 +419,7 @@ def meeting_new(request: StaffRequest) -> HttpResponse:
 
 
 def _decision_forms(meeting: MdtMeeting, cases: list[Any]) -> dict[int, DecisionForm]:
-    undecided = [c for c in cases if not c.decision]
+    undecided = [c for c in cases if not c.decision and c.error_correction is None]
     owners = selectors.team_members(meeting.team_id) if undecided else []
     return {
         c.pk: DecisionForm(owners=owners, initial={"confirm_patient": c.patient_id}, prefix=f"d{c.pk}")
@@ -358,9 +485,7 @@ def decision(request: StaffRequest, meeting_pk: int, discussion_pk: int) -> Http
     form = DecisionForm(request.POST, owners=selectors.team_members(found.team_id), prefix=f"d{item.pk}")
     if form.is_valid():
         data = form.cleaned_data
-        todo = (
-            [actions.ActionInput(data["action"], data["owner"], data["due_on"])] if data.get("action") else []
-        )
+        todo = [actions.ActionInput(text, owner, due) for text, owner, due in form.filled_actions()]
         try:
             actions.record_decision(
                 by=request.user,

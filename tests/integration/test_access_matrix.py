@@ -198,6 +198,10 @@ ACCESS: dict[str, Rule] = {
     "supervision:action_done": Rule(
         own=frozenset({R.CLINICAL_SUPERVISOR}), method="post", kwargs=("action_pk",)
     ),
+    "supervision:awaiting": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("clinician_pk",)),
+    # Adding actions to / correcting a supervision discussion between two others of the team
+    "supervision:discussion_actions": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("discussion_pk",)),
+    "supervision:correct": Rule(own=frozenset({R.CLINICAL_SUPERVISOR}), kwargs=("discussion_pk",)),
     "supervision:countersign": Rule(
         own=frozenset({R.CLINICAL_SUPERVISOR}), method="post", kwargs=("kind", "doc_pk")
     ),
@@ -340,7 +344,8 @@ def _supervision_url_values(rule: Rule, team, service, patient, values: dict) ->
 
     from stepcare.supervision.models import CaseAction, CaseDiscussion, MdtMeeting, SupervisionSession
 
-    if "supervision_pk" in rule.kwargs or "action_pk" in rule.kwargs:
+    supervision_discussion = "discussion_pk" in rule.kwargs and "meeting_pk" not in rule.kwargs
+    if "supervision_pk" in rule.kwargs or "action_pk" in rule.kwargs or supervision_discussion:
         supervisor = MembershipFactory(team=team, role=R.CLINICAL_SUPERVISOR).user
         supervisee = MembershipFactory(team=team, role=R.PWP).user
         session = SupervisionSession.objects.create(
@@ -354,6 +359,8 @@ def _supervision_url_values(rule: Rule, team, service, patient, values: dict) ->
         discussion = CaseDiscussion.objects.create(supervision=session, patient=patient, added_by=supervisor)
         if "supervision_pk" in rule.kwargs:
             values["supervision_pk"] = session.pk
+        if supervision_discussion:
+            values["discussion_pk"] = discussion.pk
         if "action_pk" in rule.kwargs:
             action = CaseAction.objects.create(
                 discussion=discussion,

@@ -135,7 +135,7 @@ def test_meeting_pages_run_a_fixed_number_of_queries(service, client_for, django
         MdtMeeting.objects.create(team=service.team, held_on=dt.date.today(), created_by=service.staff[HIT])
     url = reverse("supervision:meeting", args=[meeting.pk])
     client.get(url)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # with the corrections beside each decision
         client.get(url)
     with django_assert_num_queries(6):
         client.get(reverse("supervision:meetings"))
@@ -143,5 +143,5 @@ def test_meeting_pages_run_a_fixed_number_of_queries(service, client_for, django
         CaseDiscussion.objects.create(
             meeting=meeting, patient=PatientFactory(team=service.team), added_by=service.staff[HIT]
         )
-    with django_assert_num_queries(11):  # five on the agenda: the same
+    with django_assert_num_queries(12):  # five on the agenda: the same
         client.get(url)

@@ -156,7 +156,7 @@ def test_the_record_pages_run_a_fixed_number_of_queries(
         data[f"{key}_decision"] = "Continue; review at session 10."
     client.post(url, data)
     detail = reverse("supervision:record", args=[SupervisionSession.objects.get().pk])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # with the corrections beside each decision
         assert client.get(detail).status_code == 200
     for hour in (12, 14, 16):
         _stuck(service, make_course, hour=hour)
