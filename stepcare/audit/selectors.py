@@ -13,7 +13,7 @@ from django.utils import timezone
 from stepcare.accounts.models import User
 from stepcare.audit.models import AuditEvent, AuditEventPatient, BreakGlassGrant
 from stepcare.patients.models import Patient
-from stepcare.patients.selectors import patient_matches
+from stepcare.patients.search import patient_matches
 
 
 def active_break_glass_grants(*, user: User) -> QuerySet[BreakGlassGrant]:
