@@ -20,6 +20,7 @@ from stepcare.accounts.models import Team
 from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.context import audit_if_redisplayed
+from stepcare.audit.fetch import fetch_for_user
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
@@ -84,16 +85,7 @@ def _get_referral_for_user(
     defer: bool = True,
 ) -> Referral:
     """The referral, if this user may act on it in its team; reads are audited, refusals too."""
-    referral = get_object_or_404(Referral.objects.all(), pk=pk)
-    if not has_permission(request.user, permission, obj=referral):
-        audit_actions.record(
-            by=request.user,
-            action=AuditEvent.Action.ACCESS_DENIED,
-            patient=referral.patient,
-            obj=referral,
-            detail={"permission": permission.value},
-        )
-        raise PermissionDenied
+    fetch_for_user(request, Referral.objects.all(), pk, permission, patient_of=lambda r: r.patient)
     referral = selectors.referral_for_page(pk=pk)
     if audit_view:
         audit_actions.record(
