@@ -3,8 +3,9 @@
 ``fetch_for_user`` gets the object (404 when there is none), asks the access policy whether
 the user holds ``permission`` for it, and on a refusal writes one ``access_denied`` audit
 event naming the patients the object is about before refusing with a page that shows no
-identifiers. Started with scheduling's appointments and groups; patients, referrals,
-letters and the record documents are to move onto it.
+identifiers. Used for scheduling's appointments and groups and for referrals; patients,
+letters and the record documents are to move onto it (they check the patient rather than the
+document, and offer break-glass on a refusal).
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ def fetch_for_user(
     pk: int,
     permission: Permission,
     *,
-    patients_of: Callable[[M], Iterable[Patient]],
+    patients_of: Callable[[M], Iterable[Patient]] = lambda obj: (),
+    patient_of: Callable[[M], Patient | None] | None = None,
 ) -> M:
     """``queryset``'s object ``pk`` if ``request.user`` holds ``permission`` for it.
 
-    A refusal is audited (one event naming every patient the object is about) and raises
-    ``PermissionDenied`` with no identifiers. The caller audits a successful read, since it
-    knows what its page shows."""
+    A refusal is audited (one event naming every patient the object is about: ``patient_of``
+    for an object about one person, recorded in the event's own patient column;
+    ``patients_of`` for several) and raises ``PermissionDenied`` with no identifiers. The
+    caller audits a successful read, since it knows what its page shows."""
     try:
         obj = queryset.get(pk=pk)
     except ObjectDoesNotExist:
@@ -48,6 +51,7 @@ def fetch_for_user(
             by=request.user,
             action=AuditEvent.Action.ACCESS_DENIED,
             obj=obj,
+            patient=patient_of(obj) if patient_of is not None else None,
             patients=list(patients_of(obj)),
             detail={"permission": permission.value},
         )

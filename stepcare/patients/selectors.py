@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from stepcare.accounts.models import User
 from stepcare.accounts.permissions import (
@@ -23,59 +20,11 @@ from stepcare.patients.models import (
     Patient,
     RiskFlag,
     identity_name_key,
-    normalise_name,
-    phone_digits,
 )
+from stepcare.patients.search import name_filter, parse_query
+from stepcare.patients.search import patient_matches as patient_matches  # re-exported for callers
 
 SEARCH_LIMIT = 50
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    nhs_number: str | None = None
-    date_of_birth: dt.date | None = None
-    phone: str | None = None
-    name_tokens: tuple[str, ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.nhs_number or self.date_of_birth or self.phone or self.name_tokens)
-
-
-_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-
-
-def parse_query(text: str) -> ParsedQuery:
-    """Read a free-text search: a name, an NHS number, a date of birth, a phone number, or a
-    name with a date of birth ("smith 01/02/1980")."""
-    dob: dt.date | None = None
-    names: list[str] = []
-    compact = re.sub(r"[\s()-]", "", text)
-    if compact.isdigit() and len(compact) == 10 and nhs_number_is_valid(compact):
-        return ParsedQuery(nhs_number=compact)
-    if re.fullmatch(r"(\+44|0)[0-9]{5,}", compact):
-        return ParsedQuery(phone=phone_digits(compact))
-    for token in text.split():
-        m = _DATE.match(token)
-        if m:
-            day, month, year = (int(g) for g in m.groups())
-            try:
-                dob = dt.date(year, month, day)
-            except ValueError:
-                continue
-        elif re.fullmatch(r"[^\d]+", token):
-            names.append(normalise_name(token))
-    return ParsedQuery(date_of_birth=dob, name_tokens=tuple(names))
-
-
-def _name_filter(tokens: tuple[str, ...]) -> Q:
-    if len(tokens) == 1:
-        (t,) = tokens
-        return Q(search_name__prefix=t) | Q(search_given__prefix=t)
-    first, rest = tokens[0], " ".join(tokens[1:])
-    last, before = tokens[-1], " ".join(tokens[:-1])
-    # "smith jane" (surname first) or "jane smith" (surname last).
-    return Q(search_name__prefix=f"{first} {rest}") | Q(search_name__prefix=f"{last} {before}")
 
 
 def search_patients(*, user: User, query: str, whole_service: bool = False) -> QuerySet[Patient]:
@@ -102,26 +51,8 @@ def search_patients(*, user: User, query: str, whole_service: bool = False) -> Q
     if parsed.date_of_birth:
         qs = qs.filter(date_of_birth=parsed.date_of_birth)
     if parsed.name_tokens:
-        qs = qs.filter(_name_filter(parsed.name_tokens))
+        qs = qs.filter(name_filter(parsed.name_tokens))
     return qs.select_related("team", "allocated_clinician").order_by("search_name", "id")[:SEARCH_LIMIT]
-
-
-def patient_matches(query: str) -> Q | None:
-    """The patients a short search names (a name, an NHS number or a date of birth), as a
-    condition on Patient; None when the search names nobody."""
-    parsed = parse_query(query)
-    if parsed.is_empty:
-        return None
-    condition = Q()
-    if parsed.nhs_number:
-        condition &= Q(nhs_number=parsed.nhs_number)
-    if parsed.phone:
-        condition &= Q(search_mobile__prefix=parsed.phone) | Q(search_home__prefix=parsed.phone)
-    if parsed.date_of_birth:
-        condition &= Q(date_of_birth=parsed.date_of_birth)
-    if parsed.name_tokens:
-        condition &= _name_filter(parsed.name_tokens)
-    return condition
 
 
 def possible_duplicates(

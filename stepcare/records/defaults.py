@@ -1,6 +1,7 @@
 """The letter templates and formulation models Stepcare ships, as data.
 
-Loaded by migrations and by the demo; a service changes them or adds its own in the admin.
+Loaded by the demo (migrations 0003 and 0005 insert a frozen copy); a service changes them or
+adds its own in the admin.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 The model refuses too, but a trigger also holds for raw SQL, a console or another program.
 Written for PostgreSQL and for SQLite. Deletes are refused by the models (clinical data is
 never deleted); a delete trigger is left out so that test databases can still be emptied.
+A migration copies the statements ``create_sql``/``drop_sql`` return (frozen), never imports them.
 """
 
 from __future__ import annotations

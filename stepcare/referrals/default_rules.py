@@ -1,6 +1,10 @@
-"""The starting set of suitability rules a new service gets, to review and edit in the admin."""
+"""The starting set of suitability rules a new service gets, to review and edit in the admin.
+
+Migration 0002 inserted a frozen copy of these rules; the demo re-adds them after a reset."""
 
 from __future__ import annotations
+
+from stepcare.referrals.models import SuitabilityRule
 
 RULES = [
     dict(
@@ -69,8 +73,6 @@ RULES = [
 
 def ensure_default_rules() -> int:
     """Add the starting rules when a service has none (a new install, or a reset demo)."""
-    from stepcare.referrals.models import SuitabilityRule  # the migration imports RULES only
-
     if SuitabilityRule.objects.exists():
         return 0
     SuitabilityRule.objects.bulk_create(SuitabilityRule(**rule) for rule in RULES)

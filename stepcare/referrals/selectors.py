@@ -247,7 +247,12 @@ def list_clinicians(*, team_ids: set[int]) -> QuerySet[User]:
 
 
 def referral_for_page(*, pk: int) -> Referral:
-    """One referral with everything its page shows, in a fixed number of queries.
+    """One referral with everything its page shows, in a fixed number of queries."""
+    return ready_for_page(referrals_for_page().get(pk=pk))
+
+
+def referrals_for_page() -> QuerySet[Referral]:
+    """Referrals with everything the referral page shows (finish each with ``ready_for_page``).
 
     The patient's current risk concerns are read in the same query as the referral (the
     banner shows whether there are any and when the latest was raised), and so is the rest of the
@@ -259,7 +264,7 @@ def referral_for_page(*, pk: int) -> Referral:
         .order_by("-raised_at", "-id")
         .values("raised_at")[:1]
     )
-    referral = (
+    return (
         Referral.objects.annotate(**banner_annotations("patient_id"))
         .select_related(
             "patient__team",
@@ -281,8 +286,12 @@ def referral_for_page(*, pk: int) -> Referral:
             _prefetch("allocations", Allocation.objects.select_related("therapist", "allocated_by")),
             _prefetch("onward_referrals", OnwardReferral.objects.select_related("agency", "made_by")),
         )
-        .get(pk=pk)
     )
+
+
+def ready_for_page(referral: Referral) -> Referral:
+    """Give a referral from ``referrals_for_page`` its banner values and, when ended, the
+    referral it was re-opened as."""
     if referral.patient is not None:
         raised_at = referral.latest_risk_raised_at  # type: ignore[attr-defined]
         # What the banner reads: whether there are concerns, and the latest one's date.

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -20,6 +20,7 @@ from stepcare.accounts.models import Team
 from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.context import audit_if_redisplayed
+from stepcare.audit.fetch import fetch_for_user
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
@@ -75,6 +76,10 @@ def _require(request: StaffRequest, *permissions: Permission) -> None:
         raise PermissionDenied
 
 
+def _patient(referral: Referral) -> Patient | None:
+    return referral.patient
+
+
 def _get_referral_for_user(
     request: StaffRequest,
     pk: int,
@@ -84,21 +89,12 @@ def _get_referral_for_user(
     defer: bool = True,
 ) -> Referral:
     """The referral, if this user may act on it in its team; reads are audited, refusals too."""
-    # One fetch with everything the page shows; the permission is checked on it before any of
-    # it is shown or audited as viewed.
-    try:
-        referral = selectors.referral_for_page(pk=pk)
-    except Referral.DoesNotExist:
-        raise Http404("No such referral.") from None
-    if not has_permission(request.user, permission, obj=referral):
-        audit_actions.record(
-            by=request.user,
-            action=AuditEvent.Action.ACCESS_DENIED,
-            patient=referral.patient,
-            obj=referral,
-            detail={"permission": permission.value},
+    # One fetch with everything the page shows, checked before any of it is shown or audited.
+    referral = selectors.ready_for_page(
+        fetch_for_user(
+            request, selectors.referrals_for_page(), pk, permission, patient_of=lambda r: r.patient
         )
-        raise PermissionDenied
+    )
     if audit_view:
         audit_actions.record(
             by=request.user,

@@ -251,8 +251,31 @@ class RebookForm(forms.Form):
     starts_at = forms.CharField(widget=forms.HiddenInput)
     room = ModelChoiceField(queryset=Room.objects.all(), required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args: Any, appointment: Appointment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.appointment = appointment
+
     def clean_starts_at(self) -> dt.datetime:
         return _parse_instant(self.cleaned_data["starts_at"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        room = cleaned.get("room")
+        if not self.errors and room is not None and not self._at_appointment_site(room):
+            raise forms.ValidationError(
+                "Choose one of the times offered: that room is not at this appointment's site."
+            )
+        return cleaned
+
+    def _at_appointment_site(self, room: Room) -> bool:
+        here = self.appointment.room
+        return here is not None and room.site_id == here.site_id
+
+    @property
+    def error_message(self) -> str:
+        """The one line the page shows for a time that cannot be taken."""
+        errors = self.non_field_errors()
+        return str(errors[0]) if errors else "Choose a time from the list."
 
 
 class FollowUpForm(forms.Form):

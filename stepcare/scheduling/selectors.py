@@ -588,3 +588,26 @@ def my_day(*, user: User, today: dt.date | None = None) -> MyDay:
         open_referrals=list(_referrals_with_risk(others).order_by("received_on", "id")[:MY_DAY_LIMIT]),
         open_count=others.count(),
     )
+
+
+@dataclass(frozen=True)
+class GroupCandidates:
+    """Who may be added to a group: ``referrals``, the open referrals of the team's patients
+    who are not members; ``found``, those a search names (plus the one already chosen, kept
+    when the search changes); ``members``, how many patients are members now."""
+
+    referrals: QuerySet[Referral]
+    found: list[Referral]
+    members: int
+
+
+def group_member_candidates(*, group: Group, query: str, chosen: str) -> GroupCandidates:
+    member_ids = set(
+        GroupMember.objects.filter(group=group, left_at__isnull=True).values_list("patient_id", flat=True)
+    )
+    referrals = open_referrals_in_team(team_id=group.team_id).exclude(patient_id__in=member_ids)
+    searched = search_open_referrals(team_id=group.team_id, query=query)
+    found = [r for r in searched if r.patient_id not in member_ids]
+    if chosen.isdigit() and all(r.pk != int(chosen) for r in found):
+        found = [*found, *referrals.filter(pk=int(chosen))]
+    return GroupCandidates(referrals=referrals, found=found, members=len(member_ids))

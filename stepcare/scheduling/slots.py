@@ -255,3 +255,21 @@ def free_slots(
             if len(slots) >= limit:
                 return slots
     return slots
+
+
+def rebooking_slots(*, appointment: Appointment, from_day: dt.date) -> list[Slot]:
+    """Up to 16 times in the fortnight from ``from_day`` to rebook an appointment: its first
+    clinician's, for its length and people, at its site (none when it has no clinician)."""
+    clinicians = appointment.clinicians
+    if not clinicians:
+        return []
+    return free_slots(
+        clinician=clinicians[0],
+        from_day=from_day,
+        days=14,
+        duration=appointment.duration,
+        patients=appointment.patients,
+        site=appointment.room.site if appointment.room else None,
+        people=len(clinicians) + len(appointment.patients),
+        limit=16,
+    )

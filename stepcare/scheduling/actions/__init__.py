@@ -55,7 +55,16 @@ from stepcare.scheduling.actions.groups import (
     schedule_group_sessions,
     start_group,
 )
-from stepcare.scheduling.actions.series import book_series, cancel_rest_of_series, skip_occurrence
+from stepcare.scheduling.actions.series import (
+    CANCEL_ONE,
+    CANCEL_REST,
+    CANCEL_SKIP,
+    Cancelled,
+    book_series,
+    cancel_in_scope,
+    cancel_rest_of_series,
+    skip_occurrence,
+)
 from stepcare.scheduling.models import Attendee
 
 # Recording a sent message belongs to delivery; kept importable from here for callers.
@@ -65,10 +74,14 @@ AttendOrDNA = Attendee.AttendOrDNA
 
 __all__ = [
     "ACCEPTED_STATUSES",
+    "CANCEL_ONE",
+    "CANCEL_REST",
+    "CANCEL_SKIP",
     "OVERLAP_CONSTRAINTS",
     "AttendOrDNA",
     "BookingDetails",
     "BookingRefused",
+    "Cancelled",
     "Participant",
     "SlotTaken",
     "add_follow_up_task",
@@ -78,6 +91,7 @@ __all__ = [
     "book_details",
     "book_series",
     "cancel_appointment",
+    "cancel_in_scope",
     "cancel_rest_of_series",
     "complete_follow_up_task",
     "copy_to_new_time",

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from stepcare.accounts.models import Room, User
-from stepcare.scheduling.actions.booking import _cancel
+from stepcare.scheduling.actions.booking import _cancel, cancel_appointment
 from stepcare.scheduling.actions.common import (
     BookingDetails,
     BookingRefused,
@@ -174,3 +175,35 @@ def skip_occurrence(
     )
     _queue_messages(appointment, Message.Kind.CHANGED)
     return added
+
+
+# Which appointments a cancellation covers (the values of the cancel form's "scope" choice).
+CANCEL_ONE = "one"
+CANCEL_SKIP = "skip"
+CANCEL_REST = "rest"
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """What a cancellation did: how many appointments it cancelled, and the session added at
+    the end of the series when a week was skipped (None when none was added)."""
+
+    scope: str
+    count: int
+    added: Appointment | None = None
+
+
+def cancel_in_scope(
+    *, by: User, appointment: Appointment, scope: str, cancelled_by: str, reason: str, note: str
+) -> Cancelled:
+    """Cancel this appointment only, skip this week of its series, or cancel the rest of it."""
+    if scope == CANCEL_REST:
+        done = cancel_rest_of_series(
+            by=by, appointment=appointment, cancelled_by=cancelled_by, reason=reason, note=note
+        )
+        return Cancelled(scope=scope, count=len(done))
+    if scope == CANCEL_SKIP:
+        added = skip_occurrence(by=by, appointment=appointment, cancelled_by=cancelled_by)
+        return Cancelled(scope=scope, count=1, added=added)
+    cancel_appointment(by=by, appointment=appointment, cancelled_by=cancelled_by, reason=reason, note=note)
+    return Cancelled(scope=CANCEL_ONE, count=1)

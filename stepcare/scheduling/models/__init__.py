@@ -11,8 +11,11 @@ from stepcare.scheduling.models.appointments import (
     Attendee,
 )
 from stepcare.scheduling.models.availability import OpeningHours, Unavailability, Weekday, WorkingHours
-from stepcare.scheduling.models.contact import CalendarFeed, DnaPolicy, FollowUpTask, Message
+from stepcare.scheduling.models.calendar_feeds import CalendarFeed
+from stepcare.scheduling.models.dna_policies import DnaPolicy
+from stepcare.scheduling.models.follow_up_tasks import FollowUpTask
 from stepcare.scheduling.models.groups import Group, GroupMember
+from stepcare.scheduling.models.messages import Message
 
 __all__ = [
     "APPOINTMENT_LENGTH",

@@ -22,7 +22,7 @@ from stepcare.scheduling.forms import (
     RebookForm,
 )
 from stepcare.scheduling.models import Appointment, Attendee
-from stepcare.scheduling.slots import free_slots
+from stepcare.scheduling.slots import rebooking_slots
 from stepcare.scheduling.timeslots import LONDON, attendance_open, local_date
 from stepcare.scheduling.views.common import (
     _get_appointment_for_user,
@@ -114,6 +114,17 @@ def move(request: StaffRequest, appointment_pk: int) -> HttpResponse:
     )
 
 
+def _cancelled_message(done: actions.Cancelled) -> str | None:
+    if done.scope == actions.CANCEL_REST:
+        return f"{done.count} appointments cancelled."
+    if done.scope == actions.CANCEL_SKIP:
+        if done.added is None:
+            return None
+        when = done.added.starts_at.astimezone(LONDON)
+        return f"Week skipped. A session has been added on {when:%A} {when.day} {when:%B} at {when:%H:%M}."
+    return "Appointment cancelled. The patient will be told."
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def cancel(request: StaffRequest, appointment_pk: int) -> HttpResponse:
@@ -121,40 +132,20 @@ def cancel(request: StaffRequest, appointment_pk: int) -> HttpResponse:
     form = CancelForm(request.POST or None, in_series=appointment.series_id is not None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        scope = data.get("scope", CancelForm.SCOPE_ONE)
         try:
-            if scope == CancelForm.SCOPE_REST:
-                done = actions.cancel_rest_of_series(
-                    by=request.user,
-                    appointment=appointment,
-                    cancelled_by=data["cancelled_by"],
-                    reason=data["reason"],
-                    note=data["note"],
-                )
-                messages.success(request, f"{len(done)} appointments cancelled.")
-            elif scope == CancelForm.SCOPE_SKIP:
-                added = actions.skip_occurrence(
-                    by=request.user, appointment=appointment, cancelled_by=data["cancelled_by"]
-                )
-                if added is not None:
-                    when = added.starts_at.astimezone(LONDON)
-                    messages.success(
-                        request,
-                        f"Week skipped. A session has been added on {when:%A} {when.day} {when:%B} "
-                        f"at {when:%H:%M}.",
-                    )
-            else:
-                actions.cancel_appointment(
-                    by=request.user,
-                    appointment=appointment,
-                    cancelled_by=data["cancelled_by"],
-                    reason=data["reason"],
-                    note=data["note"],
-                )
-                messages.success(request, "Appointment cancelled. The patient will be told.")
+            done = actions.cancel_in_scope(
+                by=request.user,
+                appointment=appointment,
+                scope=data.get("scope", CancelForm.SCOPE_ONE),
+                cancelled_by=data["cancelled_by"],
+                reason=data["reason"],
+                note=data["note"],
+            )
         except actions.BookingRefused as exc:
             form.add_error(None, str(exc))
         else:
+            if message := _cancelled_message(done):
+                messages.success(request, message)
             if "rebook" in request.POST:
                 return redirect("scheduling:rebook", appointment_pk=appointment.pk)
             return redirect("scheduling:appointment", appointment_pk=appointment.pk)
@@ -171,11 +162,10 @@ def rebook(request: StaffRequest, appointment_pk: int) -> HttpResponse:
     appointment = _get_appointment_for_user(request, appointment_pk, audit_view=request.method == "GET")
     error = ""
     if request.method == "POST":
-        form = RebookForm(request.POST)
-        room = form.cleaned_data.get("room") if form.is_valid() else None
-        if room is not None and (appointment.room is None or room.site_id != appointment.room.site_id):
-            error = "Choose one of the times offered: that room is not at this appointment's site."
-        elif form.is_valid():
+        form = RebookForm(request.POST, appointment=appointment)
+        if not form.is_valid():
+            error = form.error_message
+        else:
             try:
                 new = actions.rebook(
                     by=request.user,
@@ -188,28 +178,12 @@ def rebook(request: StaffRequest, appointment_pk: int) -> HttpResponse:
             else:
                 messages.success(request, "Rebooked. The patient will be told.")
                 return redirect("scheduling:appointment", appointment_pk=new.pk)
-        else:
-            error = "Choose a time from the list."
-    clinicians = appointment.clinicians
     day = (
         _requested_day(request)
         if request.GET.get("date")
         else max(timezone.localdate(), local_date(appointment.starts_at))
     )
-    slots = (
-        free_slots(
-            clinician=clinicians[0],
-            from_day=day,
-            days=14,
-            duration=appointment.duration,
-            patients=appointment.patients,
-            site=appointment.room.site if appointment.room else None,
-            people=len(clinicians) + len(appointment.patients),
-            limit=16,
-        )
-        if clinicians
-        else []
-    )
+    slots = rebooking_slots(appointment=appointment, from_day=day)
     return render(
         request,
         "scheduling/rebook.html",

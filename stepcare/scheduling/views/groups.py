@@ -29,9 +29,6 @@ from stepcare.scheduling.forms import (
 )
 from stepcare.scheduling.models import Appointment, Group, GroupMember
 from stepcare.scheduling.timeslots import attendance_open
-from stepcare.scheduling.views.common import (
-    _found_referrals,
-)
 
 
 def _group_team_ids(user: User) -> set[int]:
@@ -116,19 +113,13 @@ def group_detail(request: StaffRequest, group_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
     group = _get_group_for_user(request, group_pk)
-    member_ids = set(
-        GroupMember.objects.filter(group=group, left_at__isnull=True).values_list("patient_id", flat=True)
-    )
-    referrals = selectors.open_referrals_in_team(team_id=group.team_id).exclude(patient_id__in=member_ids)
     search = GroupMemberSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    found = [
-        r
-        for r in selectors.search_open_referrals(team_id=group.team_id, query=query)
-        if r.patient_id not in member_ids
-    ]
-    found = _found_referrals(referrals, found, request.POST.get("referral", ""))
-    form = GroupMemberForm(request.POST or None, referrals=referrals, found=found)
+    candidates = selectors.group_member_candidates(
+        group=group, query=query, chosen=request.POST.get("referral", "")
+    )
+    found = candidates.found
+    form = GroupMemberForm(request.POST or None, referrals=candidates.referrals, found=found)
     if request.method == "POST" and form.is_valid():
         referral = form.cleaned_data["referral"]
         try:
@@ -153,7 +144,7 @@ def group_add_member(request: StaffRequest, group_pk: int) -> HttpResponse:
             "search": search,
             "searched": bool(query),
             "found": found,
-            "places_left": max(group.capacity - len(member_ids), 0),
+            "places_left": max(group.capacity - candidates.members, 0),
         },
     )
 
