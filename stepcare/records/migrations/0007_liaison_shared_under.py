@@ -5,9 +5,42 @@ an UPDATE of a signed entry is taken off first and put back after, on both datab
 
 from django.db import migrations, models
 
-from stepcare.records.triggers import for_tables
+# Frozen: the statements stepcare.records.triggers produced for this table when this migration
+# was written (PostgreSQL and SQLite; other databases get none).
+CREATE_SQL = {
+    "postgresql": [
+        "\n"
+        "CREATE OR REPLACE FUNCTION stepcare_records_refuse_change() RETURNS trigger AS "
+        "$$\n"
+        "BEGIN\n"
+        "    RAISE EXCEPTION 'signed clinical documents cannot be changed: add an addendum "
+        "(% on %)', TG_OP, TG_TABLE_NAME;\n"
+        "END;\n"
+        "$$ LANGUAGE plpgsql;\n",
+        "CREATE TRIGGER records_liaisonentry_signed_immutable BEFORE UPDATE ON "
+        "records_liaisonentry FOR EACH ROW WHEN (OLD.status = 'signed') EXECUTE FUNCTION "
+        "stepcare_records_refuse_change();",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER records_liaisonentry_signed_immutable BEFORE UPDATE ON "
+        "records_liaisonentry FOR EACH ROW WHEN OLD.status = 'signed' BEGIN SELECT "
+        "RAISE(ABORT, 'signed clinical documents cannot be changed: add an addendum'); END;"
+    ],
+}
+DROP_SQL = {
+    "postgresql": ["DROP TRIGGER IF EXISTS records_liaisonentry_signed_immutable ON records_liaisonentry;"],
+    "sqlite": ["DROP TRIGGER IF EXISTS records_liaisonentry_signed_immutable;"],
+}
 
-install, remove = for_tables("records_liaisonentry")
+
+def install(apps, schema_editor):  # type: ignore[no-untyped-def]
+    for sql in CREATE_SQL.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(sql, None)
+
+
+def remove(apps, schema_editor):  # type: ignore[no-untyped-def]
+    for sql in DROP_SQL.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(sql, None)
 
 
 class Migration(migrations.Migration):

@@ -2,7 +2,12 @@
 
 from django.db import migrations, models
 
-from stepcare.records.defaults import FORMULATION_DIAGRAMS
+# Frozen: the shipped templates' diagrams (stepcare.records.defaults) when this was written.
+FORMULATION_DIAGRAMS = {
+    "Longitudinal formulation (Beck)": "flow",
+    "IPT focal area": "none",
+    "DIT interpersonal affective focus (IPAC)": "none",
+}
 
 
 def set_shipped(apps, schema_editor):  # type: ignore[no-untyped-def]
