@@ -466,7 +466,7 @@ class Capacity:
 class Caseload:
     page: Page[Referral]
     rows: list[CaseloadRow]
-    capacity: Capacity
+    capacity: Capacity | None  # None when the page does not show it (the supervision pack)
     sort: str
     filter: str
     counts: dict[str, int]
@@ -512,16 +512,48 @@ def _filtered(qs: Any, name: str, now: dt.datetime) -> Any:
 
 
 def service_of(user: User) -> int | None:
-    team_ids = [t for t, _role in user.active_memberships()]
-    return Team.objects.filter(pk__in=team_ids).values_list("service_id", flat=True).first()
+    """The service of the user's first active team (by name); one query, without loading the
+    user's memberships when they are not loaded already."""
+    return (
+        Team.objects.filter(memberships__user=user, memberships__active=True)
+        .values_list("service_id", flat=True)
+        .first()
+    )
 
 
-def capacity_for(user: User, *, open_cases: int, today: dt.date, service_id: int | None) -> Capacity:
+def service_and_settings(user: User) -> tuple[int | None, OutcomeSettings]:
+    """`service_of(user)` and that service's outcome settings (or the defaults, not saved), in
+    one query: the settings' fields are read beside the team's service."""
+    names = [f.attname for f in OutcomeSettings._meta.concrete_fields if f.attname != "service_id"]
+    mine = OutcomeSettings.objects.filter(service_id=OuterRef("service_id")).order_by("pk")
+    found = (
+        Team.objects.filter(memberships__user=user, memberships__active=True)
+        .annotate(**{f"s_{name}": Subquery(mine.values(name)[:1]) for name in names})
+        .values("service_id", *(f"s_{name}" for name in names))
+        .first()
+    )
+    if found is None:
+        return None, OutcomeSettings()
+    service_id = found["service_id"]
+    if found["s_id"] is None:
+        return service_id, OutcomeSettings(service_id=service_id)
+    return service_id, OutcomeSettings(service_id=service_id, **{name: found[f"s_{name}"] for name in names})
+
+
+def capacity_for(
+    user: User,
+    *,
+    open_cases: int,
+    today: dt.date,
+    service_id: int | None,
+    prefs: OutcomeSettings | None = None,
+) -> Capacity:
     """Caseload against capacity: WTE from the working pattern (the standard 37.5-hour week when
     none is recorded), finished courses a year per WTE from the service's settings."""
     blocks = list(WorkingHours.objects.filter(clinician=user))
     hours = sum(b.hours for b in blocks) if blocks else STANDARD_WEEK_HOURS
-    prefs = outcome_settings(service_id) if service_id else OutcomeSettings()
+    if prefs is None:
+        prefs = outcome_settings(service_id) if service_id else OutcomeSettings()
     finished = (
         Referral.objects.filter(
             allocated_to=user,
@@ -560,9 +592,11 @@ def caseload(
     page_number: int | str = 1,
     per_page: int = 25,
     registry: Registry | None = None,
+    with_capacity: bool = True,
 ) -> Caseload:
     """Open referrals allocated to `user`, sorted, filtered and paged in the database, with the
-    latest scores, trend, live course status and risk for the page's rows only."""
+    latest scores, trend, live course status and risk for the page's rows only; and, unless
+    `with_capacity` is false, the caseload against the clinician's capacity."""
     registry = registry or service_registry()
     now = timezone.now()
     sort = sort if sort in SORTS else "last_contact"
@@ -572,7 +606,10 @@ def caseload(
         all=Count("pk"),
     )
     qs = _filtered(base, filter_name, now).order_by(*SORTS[sort])
-    page = Paginator(qs, per_page).get_page(page_number)
+    paginator = Paginator(qs, per_page)
+    if filter_name == "all":
+        paginator.count = counts_row["all"]  # counted just above: not a second time
+    page = paginator.get_page(page_number)
     referrals = list(page.object_list)
     ids = [r.pk for r in referrals]
     by_referral: dict[int, list[MeasureResponse]] = defaultdict(list)
@@ -590,7 +627,10 @@ def caseload(
         flags[flag.patient_id].append(flag)
     rows = []
     today = timezone.localdate()
-    service_id = service_of(user)
+    if with_capacity:
+        service_id, prefs = service_and_settings(user)
+    else:
+        service_id, prefs = service_of(user), None
     anxiety_codes = {
         r.pk: due_rules.anxiety_measure_for(descriptors.get(r.pk), registry).code for r in referrals
     }
@@ -633,7 +673,11 @@ def caseload(
             )
         )
     counts = {"all": counts_row["all"]}
-    capacity = capacity_for(user, open_cases=counts["all"], today=today, service_id=service_id)
+    capacity = (
+        capacity_for(user, open_cases=counts["all"], today=today, service_id=service_id, prefs=prefs)
+        if with_capacity
+        else None
+    )
     return Caseload(
         page=page,
         rows=rows,
@@ -666,13 +710,19 @@ class SupervisionPack:
 
 
 def supervision_pack(
-    *, supervisee: User, page_number: int | str = 1, registry: Registry | None = None
+    *,
+    supervisee: User,
+    page_number: int | str = 1,
+    registry: Registry | None = None,
+    trainee: bool | None = None,
 ) -> SupervisionPack:
     """The supervisee's open caseload (paged), with each course that needs discussing, why,
     and its progress chart: not on track, no reliable improvement after 6 sessions, risk
     concerns or PHQ-9 item 9 above 0, more sessions than planned, missed appointments, gaps."""
     registry = registry or service_registry()
-    data = caseload(user=supervisee, sort="name", page_number=page_number, registry=registry)
+    data = caseload(
+        user=supervisee, sort="name", page_number=page_number, registry=registry, with_capacity=False
+    )
     ids = [row.referral.pk for row in data.rows]
     steps: dict[int, list[StepChange]] = defaultdict(list)
     for step in StepChange.objects.filter(referral_id__in=ids).exclude(from_step="").order_by("changed_on"):
@@ -717,7 +767,7 @@ def supervision_pack(
         supervisee=supervisee,
         caseload=data,
         items=items,
-        awaiting_countersignature=awaiting_countersignature(supervisee),
+        awaiting_countersignature=awaiting_countersignature(supervisee, trainee_role=trainee),
     )
 
 

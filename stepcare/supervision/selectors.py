@@ -100,12 +100,17 @@ def countersignature_for(document: Any) -> Countersignature | None:
     )
 
 
-def awaiting_countersignature(trainee: User, *, limit: int = PENDING_LIMIT) -> list[Any]:
+def awaiting_countersignature(
+    trainee: User, *, limit: int = PENDING_LIMIT, trainee_role: bool | None = None
+) -> list[Any]:
     """The trainee's signed session notes and assessments not yet countersigned (oldest first),
-    when the service requires it. One query per kind."""
+    when the service requires it. One query per kind. `trainee_role`: whether the user holds a
+    trainee's role, when the caller has read it already (otherwise read from their roles)."""
     from stepcare.records.models import DOCUMENT_KINDS
 
-    if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True) or not is_trainee(trainee):
+    if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True):
+        return []
+    if not (is_trainee(trainee) if trainee_role is None else trainee_role):
         return []
     found: list[Any] = []
     for kind in COUNTERSIGNED_KINDS:

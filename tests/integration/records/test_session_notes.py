@@ -174,7 +174,7 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        ("record", 19),  # one query per timeline source, supervision and MDT discussions included
+        ("record", 13),  # the documents of every kind in one union query, then their authors
         ("new", 15),
         ("document", 9),
         ("edit", 9),
