@@ -287,10 +287,10 @@ def _document_entries(patient: Patient, want: Any, cut: int) -> list[TimelineEnt
         else list(first.order_by("-t_at", "-t_pk")[:cut])
     )
     authors = User.objects.in_bulk({row[6] for row in rows})
-    models_by_number = dict(kinds)
+    models_by_number: dict[int, Any] = dict(kinds)
     entries = []
     for kind_number, pk, status, created, signed, _at, author_id, *title_values in rows:
-        model: Any = models_by_number[kind_number]
+        model = models_by_number[kind_number]
         own = {f.name for f in model._meta.get_fields()}
         document = model(
             id=pk,
