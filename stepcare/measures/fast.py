@@ -235,17 +235,17 @@ def _expressions(
         f"({' + '.join(f'strlen(c{i})' for i in range(width))}) > {csv.field_size_limit()} AS long FROM src) "
         f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(group) + ')' for group in sets)})"
     ).fetchall()
-    found: dict[tuple[str, ...], list[Any]] = {group: [] for group in sets}
+    distinct: dict[tuple[str, ...], list[Any]] = {group: [] for group in sets}
     for row in rows:
         present = tuple(name for name, value in zip(names, row, strict=True) if value is not None)
         values = [row[names.index(name)] for name in present]
-        found[present].append(values[0] if len(values) == 1 else values)
-    if any(is_long for _odd_cell, is_long in found[("odd", "long")]):
+        distinct[present].append(values[0] if len(values) == 1 else values)
+    if any(is_long for _odd_cell, is_long in distinct[("odd", "long")]):
         return Fallback("a row is longer than the csv module's field size limit")
-    if any(is_odd for is_odd, _long in found[("odd", "long")]):
+    if any(is_odd for is_odd, _long in distinct[("odd", "long")]):
         return Fallback("a formula-like cell has non-ASCII text")
     adsm_names, adsm_firsts, adsm_lasts, phq_firsts, phq_lasts, gad_firsts, gad_lasts, descriptors = (
-        found[group] for group in sets[:-1]
+        distinct[group] for group in sets[:-1]
     )
     if max(len(values) for values in (adsm_names, adsm_firsts, adsm_lasts, descriptors)) > _DISTINCT_LIMIT:
         return Fallback("too many distinct ADSM names, ADSM scores or problem descriptors")
