@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -521,23 +522,56 @@ def service_of(user: User) -> int | None:
     )
 
 
-def service_and_settings(user: User) -> tuple[int | None, OutcomeSettings]:
-    """`service_of(user)` and that service's outcome settings (or the defaults, not saved), in
-    one query: the settings' fields are read beside the team's service."""
+def _finished_courses(user: User, today: dt.date) -> Any:
+    """The user's courses finished in the last year: ended with at least two attended treatment
+    appointments (the treatment count read by a subquery, so the set can be counted inside
+    another query)."""
+    treatments = (
+        Attendee.objects.filter(
+            referral=OuterRef("pk"), attendance__in=ATTENDED, appointment__app_type__in=TREATMENT_TYPES
+        )
+        .order_by()
+        .values("referral")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Referral.objects.filter(
+            allocated_to=user,
+            status=Referral.Status.ENDED,
+            discharge_date__gt=today - dt.timedelta(days=365),
+        )
+        .annotate(treatments=Coalesce(Subquery(treatments), 0))
+        .filter(treatments__gte=2)
+    )
+
+
+def service_and_settings(
+    user: User, *, finished_by: dt.date | None = None
+) -> tuple[int | None, OutcomeSettings, int | None]:
+    """`service_of(user)`, that service's outcome settings (or the defaults, not saved) and,
+    given `finished_by`, the number of the user's courses finished in the year to that day: one
+    query, the settings and the count read beside the team's service."""
     names = [f.attname for f in OutcomeSettings._meta.concrete_fields if f.attname != "service_id"]
     mine = OutcomeSettings.objects.filter(service_id=OuterRef("service_id")).order_by("pk")
+    extra: dict[str, Any] = {}
+    if finished_by is not None:
+        finished = _finished_courses(user, finished_by).order_by().values("allocated_to")
+        extra["s_finished"] = Coalesce(Subquery(finished.annotate(n=Count("pk")).values("n")[:1]), 0)
     found = (
         Team.objects.filter(memberships__user=user, memberships__active=True)
-        .annotate(**{f"s_{name}": Subquery(mine.values(name)[:1]) for name in names})
-        .values("service_id", *(f"s_{name}" for name in names))
+        .annotate(**{f"s_{name}": Subquery(mine.values(name)[:1]) for name in names}, **extra)
+        .values("service_id", *(f"s_{name}" for name in names), *extra)
         .first()
     )
     if found is None:
-        return None, OutcomeSettings()
+        return None, OutcomeSettings(), None
     service_id = found["service_id"]
+    count = found.get("s_finished")
     if found["s_id"] is None:
-        return service_id, OutcomeSettings(service_id=service_id)
-    return service_id, OutcomeSettings(service_id=service_id, **{name: found[f"s_{name}"] for name in names})
+        return service_id, OutcomeSettings(service_id=service_id), count
+    prefs = OutcomeSettings(service_id=service_id, **{name: found[f"s_{name}"] for name in names})
+    return service_id, prefs, count
 
 
 def capacity_for(
@@ -547,6 +581,7 @@ def capacity_for(
     today: dt.date,
     service_id: int | None,
     prefs: OutcomeSettings | None = None,
+    finished: int | None = None,
 ) -> Capacity:
     """Caseload against capacity: WTE from the working pattern (the standard 37.5-hour week when
     none is recorded), finished courses a year per WTE from the service's settings."""
@@ -554,24 +589,8 @@ def capacity_for(
     hours = sum(b.hours for b in blocks) if blocks else STANDARD_WEEK_HOURS
     if prefs is None:
         prefs = outcome_settings(service_id) if service_id else OutcomeSettings()
-    finished = (
-        Referral.objects.filter(
-            allocated_to=user,
-            status=Referral.Status.ENDED,
-            discharge_date__gt=today - dt.timedelta(days=365),
-        )
-        .annotate(
-            treatments=Count(
-                "appointment_rows",
-                filter=Q(
-                    appointment_rows__attendance__in=ATTENDED,
-                    appointment_rows__appointment__app_type__in=TREATMENT_TYPES,
-                ),
-            )
-        )
-        .filter(treatments__gte=2)
-        .count()
-    )
+    if finished is None:
+        finished = _finished_courses(user, today).count()
     wte = round(hours / STANDARD_WEEK_HOURS, 2)
     return Capacity(
         wte=wte,
@@ -627,8 +646,9 @@ def caseload(
         flags[flag.patient_id].append(flag)
     rows = []
     today = timezone.localdate()
+    finished: int | None = None
     if with_capacity:
-        service_id, prefs = service_and_settings(user)
+        service_id, prefs, finished = service_and_settings(user, finished_by=today)
     else:
         service_id, prefs = service_of(user), None
     anxiety_codes = {
@@ -674,7 +694,14 @@ def caseload(
         )
     counts = {"all": counts_row["all"]}
     capacity = (
-        capacity_for(user, open_cases=counts["all"], today=today, service_id=service_id, prefs=prefs)
+        capacity_for(
+            user,
+            open_cases=counts["all"],
+            today=today,
+            service_id=service_id,
+            prefs=prefs,
+            finished=finished,
+        )
         if with_capacity
         else None
     )

@@ -12,13 +12,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stepcare.accounts.models import User
-from stepcare.accounts.permissions import Permission, has_permission, teams_seen_whole
+from stepcare.accounts.models import Membership, User
+from stepcare.accounts.permissions import (
+    Permission,
+    Role,
+    has_permission,
+    team_ids_with_permission,
+    teams_seen_whole,
+)
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.context import audit_if_redisplayed
 from stepcare.audit.models import AuditEvent
@@ -65,10 +72,27 @@ def _shown(request: StaffRequest, patients: list[Any], obj: Any = None, **detail
 
 def _supervisee_for(request: StaffRequest, clinician_pk: int) -> User:
     """The supervisee, when the user supervises in one of their teams (refusals audited)."""
-    supervisee = User.objects.filter(pk=clinician_pk, is_active=True).first()
+    teams = team_ids_with_permission(request.user, P.SUPERVISE)
+    # `selectors.supervising_team`, read with the supervisee in one query.
+    supervisee = (
+        User.objects.filter(pk=clinician_pk, is_active=True)
+        .annotate(
+            shared_team=Subquery(
+                Membership.objects.filter(user=OuterRef("pk"), active=True, team_id__in=teams or [0])
+                .order_by("team_id")
+                .values("team_id")[:1]
+            ),
+            trainee=Exists(
+                Membership.objects.filter(
+                    user=OuterRef("pk"), active=True, role=Role.TRAINEE_HIGH_INTENSITY_THERAPIST
+                )
+            ),
+        )
+        .first()
+    )
     if supervisee is None:
         raise Http404
-    if selectors.supervising_team(request.user, supervisee) is None:
+    if supervisee.pk == request.user.pk or supervisee.shared_team is None:
         _refuse(request, obj=supervisee, what=P.SUPERVISE.value)
     return supervisee
 
@@ -96,7 +120,9 @@ def supervisee_caseload(request: StaffRequest, clinician_pk: int) -> HttpRespons
 
 
 def _pack_cases(supervisee: User, page: int | str) -> list[Any]:
-    return outcome_selectors.supervision_pack(supervisee=supervisee, page_number=page).items
+    return outcome_selectors.supervision_pack(
+        supervisee=supervisee, page_number=page, trainee=getattr(supervisee, "trainee", None)
+    ).items
 
 
 def _with_reasons(cases: list[dict[str, Any]], by_key: dict[str, Any]) -> list[dict[str, Any]]:
