@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from stepcare.accounts.models import User
@@ -262,7 +262,8 @@ def _document_entries(patient: Patient, want: Any, cut: int) -> list[TimelineEnt
     for n, model in kinds:
         own = {f.name for f in model._meta.get_fields()}
         titles = {
-            f"t_{name}": F(name) if name in own else Value(None, output_field=field)
+            # A typed NULL (NULL::date on PostgreSQL), or the union cannot match the columns' types.
+            f"t_{name}": F(name) if name in own else Cast(Value(None), output_field=field)
             for name, field in _TITLE_FIELDS.items()
         }
         queries.append(
