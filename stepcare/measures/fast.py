@@ -28,6 +28,7 @@ import io
 import os
 import shutil
 import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,8 +145,8 @@ def _classify(
     names = [name.strip() for name in header]
     col = {column: f"c{names.index(column)}" for column in INPUT_COLUMNS}
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    # A view, not a table: the file is read twice (once for its distinct cells, once to
-    # classify), which is quicker than holding a copy of it.
+    # The file is read once, into a table with every cell as text (an empty cell as ''); the
+    # distinct cells, the summary and the output lines are all computed from that table.
     con.execute(
         "CREATE TEMP VIEW src AS SELECT "
         + ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(width))
@@ -160,17 +161,35 @@ def _classify(
     if isinstance(expressions, Fallback):
         return expressions
     outcome, known = expressions
-    # The header first, as `csv` writes it for the pure path, then every row in file order.
+    flagged = f"SELECT *, {_CODE} AS code FROM ({outcome})"
+    line = _line(width, known)
+    if output is None:
+        grouped = con.execute(f"SELECT code, count(*) FROM ({flagged}) GROUP BY code").fetchall()
+        return BatchResult(summary=_summary(grouped), bad_rows=0)
+    # The header as `csv` writes it for the pure path, then every row in file order, in one
+    # pass over the file; the summary is then counted from the flags just written.
     header_text = io.StringIO()
     csv.writer(header_text, lineterminator="\n").writerow(safe_row([*header, *OUTPUT_COLUMNS]))
-    con.execute("CREATE TEMP TABLE result (line VARCHAR, code INTEGER, odd BOOLEAN)")
-    con.execute("INSERT INTO result VALUES (?, NULL, false)", [header_text.getvalue().removesuffix("\n")])
-    con.execute(f"INSERT INTO result {_lines(outcome, width, known)}")
-    if con.execute("SELECT count(*) FROM result WHERE odd").fetchone()[0]:
-        return Fallback("a formula-like cell has non-ASCII text")
+    written = _write(con, output, header_text.getvalue().removesuffix("\n"), line, flagged)
+    # Each line read back whole (a plain file has no NUL byte to split it on) and grouped by its
+    # end, which holds the seven flags; few groups, parsed here.
+    tail = max(len(text) for text in _SUFFIXES)
+    ends = con.execute(
+        f"SELECT right(line, {tail}) AS tail, count(*) FROM read_csv({_sql_text(str(written))}, "
+        "delim=chr(0), quote='', escape='', header=true, auto_detect=false, strict_mode=true, "
+        "columns={'line': 'VARCHAR'}) GROUP BY tail"
+    ).fetchall()
+    counts: dict[int, int] = defaultdict(int)
+    for text, count in ends:
+        flags = [cell == "true" for cell in text.split(",")[-7:]]
+        counts[sum(1 << bit for bit, flag in enumerate(flags[:5]) if flag)] += count
+    return BatchResult(summary=_summary(list(counts.items())), bad_rows=0)
+
+
+def _summary(grouped: list[tuple[int, int]]) -> CourseSummary:
+    """The summary from the number of rows with each code of flags (see `_CODE`)."""
     summary = CourseSummary()
-    grouped = con.execute("SELECT code, count(*) FROM result WHERE code IS NOT NULL GROUP BY code")
-    for code, count in grouped.fetchall():
+    for code, count in grouped:
         paired, caseness, recovered, improved, deteriorated = ((code >> bit) & 1 == 1 for bit in range(5))
         summary.rows += count
         summary.paired += count * paired
@@ -180,9 +199,7 @@ def _classify(
         summary.reliable_deterioration += count * deteriorated
         summary.reliable_recovery += count * (recovered and improved)
         summary.no_reliable_change += count * (paired and not improved and not deteriorated)
-    if output is not None:
-        _write(con, output)
-    return BatchResult(summary=summary, bad_rows=0)
+    return summary
 
 
 def _expressions(
@@ -197,19 +214,38 @@ def _expressions(
     depression, backup = reg.get(DEPRESSION_MEASURE), reg.get(BACKUP_ANXIETY_MEASURE)
     adsm_position = [name.strip() for name in header].index("adsm")
 
-    # The distinct cells of every column the rules read, in one pass over the file.
+    # The distinct cells of every column the rules read, in one pass over the file (one hash
+    # table per grouping set, built in parallel); with them, whether a row is longer than the
+    # pure path allows and whether a formula-like cell needs the pure path (`_odd`).
     adsm, first, last = col["adsm"], col["adsm_first"], col["adsm_last"]
-    stats = con.execute(
-        f"SELECT list(DISTINCT {adsm}), list(DISTINCT [{adsm}, {first}]), list(DISTINCT [{adsm}, {last}]), "
-        f"list(DISTINCT {col['phq9_first']}), list(DISTINCT {col['phq9_last']}), "
-        f"list(DISTINCT {col['gad7_first']}), list(DISTINCT {col['gad7_last']}), "
-        f"list(DISTINCT {col['problem_descriptor']}), "
-        f"coalesce(max({' + '.join(f'strlen(c{i})' for i in range(width))}), 0) FROM src"
-    ).fetchone()
-    if stats[-1] > csv.field_size_limit():  # the pure path refuses a cell this long
+    sets = [
+        (adsm,),
+        (adsm, first),
+        (adsm, last),
+        (col["phq9_first"],),
+        (col["phq9_last"],),
+        (col["gad7_first"],),
+        (col["gad7_last"],),
+        (col["problem_descriptor"],),
+        ("odd", "long"),
+    ]
+    names = list(dict.fromkeys(name for group in sets for name in group))
+    rows = con.execute(
+        f"SELECT {', '.join(names)} FROM (SELECT *, {_odd(_passed_through(col, width))} AS odd, "
+        f"({' + '.join(f'strlen(c{i})' for i in range(width))}) > {csv.field_size_limit()} AS long FROM src) "
+        f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(group) + ')' for group in sets)})"
+    ).fetchall()
+    distinct: dict[tuple[str, ...], list[Any]] = {group: [] for group in sets}
+    for row in rows:
+        present = tuple(name for name, value in zip(names, row, strict=True) if value is not None)
+        values = [row[names.index(name)] for name in present]
+        distinct[present].append(values[0] if len(values) == 1 else values)
+    if any(is_long for _odd_cell, is_long in distinct[("odd", "long")]):
         return Fallback("a row is longer than the csv module's field size limit")
+    if any(is_odd for is_odd, _long in distinct[("odd", "long")]):
+        return Fallback("a formula-like cell has non-ASCII text")
     adsm_names, adsm_firsts, adsm_lasts, phq_firsts, phq_lasts, gad_firsts, gad_lasts, descriptors = (
-        value or [] for value in stats[:-1]
+        distinct[group] for group in sets[:-1]
     )
     if max(len(values) for values in (adsm_names, adsm_firsts, adsm_lasts, descriptors)) > _DISTINCT_LIMIT:
         return Fallback("too many distinct ADSM names, ADSM scores or problem descriptors")
@@ -371,8 +407,8 @@ def _safe(expr: str) -> str:
     )
 
 
-def _suffixes() -> str:
-    """SQL: the outcome cells after anxiety_measure, as text, for each of the 32 combinations of
+def _suffix_texts() -> list[str]:
+    """The outcome cells after anxiety_measure, as text, for each of the 32 combinations of
     the flags (index 1 + paired + 2 at_caseness + 4 recovered + 8 improved + 16 deteriorated);
     reliable recovery and no reliable change follow from these as in `classify_pair`."""
     texts = []
@@ -388,7 +424,15 @@ def _suffixes() -> str:
             paired and not improved and not deteriorated,
         )
         texts.append("," + ",".join("true" if flag else "false" for flag in flags))
-    return "[" + ", ".join(_sql_text(text) for text in texts) + "]"
+    return texts
+
+
+_SUFFIXES = _suffix_texts()
+
+
+def _suffixes() -> str:
+    """SQL: the list of `_SUFFIXES`, indexed by the code of the flags plus one."""
+    return "[" + ", ".join(_sql_text(text) for text in _SUFFIXES) + "]"
 
 
 _CODE = (
@@ -396,15 +440,25 @@ _CODE = (
 )
 
 
-def _lines(outcome: str, width: int, known: dict[str, list[str]]) -> str:
-    """SQL: each output row as one line of text (no cell of a plain file needs quoting), the
-    code of its flags for the summary, and `odd` for a formula-like cell that SQL cannot judge
-    exactly.
+def _passed_through(col: dict[str, str], width: int) -> list[str]:
+    """The columns the rules do not read (pathway_id and any others): `safe_cell` in SQL."""
+    rules = {column for name, column in col.items() if name != "pathway_id"}
+    return [f"c{i}" for i in range(width) if f"c{i}" not in rules]
+
+
+def _odd(columns: list[str]) -> str:
+    """SQL: a formula-like cell in `columns` that SQL cannot judge exactly (not ASCII)."""
+    odd = " OR ".join(f"({_formula_start(c)} AND strlen({c}) <> length({c}))" for c in columns) or "false"
+    return f"coalesce({odd}, false)"
+
+
+def _line(width: int, known: dict[str, list[str]]) -> str:
+    """SQL over the flagged rows: each output row as one line of text (no cell of a plain file
+    needs quoting).
 
     A column whose distinct cells are all `known` gets `safe_cell` from Python, cell by cell;
     the others (pathway_id and passed-through columns) get it in SQL."""
     cells: list[str] = []
-    judged_in_sql: list[str] = []
     for i in range(width):
         column = f"c{i}"
         if column in known:
@@ -412,28 +466,24 @@ def _lines(outcome: str, width: int, known: dict[str, list[str]]) -> str:
             cells.append(_case(column, {cell: _sql_text(text) for cell, text in changed.items()}, column))
         else:
             cells.append(_safe(column))
-            judged_in_sql.append(column)
-    odd = (
-        " OR ".join(f"({_formula_start(c)} AND strlen({c}) <> length({c}))" for c in judged_in_sql) or "false"
-    )
-    return (
-        f"SELECT concat_ws(',', {', '.join(cells)}, anx) || {_suffixes()}[code + 1] AS line, code, "
-        f"coalesce({odd}, false) AS odd FROM (SELECT *, {_CODE} AS code FROM ({outcome}))"
-    )
+    return f"concat_ws(',', {', '.join(cells)}, anx) || {_suffixes()}[code + 1]"
 
 
-def _write(con: Any, output: Path) -> None:
-    """The output CSV, written by DuckDB in a private folder beside `output` (DuckDB creates
-    its files readable by all), made readable by its owner only, then moved onto `output`."""
+def _write(con: Any, output: Path, header: str, line: str, rows_sql: str) -> Path:
+    """The output CSV, written by DuckDB in one COPY (the header as the name of its one column)
+    in a private folder beside `output` (DuckDB creates its files readable by all), made
+    readable by its owner only, then moved onto `output`."""
     folder = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}."))
     try:
         rows = folder / "rows.csv"
+        name = '"' + header.replace('"', '""') + '"'
         con.execute(
-            f"COPY (SELECT line FROM result) TO {_sql_text(str(rows))} "
-            "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '', NEW_LINE '\\n')"
+            f"COPY (SELECT {line} AS {name} FROM ({rows_sql})) TO "
+            f"{_sql_text(str(rows))} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', NEW_LINE '\\n')"
         )
         rows.chmod(0o600)
         os.replace(rows, output)
+        return output
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -466,7 +467,7 @@ class Capacity:
 class Caseload:
     page: Page[Referral]
     rows: list[CaseloadRow]
-    capacity: Capacity
+    capacity: Capacity | None  # None when the page does not show it (the supervision pack)
     sort: str
     filter: str
     counts: dict[str, int]
@@ -512,34 +513,84 @@ def _filtered(qs: Any, name: str, now: dt.datetime) -> Any:
 
 
 def service_of(user: User) -> int | None:
-    team_ids = [t for t, _role in user.active_memberships()]
-    return Team.objects.filter(pk__in=team_ids).values_list("service_id", flat=True).first()
+    """The service of the user's first active team (by name); one query, without loading the
+    user's memberships when they are not loaded already."""
+    return (
+        Team.objects.filter(memberships__user=user, memberships__active=True)
+        .values_list("service_id", flat=True)
+        .first()
+    )
 
 
-def capacity_for(user: User, *, open_cases: int, today: dt.date, service_id: int | None) -> Capacity:
-    """Caseload against capacity: WTE from the working pattern (the standard 37.5-hour week when
-    none is recorded), finished courses a year per WTE from the service's settings."""
-    blocks = list(WorkingHours.objects.filter(clinician=user))
-    hours = sum(b.hours for b in blocks) if blocks else STANDARD_WEEK_HOURS
-    prefs = outcome_settings(service_id) if service_id else OutcomeSettings()
-    finished = (
+def _finished_courses(user: User, today: dt.date) -> Any:
+    """The user's courses finished in the last year: ended with at least two attended treatment
+    appointments (the treatment count read by a subquery, so the set can be counted inside
+    another query)."""
+    treatments = (
+        Attendee.objects.filter(
+            referral=OuterRef("pk"), attendance__in=ATTENDED, appointment__app_type__in=TREATMENT_TYPES
+        )
+        .order_by()
+        .values("referral")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
         Referral.objects.filter(
             allocated_to=user,
             status=Referral.Status.ENDED,
             discharge_date__gt=today - dt.timedelta(days=365),
         )
-        .annotate(
-            treatments=Count(
-                "appointment_rows",
-                filter=Q(
-                    appointment_rows__attendance__in=ATTENDED,
-                    appointment_rows__appointment__app_type__in=TREATMENT_TYPES,
-                ),
-            )
-        )
+        .annotate(treatments=Coalesce(Subquery(treatments), 0))
         .filter(treatments__gte=2)
-        .count()
     )
+
+
+def service_and_settings(
+    user: User, *, finished_by: dt.date | None = None
+) -> tuple[int | None, OutcomeSettings, int | None]:
+    """`service_of(user)`, that service's outcome settings (or the defaults, not saved) and,
+    given `finished_by`, the number of the user's courses finished in the year to that day: one
+    query, the settings and the count read beside the team's service."""
+    names = [f.attname for f in OutcomeSettings._meta.concrete_fields if f.attname != "service_id"]
+    mine = OutcomeSettings.objects.filter(service_id=OuterRef("service_id")).order_by("pk")
+    extra: dict[str, Any] = {}
+    if finished_by is not None:
+        finished = _finished_courses(user, finished_by).order_by().values("allocated_to")
+        extra["s_finished"] = Coalesce(Subquery(finished.annotate(n=Count("pk")).values("n")[:1]), 0)
+    found = (
+        Team.objects.filter(memberships__user=user, memberships__active=True)
+        .annotate(**{f"s_{name}": Subquery(mine.values(name)[:1]) for name in names}, **extra)
+        .values("service_id", *(f"s_{name}" for name in names), *extra)
+        .first()
+    )
+    if found is None:
+        return None, OutcomeSettings(), None
+    service_id = found["service_id"]
+    count = found.get("s_finished")
+    if found["s_id"] is None:
+        return service_id, OutcomeSettings(service_id=service_id), count
+    prefs = OutcomeSettings(service_id=service_id, **{name: found[f"s_{name}"] for name in names})
+    return service_id, prefs, count
+
+
+def capacity_for(
+    user: User,
+    *,
+    open_cases: int,
+    today: dt.date,
+    service_id: int | None,
+    prefs: OutcomeSettings | None = None,
+    finished: int | None = None,
+) -> Capacity:
+    """Caseload against capacity: WTE from the working pattern (the standard 37.5-hour week when
+    none is recorded), finished courses a year per WTE from the service's settings."""
+    blocks = list(WorkingHours.objects.filter(clinician=user))
+    hours = sum(b.hours for b in blocks) if blocks else STANDARD_WEEK_HOURS
+    if prefs is None:
+        prefs = outcome_settings(service_id) if service_id else OutcomeSettings()
+    if finished is None:
+        finished = _finished_courses(user, today).count()
     wte = round(hours / STANDARD_WEEK_HOURS, 2)
     return Capacity(
         wte=wte,
@@ -560,9 +611,11 @@ def caseload(
     page_number: int | str = 1,
     per_page: int = 25,
     registry: Registry | None = None,
+    with_capacity: bool = True,
 ) -> Caseload:
     """Open referrals allocated to `user`, sorted, filtered and paged in the database, with the
-    latest scores, trend, live course status and risk for the page's rows only."""
+    latest scores, trend, live course status and risk for the page's rows only; and, unless
+    `with_capacity` is false, the caseload against the clinician's capacity."""
     registry = registry or service_registry()
     now = timezone.now()
     sort = sort if sort in SORTS else "last_contact"
@@ -572,7 +625,10 @@ def caseload(
         all=Count("pk"),
     )
     qs = _filtered(base, filter_name, now).order_by(*SORTS[sort])
-    page = Paginator(qs, per_page).get_page(page_number)
+    paginator = Paginator(qs, per_page)
+    if filter_name == "all":
+        paginator.count = counts_row["all"]  # counted just above: not a second time
+    page = paginator.get_page(page_number)
     referrals = list(page.object_list)
     ids = [r.pk for r in referrals]
     by_referral: dict[int, list[MeasureResponse]] = defaultdict(list)
@@ -590,7 +646,11 @@ def caseload(
         flags[flag.patient_id].append(flag)
     rows = []
     today = timezone.localdate()
-    service_id = service_of(user)
+    finished: int | None = None
+    if with_capacity:
+        service_id, prefs, finished = service_and_settings(user, finished_by=today)
+    else:
+        service_id, prefs = service_of(user), None
     anxiety_codes = {
         r.pk: due_rules.anxiety_measure_for(descriptors.get(r.pk), registry).code for r in referrals
     }
@@ -633,7 +693,18 @@ def caseload(
             )
         )
     counts = {"all": counts_row["all"]}
-    capacity = capacity_for(user, open_cases=counts["all"], today=today, service_id=service_id)
+    capacity = (
+        capacity_for(
+            user,
+            open_cases=counts["all"],
+            today=today,
+            service_id=service_id,
+            prefs=prefs,
+            finished=finished,
+        )
+        if with_capacity
+        else None
+    )
     return Caseload(
         page=page,
         rows=rows,
@@ -677,6 +748,7 @@ def supervision_pack(
     registry: Registry | None = None,
     per_page: int | None = None,
     charts: bool = True,
+    trainee: bool | None = None,
 ) -> SupervisionPack:
     """The supervisee's open caseload (paged), with each course that needs discussing, why,
     and its progress chart: not on track, no reliable improvement after 6 sessions, risk
@@ -689,6 +761,7 @@ def supervision_pack(
         page_number=page_number,
         registry=registry,
         per_page=per_page or PACK_PAGE_SIZE,
+        with_capacity=False,
     )
     ids = [row.referral.pk for row in data.rows]
     steps: dict[int, list[StepChange]] = defaultdict(list)
@@ -737,9 +810,10 @@ def supervision_pack(
         awaiting_countersignature_total,
     )
 
-    waiting = awaiting_countersignature(supervisee) if charts else []
+    waiting = awaiting_countersignature(supervisee, trainee_role=trainee) if charts else []
     # Counted only when the list is full: the pack then says how many more wait.
-    total = sum(awaiting_countersignature_total(supervisee).values()) if len(waiting) >= PENDING_LIMIT else 0
+    full = len(waiting) >= PENDING_LIMIT
+    total = sum(awaiting_countersignature_total(supervisee, trainee_role=trainee).values()) if full else 0
     return SupervisionPack(
         supervisee=supervisee,
         caseload=data,

@@ -7,14 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stepcare.accounts.models import User
-from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
+from stepcare.accounts.models import Membership, User
+from stepcare.accounts.permissions import Permission, Role, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
@@ -55,7 +56,7 @@ def _get_contact_for_user(
 ) -> tuple[Appointment, Attendee, Patient]:
     """The appointment and the one patient in it this page is about; reads and refusals audited."""
     try:
-        appointment = scheduling_selectors.appointment_for_page(pk=appointment_pk)
+        appointment = scheduling_selectors.appointment_for_measures(pk=appointment_pk)
     except Appointment.DoesNotExist:
         raise Http404 from None
     attendees = list(appointment.attendees.all())
@@ -269,13 +270,29 @@ def supervisee_list(request: StaffRequest) -> HttpResponse:
 @login_required
 def supervision_pack(request: StaffRequest, clinician_pk: int) -> HttpResponse:
     """A supervisee's pack: only for a supervisor in one of the supervisee's teams."""
-    supervisee = User.objects.filter(pk=clinician_pk, is_active=True).first()
+    teams = team_ids_with_permission(request.user, Permission.SUPERVISE)
+    # Whether the supervisee is in one of those teams is read with the supervisee (one query).
+    supervisee = (
+        User.objects.filter(pk=clinician_pk, is_active=True)
+        .annotate(
+            in_my_teams=Exists(
+                Membership.objects.filter(user=OuterRef("pk"), active=True, team_id__in=teams or [0])
+            ),
+            trainee=Exists(
+                Membership.objects.filter(
+                    user=OuterRef("pk"), active=True, role=Role.TRAINEE_HIGH_INTENSITY_THERAPIST
+                )
+            ),
+        )
+        .first()
+    )
     if supervisee is None:
         raise Http404
-    teams = team_ids_with_permission(request.user, Permission.SUPERVISE)
-    if not teams or not any(t in teams for t, _role in supervisee.active_memberships()):
+    if not teams or not supervisee.in_my_teams:
         raise PermissionDenied
-    pack = selectors.supervision_pack(supervisee=supervisee, page_number=request.GET.get("page", 1))
+    pack = selectors.supervision_pack(
+        supervisee=supervisee, page_number=request.GET.get("page", 1), trainee=supervisee.trainee
+    )
     audit_actions.record_shown(
         by=request.user,
         patients=[row.referral.patient for row in pack.caseload.rows]

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import OuterRef, Subquery
+from django.db import models
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from stepcare.accounts.models import User
@@ -209,29 +211,7 @@ def timeline(
                     (appt.pk,),
                 )
             )
-    for model in DOCUMENT_KINDS.values():
-        entry_kind = {Letter: "letter", RiskAssessment: "risk", LiaisonEntry: "liaison"}.get(
-            model, "document"
-        )
-        if not want(entry_kind):
-            continue
-        rows = model.objects.filter(patient=patient).select_related("author")
-        if model is Letter:
-            rows = with_dispatch(rows)
-        for d in rows.order_by("-created_at", "-id")[:cut]:
-            at = d.signed_at or d.created_at
-            entries.append(
-                TimelineEntry(
-                    entry_kind,
-                    model.LABEL,
-                    at,
-                    _document_title(d),
-                    f"{d.author}",
-                    "records:document",
-                    (model.KIND, d.pk),
-                    letter_state(d) if model is Letter else d.get_status_display(),
-                )
-            )
+    entries += _document_entries(patient, want, cut)
     if want("consent"):
         for c in (
             Consent.objects.filter(patient=patient)
@@ -257,6 +237,114 @@ def timeline(
     entries.sort(key=lambda e: e.at, reverse=True)
     start = (page - 1) * per_page
     return entries[start : start + per_page], len(entries) > start + per_page
+
+
+# The columns each document kind gives the timeline: the fields of every document, then those its
+# title needs (a kind without one gives NULL, typed so that the union reads it back correctly).
+_TITLE_FIELDS: dict[str, models.Field[Any, Any]] = {
+    "recipient_kind": models.CharField(),
+    "recipient_name": models.CharField(),
+    "subject": models.CharField(),
+    "session_number": models.PositiveSmallIntegerField(),
+    "session_date": models.DateField(),
+    "plan_number": models.PositiveSmallIntegerField(),
+    "review_date": models.DateField(),
+}
+
+
+def _entry_kind(model: Any) -> str:
+    """The timeline filter a document kind falls under."""
+    return {Letter: "letter", RiskAssessment: "risk", LiaisonEntry: "liaison"}.get(model, "document")
+
+
+def _document_entries(patient: Patient, want: Any, cut: int) -> list[TimelineEntry]:
+    """The newest `cut` documents of every kind wanted, in two queries whatever the number of
+    kinds: one UNION ALL of the kinds (newest first, cut in the database), then their authors."""
+    kinds = [(n, model) for n, model in enumerate(DOCUMENT_KINDS.values()) if want(_entry_kind(model))]
+    if not kinds:
+        return []
+    queries = []
+    for n, model in kinds:
+        own = {f.name for f in model._meta.get_fields()}
+        titles = {
+            # A typed NULL (NULL::date on PostgreSQL), or the union cannot match the columns' types.
+            f"t_{name}": F(name) if name in own else Cast(Value(None), output_field=field)
+            for name, field in _TITLE_FIELDS.items()
+        }
+        # A letter's first sending (draft / signed, awaiting dispatch / sent), typed NULLs elsewhere.
+        sent = LetterDispatch.objects.filter(letter=OuterRef("pk")).order_by("dispatched_on", "id")
+        dispatch = (
+            {
+                "t_sent_on": Subquery(sent.values("dispatched_on")[:1]),
+                "t_sent_route": Subquery(sent.values("route")[:1]),
+            }
+            if model is Letter
+            else {
+                "t_sent_on": Cast(Value(None), output_field=models.DateField()),
+                "t_sent_route": Cast(Value(None), output_field=models.CharField()),
+            }
+        )
+        queries.append(
+            model.objects.filter(patient=patient)
+            .order_by()
+            .annotate(**dispatch)
+            .annotate(
+                t_kind=Value(n),
+                t_pk=F("pk"),
+                t_status=F("status"),
+                t_created=F("created_at"),
+                t_signed=F("signed_at"),
+                t_at=Coalesce("signed_at", "created_at"),
+                t_author=F("author_id"),
+                **titles,
+            )
+            .values_list(
+                "t_kind",
+                "t_pk",
+                "t_status",
+                "t_created",
+                "t_signed",
+                "t_at",
+                "t_author",
+                "t_sent_on",
+                "t_sent_route",
+                *titles,
+            )
+        )
+    first, *others = queries
+    rows = (
+        list(first.union(*others, all=True).order_by("-t_at", "-t_pk")[:cut])
+        if others
+        else list(first.order_by("-t_at", "-t_pk")[:cut])
+    )
+    authors = User.objects.in_bulk({row[6] for row in rows})
+    models_by_number: dict[int, Any] = dict(kinds)
+    entries = []
+    for kind_number, pk, status, created, signed, _at, author_id, sent_on, sent_route, *title_values in rows:
+        model = models_by_number[kind_number]
+        own = {f.name for f in model._meta.get_fields()}
+        document = model(
+            id=pk,
+            status=status,
+            created_at=created,
+            signed_at=signed,
+            **{name: value for name, value in zip(_TITLE_FIELDS, title_values, strict=True) if name in own},
+        )
+        if model is Letter:
+            document.sent_on, document.sent_route = sent_on, sent_route or ""
+        entries.append(
+            TimelineEntry(
+                _entry_kind(model),
+                model.LABEL,
+                signed or created,
+                _document_title(document),
+                f"{authors[author_id]}",
+                "records:document",
+                (model.KIND, pk),
+                letter_state(document) if model is Letter else document.get_status_display(),
+            )
+        )
+    return entries
 
 
 def _document_title(d: ClinicalDocument) -> str:

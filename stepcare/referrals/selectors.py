@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from stepcare.accounts.models import Membership, Team, User
@@ -356,20 +357,26 @@ def therapists_for_allocation(*, team: Team, step: str = "") -> list[TherapistRo
     """Clinicians in the team whose role matches ``step``, with their open caseload,
     capacity and qualifications."""
     memberships = Membership.objects.filter(team=team, active=True, role__in=ALLOCATABLE_ROLES)
+    # Each clinician's open caseload is counted beside them (a subquery), not in a query of its own.
+    open_cases = (
+        Referral.objects.filter(
+            allocated_to=OuterRef("pk"), status__in=(S.ALLOCATED, S.IN_TREATMENT, S.WAITING)
+        )
+        .order_by()
+        .values("allocated_to")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     users = list(
         allocatable_users(team=team, step=step)
         .select_related("therapist_profile")
+        .annotate(open_cases=Coalesce(Subquery(open_cases), 0))
         .order_by("last_name", "first_name")
     )
     qualifications: dict[int, list[Qualification]] = defaultdict(list)
     for q in Qualification.objects.filter(user__in=users).order_by("level"):
         qualifications[q.user_id].append(q)
-    counts = dict(
-        Referral.objects.filter(allocated_to__in=users, status__in=(S.ALLOCATED, S.IN_TREATMENT, S.WAITING))
-        .values_list("allocated_to")
-        .annotate(n=Count("id"))
-        .values_list("allocated_to", "n")
-    )
+    counts = {u.pk: u.open_cases for u in users}
     roles: dict[int, list[str]] = defaultdict(list)
     for user_id, role in memberships.values_list("user_id", "role"):
         roles[user_id].append(Role(role).label)

@@ -273,6 +273,20 @@ def appointment_for_page(*, pk: int) -> Appointment:
     return with_banner_risk(appointments_for_page().get(pk=pk))
 
 
+def appointment_for_measures(*, pk: int) -> Appointment:
+    """An appointment with its team and its attendees (patient and referral): what the outcome
+    measures page of a contact needs, without the diary's rooms, clinicians and rebookings."""
+    return (
+        Appointment.objects.select_related("team")
+        .prefetch_related(
+            Prefetch(
+                "attendees", queryset=Attendee.objects.select_related("patient", "referral").order_by("id")
+            )
+        )
+        .get(pk=pk)
+    )
+
+
 def group_patients(group: Group) -> list[Patient]:
     """The patients a group is about: its current members."""
     return [m.patient for m in group.members.filter(left_at__isnull=True).select_related("patient")]

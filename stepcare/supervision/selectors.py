@@ -104,14 +104,17 @@ def countersignature_for(document: Any) -> Countersignature | None:
     )
 
 
-def awaiting_countersignature(trainee: User, *, limit: int | None = None) -> list[Any]:
+def awaiting_countersignature(
+    trainee: User, *, limit: int | None = None, trainee_role: bool | None = None
+) -> list[Any]:
     """The trainee's signed session notes and assessments not yet countersigned (oldest first,
     at most `limit`, PENDING_LIMIT by default), when the service requires it. One query per
-    kind; `awaiting_countersignature_page` lists them all, paged."""
+    kind; `awaiting_countersignature_page` lists them all, paged. `trainee_role`: whether the
+    user holds a trainee's role, when the caller has read it already (otherwise read here)."""
     from stepcare.records.models import DOCUMENT_KINDS
 
     limit = limit or PENDING_LIMIT
-    if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True) or not is_trainee(trainee):
+    if not _countersigning(trainee, trainee_role):
         return []
     found: list[Any] = []
     for kind in COUNTERSIGNED_KINDS:
@@ -140,10 +143,17 @@ def _awaiting_queryset(trainee: User, kind: str) -> QuerySet[Any]:
     return model.objects.signed().filter(author=trainee).exclude(Exists(signed))
 
 
-def awaiting_countersignature_total(trainee: User) -> dict[str, int]:
+def _countersigning(trainee: User, trainee_role: bool | None) -> bool:
+    """Whether the service requires countersignature and ``trainee`` holds a trainee's role."""
+    if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True):
+        return False
+    return is_trainee(trainee) if trainee_role is None else trainee_role
+
+
+def awaiting_countersignature_total(trainee: User, *, trainee_role: bool | None = None) -> dict[str, int]:
     """How many of the trainee's documents of each kind wait for a countersignature (one count
     query per kind); empty when none is required."""
-    if not getattr(settings, "SUPERVISION_TRAINEE_COUNTERSIGNATURE", True) or not is_trainee(trainee):
+    if not _countersigning(trainee, trainee_role):
         return {}
     return {kind: _awaiting_queryset(trainee, kind).count() for kind in COUNTERSIGNED_KINDS}
 

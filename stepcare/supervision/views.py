@@ -12,14 +12,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from stepcare.accounts.models import User
+from stepcare.accounts.models import Membership, User
 from stepcare.accounts.permissions import (
     Permission,
+    Role,
     has_permission,
     team_ids_with_permission,
     teams_seen_whole,
@@ -74,10 +76,27 @@ def _shown(request: StaffRequest, patients: list[Any], obj: Any = None, **detail
 
 def _supervisee_for(request: StaffRequest, clinician_pk: int) -> User:
     """The supervisee, when the user supervises in one of their teams (refusals audited)."""
-    supervisee = User.objects.filter(pk=clinician_pk, is_active=True).first()
+    teams = team_ids_with_permission(request.user, P.SUPERVISE)
+    # `selectors.supervising_team`, read with the supervisee in one query.
+    supervisee = (
+        User.objects.filter(pk=clinician_pk, is_active=True)
+        .annotate(
+            shared_team=Subquery(
+                Membership.objects.filter(user=OuterRef("pk"), active=True, team_id__in=teams or [0])
+                .order_by("team_id")
+                .values("team_id")[:1]
+            ),
+            trainee=Exists(
+                Membership.objects.filter(
+                    user=OuterRef("pk"), active=True, role=Role.TRAINEE_HIGH_INTENSITY_THERAPIST
+                )
+            ),
+        )
+        .first()
+    )
     if supervisee is None:
         raise Http404
-    if selectors.supervising_team(request.user, supervisee) is None:
+    if supervisee.pk == request.user.pk or supervisee.shared_team is None:
         _refuse(request, obj=supervisee, what=P.SUPERVISE.value)
     return supervisee
 
@@ -119,6 +138,7 @@ def record_new(request: StaffRequest, clinician_pk: int) -> HttpResponse:
         per_page=selectors.PACK_RECORD_CAP,
         charts=False,
         page_number=request.GET.get("part", 1),
+        trainee=getattr(supervisee, "trainee", None),
     )
     items: list[Any] = pack.items
     part = pack.caseload.page

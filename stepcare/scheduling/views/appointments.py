@@ -159,7 +159,13 @@ def cancel(request: StaffRequest, appointment_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rebook(request: StaffRequest, appointment_pk: int) -> HttpResponse:
-    appointment = _get_appointment_for_user(request, appointment_pk, audit_view=request.method == "GET")
+    # The diary's view of the appointment: its rebookings and follow-up tasks are not shown here.
+    appointment = _get_appointment_for_user(
+        request,
+        appointment_pk,
+        audit_view=request.method == "GET",
+        queryset=Appointment.objects.for_display(),
+    )
     error = ""
     if request.method == "POST":
         form = RebookForm(request.POST, appointment=appointment)

@@ -58,12 +58,18 @@ def _get_appointment_for_user(
     permission: Permission = Permission.BOOK_APPOINTMENTS,
     *,
     audit_view: bool = True,
+    queryset: Any = None,
 ) -> Appointment:
-    appointment = selectors.with_banner_risk(
-        fetch_for_user(
-            request, selectors.appointments_for_page(), pk, permission, patients_of=lambda a: a.patients
-        )
+    """The appointment if this user may see it, read with `queryset` (by default, everything
+    the appointment's own page shows), its patients given the banner's risk values; reads audited."""
+    found: Appointment = fetch_for_user(
+        request,
+        selectors.appointments_for_page() if queryset is None else queryset,
+        pk,
+        permission,
+        patients_of=lambda a: a.patients,
     )
+    appointment = selectors.with_banner_risk(found)
     patients = [attendee.patient for attendee in appointment.attendees.all()]
     if audit_view:
         audit_actions.record_shown(

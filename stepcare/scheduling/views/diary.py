@@ -50,11 +50,13 @@ def _audit_diary(
     )
 
 
-def _diary_context(request: StaffRequest, first_day: dt.date, days: int) -> dict[str, Any]:
+def _diary_context(
+    request: StaffRequest, first_day: dt.date, days: int, links: dict[str, Any] | None = None
+) -> dict[str, Any]:
     scope = "day" if days == 1 else "week"
     step = dt.timedelta(days=days)
     return {
-        **_diary_links(request.user),
+        **(links if links is not None else _diary_links(request.user)),
         "scope": scope,
         "first_day": first_day,
         "last_day": first_day + dt.timedelta(days=days - 1),
@@ -116,12 +118,17 @@ def my_day(request: StaffRequest) -> HttpResponse:
 
 @login_required
 def my_week(request: StaffRequest) -> HttpResponse:
-    return clinician_diary(request, request.user.pk)
+    return _clinician_diary(request, request.user)  # signed in, so active: not read again
 
 
 @login_required
 def clinician_diary(request: StaffRequest, clinician_pk: int) -> HttpResponse:
-    clinician = get_object_or_404(User, pk=clinician_pk, is_active=True)
+    if clinician_pk == request.user.pk:
+        return _clinician_diary(request, request.user)
+    return _clinician_diary(request, get_object_or_404(User, pk=clinician_pk, is_active=True))
+
+
+def _clinician_diary(request: StaffRequest, clinician: User) -> HttpResponse:
     if clinician != request.user:
         their_teams = set(
             Membership.objects.filter(user=clinician, active=True).values_list("team_id", flat=True)
@@ -152,8 +159,11 @@ def clinician_diary(request: StaffRequest, clinician_pk: int) -> HttpResponse:
 
 @login_required
 def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
-    team = get_object_or_404(Team, pk=team_pk)
-    if team.pk not in _diary_team_ids(request.user):
+    links = _diary_links(request.user)
+    # The team is one of those listed in the page's links when the user may see its diary.
+    team = next((t for t in links["diary_teams"] if t.pk == team_pk), None)
+    if team is None:
+        get_object_or_404(Team, pk=team_pk)
         raise PermissionDenied
     first_day, days = _scope(request)
     clinicians = list(selectors.clinicians_in_teams([team.pk]))
@@ -163,7 +173,7 @@ def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
         request,
         "scheduling/team_diary.html",
         {
-            **_diary_context(request, first_day, days),
+            **_diary_context(request, first_day, days, links),
             "team": team,
             "diaries": diaries,
             "day_list": [first_day + dt.timedelta(days=i) for i in range(days)],

@@ -304,7 +304,7 @@ def test_the_measures_page_query_count_is_pinned(
     scores(appointment=appointment, by=clinician, PHQ9=phq9(12, item9=1))
     client = client_for(HIT)
     client.get(_url(appointment))
-    with django_assert_num_queries(19):  # with the attendees' risk formulation for the banner
+    with django_assert_num_queries(14):
         client.get(_url(appointment))
 
 

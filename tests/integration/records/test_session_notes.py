@@ -174,8 +174,8 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
-        ("record", 19),  # one query per timeline source, supervision and MDT discussions included
-        ("new", 16),  # with the scores recorded at the session
+        ("record", 13),  # the documents of every kind in one union query, then their authors
+        ("new", 15),
         ("document", 9),
         ("edit", 9),
         ("drafts", 13),  # with the signed letters not yet sent
