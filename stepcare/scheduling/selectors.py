@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from stepcare.accounts.models import Membership, Room, User
 from stepcare.accounts.permissions import Role
-from stepcare.patients.models import Patient, RiskFlag
+from stepcare.patients.models import Patient, RiskFlag, copy_banner_annotations
 from stepcare.patients.selectors import patient_matches
 from stepcare.referrals.models import Referral
 from stepcare.scheduling.models import (
@@ -154,8 +154,8 @@ def clinician_diaries(
     *, clinicians: Sequence[User], first_day: dt.date, days: int = 7, min_free: int = 60
 ) -> list[ClinicianDiary]:
     """Each clinician's appointments, time away and free periods (of at least ``min_free``
-    minutes inside their working pattern), day by day. Six queries in all (one gives the cards
-    their patients' risk-review dates, for "risk review overdue")."""
+    minutes inside their working pattern), day by day. Five queries in all (the cards' patients'
+    risk-review dates, for "risk review overdue", come with the attendees)."""
     start, end = day_bounds(first_day, days)
     ids = [c.pk for c in clinicians]
     appointments = list(
@@ -164,7 +164,9 @@ def clinician_diaries(
         .distinct()
         .order_by("starts_at", "id")
     )
-    _with_banner_risk([att.patient for a in appointments for att in a.attendees.all()])
+    for appointment in appointments:  # risk-review values read with the attendees (for_display)
+        for attendee in appointment.attendees.all():
+            copy_banner_annotations(attendee, attendee.patient)
     away = list(
         Unavailability.objects.filter(
             clinician_id__in=ids, withdrawn_at__isnull=True, starts_at__lt=end, ends_at__gt=start

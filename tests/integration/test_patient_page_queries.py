@@ -85,6 +85,9 @@ PATIENT_PAGES: dict[str, Role] = {
     "supervision:supervisee_caseload": R.CLINICAL_SUPERVISOR,
     "supervision:record_new": R.CLINICAL_SUPERVISOR,
     "supervision:record": R.CLINICAL_SUPERVISOR,
+    "supervision:awaiting": R.CLINICAL_SUPERVISOR,
+    "supervision:correct": R.CLINICAL_SUPERVISOR,
+    "supervision:discussion_actions": R.CLINICAL_SUPERVISOR,
     "supervision:meeting": R.HIGH_INTENSITY_THERAPIST,
     "supervision:agenda": R.HIGH_INTENSITY_THERAPIST,
 }

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from stepcare.patients.models import RiskFlag
+from stepcare.patients.models import RiskFlag, banner_annotations
 
 DEFAULT_DURATION = dt.timedelta(minutes=60)
 
@@ -104,6 +104,8 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
             models.Prefetch(
                 "attendees",
                 queryset=Attendee.objects.select_related("patient", "referral")
+                # The banner's and the cards' risk-review values, copied onto each patient.
+                .annotate(**banner_annotations("patient_id"))
                 .prefetch_related(
                     # Risk is shown wherever a patient appears in a diary.
                     models.Prefetch(

@@ -159,12 +159,9 @@ def cancel(request: StaffRequest, appointment_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rebook(request: StaffRequest, appointment_pk: int) -> HttpResponse:
-    # The diary's view of the appointment: its rebookings and follow-up tasks are not shown here.
+    diary_view = Appointment.objects.for_display()  # its rebookings and follow-up tasks are not shown
     appointment = _get_appointment_for_user(
-        request,
-        appointment_pk,
-        audit_view=request.method == "GET",
-        queryset=Appointment.objects.for_display(),
+        request, appointment_pk, audit_view=request.method == "GET", queryset=diary_view
     )
     error = ""
     if request.method == "POST":

@@ -175,7 +175,7 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
     ("name", "queries"),
     [
         ("record", 13),  # the documents of every kind in one union query, then their authors
-        ("new", 15),
+        ("new", 16),  # with the scores recorded at the session
         ("document", 9),
         ("edit", 9),
         ("drafts", 13),  # with the signed letters not yet sent
