@@ -96,7 +96,11 @@ def record_consultation(*, by: User, team: Team, data: dict[str, Any]) -> Genera
     if team.pk not in writing_teams(by):
         raise ConsultationRefused("You can record advice only for a team you write clinical notes in.")
     values = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items() if k in FIELDS}
-    for name, label in (("asked_by_name", "who asked"), ("question", "the question"), ("advice", "the advice")):
+    for name, label in (
+        ("asked_by_name", "who asked"),
+        ("question", "the question"),
+        ("advice", "the advice"),
+    ):
         if not values.get(name):
             raise ConsultationRefused(f"Write {label}.")
     given_on = values.get("given_on")

@@ -227,8 +227,12 @@ class GeneralConsultationForm(forms.Form):
     asked_by_role = forms.CharField(label="Their role", max_length=200, required=False)
     asked_by_organisation = forms.CharField(label="Their organisation", max_length=200, required=False)
     method = forms.CharField(label="How (phone, email, meeting)", max_length=100, required=False)
-    question = forms.CharField(label="The question asked", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
-    advice = forms.CharField(label="The advice given", widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000)
+    question = forms.CharField(
+        label="The question asked", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+    )
+    advice = forms.CharField(
+        label="The advice given", widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000
+    )
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from stepcare.accounts.models import Team
 from stepcare.accounts.permissions import Permission, has_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.context import audit_if_redisplayed
@@ -25,6 +26,7 @@ from stepcare.patients.models import Patient
 from stepcare.patients.views import _get_patient_for_user
 from stepcare.pdf import pdf_response, render_pdf
 from stepcare.records import actions, diagrams, export, letters, nice, prefill, selectors
+from stepcare.records import consultations as general
 from stepcare.records.forms import (
     AddendumForm,
     ConsentForm,
@@ -47,6 +49,7 @@ from stepcare.records.models import (
     Consent,
     Formulation,
     FormulationTemplate,
+    GeneralConsultation,
     Goal,
     Letter,
     RelatedPerson,
@@ -740,28 +743,23 @@ def subject_access(request: StaffRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consultations(request: StaffRequest) -> HttpResponse:
     """One's own advice given in general, and (supervisors, service managers) their teams'."""
-    from stepcare.records import consultations as general
-
     if not general.may_see_list(request.user):
         raise PermissionDenied
     may_write = bool(general.writing_teams(request.user))
     form = None
     if may_write:
-        from stepcare.accounts.models import Team
-
         teams = Team.objects.filter(pk__in=general.writing_teams(request.user)).order_by("name")
         form = GeneralConsultationForm(request.POST or None, teams=teams)
-        if request.method == "POST":
-            if form.is_valid():
-                data = dict(form.cleaned_data)
-                team = data.pop("team")
-                try:
-                    general.record_consultation(by=request.user, team=team, data=data)
-                except general.ConsultationRefused as refusal:
-                    messages.error(request, str(refusal))
-                else:
-                    messages.success(request, "Advice recorded.")
-                    return redirect("records:consultations")
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            team = data.pop("team")
+            try:
+                general.record_consultation(by=request.user, team=team, data=data)
+            except general.ConsultationRefused as refusal:
+                messages.error(request, str(refusal))
+            else:
+                messages.success(request, "Advice recorded.")
+                return redirect("records:consultations")
     elif request.method == "POST":
         raise PermissionDenied
     own = general.own_page(request.user, request.GET.get("page"))
@@ -786,9 +784,6 @@ def consultations(request: StaffRequest) -> HttpResponse:
 @login_required
 @require_POST
 def consultation_addendum(request: StaffRequest, consultation_pk: int) -> HttpResponse:
-    from stepcare.records import consultations as general
-    from stepcare.records.models import GeneralConsultation
-
     consultation = get_object_or_404(GeneralConsultation, pk=consultation_pk)
     if not general.may_add_addendum(request.user, consultation):
         audit_actions.record(

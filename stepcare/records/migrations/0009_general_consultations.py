@@ -9,67 +9,113 @@ from django.db import migrations, models
 
 from stepcare.records.triggers import for_immutable_tables
 
-install, remove = for_immutable_tables(
-    "records_generalconsultation", "records_generalconsultationaddendum"
-)
+install, remove = for_immutable_tables("records_generalconsultation", "records_generalconsultationaddendum")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_must_change_password'),
-        ('records', '0008_formulation_diagram'),
+        ("accounts", "0002_must_change_password"),
+        ("records", "0008_formulation_diagram"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GeneralConsultation',
+            name="GeneralConsultation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_on', models.DateField(verbose_name='date')),
-                ('asked_by_name', models.CharField(max_length=200, verbose_name='who asked')),
-                ('asked_by_role', models.CharField(blank=True, max_length=200, verbose_name='their role')),
-                ('asked_by_organisation', models.CharField(blank=True, max_length=200, verbose_name='their organisation')),
-                ('method', models.CharField(blank=True, max_length=100, verbose_name='how')),
-                ('question', models.TextField(verbose_name='the question asked')),
-                ('advice', models.TextField(verbose_name='the advice given')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_on", models.DateField(verbose_name="date")),
+                ("asked_by_name", models.CharField(max_length=200, verbose_name="who asked")),
+                ("asked_by_role", models.CharField(blank=True, max_length=200, verbose_name="their role")),
+                (
+                    "asked_by_organisation",
+                    models.CharField(blank=True, max_length=200, verbose_name="their organisation"),
+                ),
+                ("method", models.CharField(blank=True, max_length=100, verbose_name="how")),
+                ("question", models.TextField(verbose_name="the question asked")),
+                ("advice", models.TextField(verbose_name="the advice given")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.team"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-given_on', '-id'],
+                "ordering": ["-given_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GeneralConsultationAddendum',
+            name="GeneralConsultationAddendum",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='addenda', to='records.generalconsultation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "consultation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="addenda",
+                        to="records.generalconsultation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='generalconsultation',
-            index=models.Index(fields=['author', '-given_on'], name='records_gen_author__d9e8a3_idx'),
+            model_name="generalconsultation",
+            index=models.Index(fields=["author", "-given_on"], name="records_gen_author__d9e8a3_idx"),
         ),
         migrations.AddIndex(
-            model_name='generalconsultation',
-            index=models.Index(fields=['team', '-given_on'], name='records_gen_team_id_f83f11_idx'),
+            model_name="generalconsultation",
+            index=models.Index(fields=["team", "-given_on"], name="records_gen_team_id_f83f11_idx"),
         ),
         migrations.AddConstraint(
-            model_name='generalconsultation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('asked_by_name', ''), _negated=True), models.Q(('question', ''), _negated=True), models.Q(('advice', ''), _negated=True)), name='records_generalconsultation_who_question_advice'),
+            model_name="generalconsultation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("asked_by_name", ""), _negated=True),
+                    models.Q(("question", ""), _negated=True),
+                    models.Q(("advice", ""), _negated=True),
+                ),
+                name="records_generalconsultation_who_question_advice",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='generalconsultationaddendum',
-            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='records_generalconsultationaddendum_text'),
+            model_name="generalconsultationaddendum",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("text", ""), _negated=True),
+                name="records_generalconsultationaddendum_text",
+            ),
         ),
         migrations.RunPython(install, remove),
-]
+    ]

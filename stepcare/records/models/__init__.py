@@ -5,8 +5,8 @@ from stepcare.records.models.base import (
     DocumentStatus,
     SignedDocumentIsImmutable,
 )
-from stepcare.records.models.consultations import GeneralConsultation, GeneralConsultationAddendum
 from stepcare.records.models.consent import Consent, RelatedPerson
+from stepcare.records.models.consultations import GeneralConsultation, GeneralConsultationAddendum
 from stepcare.records.models.directory import GPPractice, LetterTemplate
 from stepcare.records.models.dispatch import LetterDispatch
 from stepcare.records.models.documents import (
