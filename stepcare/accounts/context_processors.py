@@ -41,6 +41,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("Directory", reverse("referrals:directory")))
     if has_permission(user, Permission.WRITE_CLINICAL_NOTES):
         items.append(("Drafts", reverse("records:drafts")))
+    if has_permission(user, Permission.WRITE_CLINICAL_NOTES) or has_permission(
+        user, Permission.VIEW_TEAM_CASELOAD
+    ):
+        items.append(("Consultations and advice", reverse("records:consultations")))
     if has_permission(user, Permission.RECORD_OUTCOMES):
         items.append(("My caseload", reverse("outcomes:caseload")))
         items.append(("Waiting checks", reverse("outcomes:waiting")))

@@ -8,7 +8,9 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 
+from stepcare.accounts.models import Team
 from stepcare.fields import DateField as BoundedDateField
+from stepcare.fields import ModelChoiceField
 from stepcare.records.models import (
     ClinicalDocument,
     Consent,
@@ -214,3 +216,35 @@ class GoalForm(forms.Form):
 class GoalRatingForm(forms.Form):
     rating = forms.IntegerField(label="Rating (0–10)", min_value=0, max_value=10)
     rated_on = forms.DateField(label="Date", widget=DateInput(), initial=timezone.localdate)
+
+
+class GeneralConsultationForm(forms.Form):
+    """Advice given in general, to someone outside the team, about no patient."""
+
+    team = ModelChoiceField(queryset=Team.objects.none(), label="Given for the team")
+    given_on = BoundedDateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    asked_by_name = forms.CharField(label="Who asked (name)", max_length=200)
+    asked_by_role = forms.CharField(label="Their role", max_length=200, required=False)
+    asked_by_organisation = forms.CharField(label="Their organisation", max_length=200, required=False)
+    method = forms.CharField(label="How (phone, email, meeting)", max_length=100, required=False)
+    question = forms.CharField(
+        label="The question asked", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+    )
+    advice = forms.CharField(
+        label="The advice given", widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000
+    )
+
+    def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["team"]
+        assert isinstance(field, ModelChoiceField)
+        field.queryset = teams
+        if len(teams) == 1:
+            field.initial = teams[0].pk
+        self.fields["given_on"].initial = timezone.localdate()
+
+    def clean_given_on(self) -> Any:
+        day = self.cleaned_data["given_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("Advice cannot be recorded for a date in the future.")
+        return day

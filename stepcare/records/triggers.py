@@ -88,3 +88,33 @@ def for_tables(*tables: str) -> tuple[Any, Any]:
             schema_editor.execute(sql, None)
 
     return add, drop
+
+
+def for_immutable_tables(*tables: str) -> tuple[Any, Any]:
+    """(install, remove) for tables whose every row is fixed once written (no draft status)."""
+
+    def add(apps: Any, schema_editor: Any) -> None:
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            schema_editor.execute(_PG_FUNCTION, None)
+        for table in tables:
+            name = f"{table}_signed_immutable"
+            if vendor == "postgresql":
+                sql = (
+                    f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} FOR EACH ROW "
+                    "EXECUTE FUNCTION stepcare_records_refuse_change();"
+                )
+            elif vendor == "sqlite":
+                sql = (
+                    f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} FOR EACH ROW "
+                    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;"
+                )
+            else:
+                continue
+            schema_editor.execute(sql, None)
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        for sql in drop_sql(schema_editor.connection.vendor, tables):
+            schema_editor.execute(sql, None)
+
+    return add, drop

@@ -5,6 +5,12 @@ from stepcare.records import views
 app_name = "records"
 urlpatterns = [
     path("drafts/", views.drafts, name="drafts"),
+    path("consultations/", views.consultations, name="consultations"),
+    path(
+        "consultations/<int:consultation_pk>/addendum/",
+        views.consultation_addendum,
+        name="consultation_addendum",
+    ),
     path("patients/<int:pk>/", views.record, name="record"),
     path("patients/<int:pk>/new/<slug:kind>/", views.new, name="new"),
     path("patients/<int:pk>/consent/", views.consent, name="consent"),

@@ -149,6 +149,12 @@ ACCESS: dict[str, Rule] = {
     "referrals:patient_referrals": Rule(own=RELATED_VIEWERS, kwargs=("pk",)),
     # The clinical record
     "records:drafts": Rule(own=NOTE_WRITERS),
+    # Advice given in general (no patient): one's own, and the team's for supervisors and managers;
+    # an addendum by its author or a supervisor of its team (the entry here is a colleague's).
+    "records:consultations": Rule(own=NOTE_WRITERS | MANAGERS),
+    "records:consultation_addendum": Rule(
+        own=frozenset({R.CLINICAL_SUPERVISOR}), method="post", kwargs=("consultation_pk",)
+    ),
     "records:record": Rule(own=RELATED_NOTE_WRITERS, kwargs=("pk",)),
     "records:new": Rule(own=RELATED_NOTE_WRITERS, kwargs=("pk", "kind")),
     "records:consent": Rule(own=RELATED_NOTE_WRITERS, kwargs=("pk",)),
@@ -265,6 +271,7 @@ def _url(name: str, rule: Rule, team, service) -> tuple[str, object]:
     _scheduling_url_values(rule, team, service, patient, values)
     _referral_url_values(rule, team, service, patient, values)
     _records_url_values(rule, service, patient, values)
+    _consultation_url_values(rule, team, values)
     _exports_url_values(rule, team, values)
     _supervision_url_values(rule, team, service, patient, values)
     return reverse(name, kwargs=values), patient
@@ -335,6 +342,24 @@ def _records_url_values(rule: Rule, service, patient, values: dict) -> None:
         values["consent_pk"] = ConsentFactory(patient=patient, recorded_by=service.staff[R.PWP]).pk
     if "goal_pk" in rule.kwargs:
         values["goal_pk"] = GoalFactory(patient=patient, set_by=service.staff[R.PWP]).pk
+
+
+def _consultation_url_values(rule: Rule, team, values: dict) -> None:
+    """Advice a colleague in the team gave in general (about no patient)."""
+    import datetime as dt
+
+    from stepcare.records.models import GeneralConsultation
+
+    if "consultation_pk" in rule.kwargs:
+        colleague = MembershipFactory(team=team, role=R.PWP).user
+        values["consultation_pk"] = GeneralConsultation.objects.create(
+            team=team,
+            author=colleague,
+            given_on=dt.date.today(),
+            asked_by_name="Dr Ashdown",
+            question="How should a GP refer someone with panic attacks?",
+            advice="Self-referral online, or the GP referral form.",
+        ).pk
 
 
 def _supervision_url_values(rule: Rule, team, service, patient, values: dict) -> None:

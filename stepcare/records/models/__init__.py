@@ -6,6 +6,7 @@ from stepcare.records.models.base import (
     SignedDocumentIsImmutable,
 )
 from stepcare.records.models.consent import Consent, RelatedPerson
+from stepcare.records.models.consultations import GeneralConsultation, GeneralConsultationAddendum
 from stepcare.records.models.directory import GPPractice, LetterTemplate
 from stepcare.records.models.dispatch import LetterDispatch
 from stepcare.records.models.documents import (
@@ -32,6 +33,8 @@ __all__ = [
     "Formulation",
     "FormulationTemplate",
     "GPPractice",
+    "GeneralConsultation",
+    "GeneralConsultationAddendum",
     "Goal",
     "GoalRating",
     "Letter",
