@@ -7,9 +7,55 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from stepcare.records.triggers import for_immutable_tables
+# Frozen: the statements stepcare.records.triggers.for_immutable_tables produced for these
+# tables when this migration was written (PostgreSQL and SQLite; other databases get none).
+CREATE_SQL = {
+    "postgresql": [
+        "\n"
+        "CREATE OR REPLACE FUNCTION stepcare_records_refuse_change() RETURNS trigger AS "
+        "$$\n"
+        "BEGIN\n"
+        "    RAISE EXCEPTION 'signed clinical documents cannot be changed: add an addendum "
+        "(% on %)', TG_OP, TG_TABLE_NAME;\n"
+        "END;\n"
+        "$$ LANGUAGE plpgsql;\n",
+        "CREATE TRIGGER records_generalconsultation_signed_immutable BEFORE UPDATE ON "
+        "records_generalconsultation FOR EACH ROW EXECUTE FUNCTION "
+        "stepcare_records_refuse_change();",
+        "CREATE TRIGGER records_generalconsultationaddendum_signed_immutable BEFORE UPDATE "
+        "ON records_generalconsultationaddendum FOR EACH ROW EXECUTE FUNCTION "
+        "stepcare_records_refuse_change();",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER records_generalconsultation_signed_immutable BEFORE UPDATE ON "
+        "records_generalconsultation FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'signed clinical "
+        "documents cannot be changed: add an addendum'); END;",
+        "CREATE TRIGGER records_generalconsultationaddendum_signed_immutable BEFORE UPDATE ON "
+        "records_generalconsultationaddendum FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'signed "
+        "clinical documents cannot be changed: add an addendum'); END;",
+    ],
+}
+DROP_SQL = {
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS records_generalconsultation_signed_immutable ON records_generalconsultation;",
+        "DROP TRIGGER IF EXISTS records_generalconsultationaddendum_signed_immutable ON "
+        "records_generalconsultationaddendum;",
+    ],
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS records_generalconsultation_signed_immutable;",
+        "DROP TRIGGER IF EXISTS records_generalconsultationaddendum_signed_immutable;",
+    ],
+}
 
-install, remove = for_immutable_tables("records_generalconsultation", "records_generalconsultationaddendum")
+
+def install(apps, schema_editor):  # type: ignore[no-untyped-def]
+    for sql in CREATE_SQL.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(sql, None)
+
+
+def remove(apps, schema_editor):  # type: ignore[no-untyped-def]
+    for sql in DROP_SQL.get(schema_editor.connection.vendor, []):
+        schema_editor.execute(sql, None)
 
 
 class Migration(migrations.Migration):
