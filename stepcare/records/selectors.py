@@ -273,7 +273,7 @@ def _document_entries(patient: Patient, want: Any, cut: int) -> list[TimelineEnt
         }
         # A letter's first sending (draft / signed, awaiting dispatch / sent), typed NULLs elsewhere.
         sent = LetterDispatch.objects.filter(letter=OuterRef("pk")).order_by("dispatched_on", "id")
-        dispatch = (
+        dispatch: dict[str, Any] = (
             {
                 "t_sent_on": Subquery(sent.values("dispatched_on")[:1]),
                 "t_sent_route": Subquery(sent.values("route")[:1]),

@@ -1,14 +1,14 @@
 from django.urls import path
 
-from stepcare.records import views
+from stepcare.records import consultation_views, views
 
 app_name = "records"
 urlpatterns = [
     path("drafts/", views.drafts, name="drafts"),
-    path("consultations/", views.consultations, name="consultations"),
+    path("consultations/", consultation_views.consultations, name="consultations"),
     path(
         "consultations/<int:consultation_pk>/addendum/",
-        views.consultation_addendum,
+        consultation_views.consultation_addendum,
         name="consultation_addendum",
     ),
     path("patients/<int:pk>/", views.record, name="record"),
