@@ -62,8 +62,8 @@ demo: install ## reload the demo service from scratch (development only)
 	$(BIN)/stepcare migrate --no-input -v0
 	$(BIN)/stepcare demo --reset
 
-test: install assets chromium pango ## the whole suite on SQLite
-	STEPCARE_ENV=test $(BIN)/pytest
+test: install assets chromium pango ## the whole suite on SQLite, with the coverage floor (COVERAGE_FLOOR)
+	STEPCARE_ENV=test $(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 test-postgres: install assets chromium pango pg-client ## the whole suite on PostgreSQL (PG_URL)
 	STEPCARE_ENV=test DATABASE_URL=$(PG_URL) $(BIN)/pytest
@@ -128,14 +128,14 @@ fuzz-api: install ## a large schemathesis run against the REST API's OpenAPI sch
 	STEPCARE_ENV=test STEPCARE_API_FUZZ_EXAMPLES=$${STEPCARE_API_FUZZ_EXAMPLES:-300} $(BIN)/pytest -q tests/integration/api/test_schemathesis.py
 
 # Reproducible installs (ADR 0018) and the coverage floor (ADR 0019 on the layout it covers).
-# 73% measured on the unit tests when the floor was set (rounded down); raise it, never lower it.
-COVERAGE_FLOOR ?= 73
+# The floor on stepcare/measures, actions and selectors, measured over the whole suite (96% when
+# it was set, rounded down to leave room for a branch or two); raise it, never lower it.
+COVERAGE_FLOOR ?= 94
 .PHONY: lock coverage
 lock: | $(BIN)/python ## re-pin requirements.lock from the ranges in pyproject.toml (pip-tools)
 	$(BIN)/pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
 	  --output-file requirements.lock pyproject.toml
 
-coverage: install ## coverage floor on stepcare/measures, actions and selectors (the unit tests)
-	STEPCARE_ENV=test $(BIN)/pytest tests/unit -q -p no:cacheprovider --cov --cov-report=term \
-	  --cov-fail-under=$(COVERAGE_FLOOR)
+coverage: install ## the unit tests' coverage of the measures core, actions and selectors (a quick look; make test enforces the floor)
+	STEPCARE_ENV=test $(BIN)/pytest tests/unit -q -p no:cacheprovider --cov --cov-report=term

@@ -462,7 +462,8 @@ def meeting(request: StaffRequest, meeting_pk: int) -> HttpResponse:
 def agenda(request: StaffRequest, meeting_pk: int) -> HttpResponse:
     """Add a patient to the agenda: search the team's patients, choose one."""
     found = _meeting_for(request, meeting_pk)
-    query = (request.GET.get("q") or request.POST.get("q") or "").strip()[:100]
+    # No NUL byte reaches the database (PostgreSQL refuses one in text).
+    query = (request.GET.get("q") or request.POST.get("q") or "").replace("\x00", "").strip()[:100]
     results = selectors.agenda_candidates(meeting=found, query=query) if query else []
     form = AgendaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
