@@ -206,6 +206,7 @@ NOT_PATIENT_PAGES: dict[str, str] = {
     "reporting:referrals_csv": "aggregate figures",
     "reporting:attendance_csv": "aggregate figures",
     "reporting:sessions_csv": "aggregate figures",
+    "records:consultations": "advice given in general, about no patient",
     "supervision:list": "supervision sessions (names colleagues)",
     "supervision:meetings": "meetings, not patients",
     "supervision:meeting_new": "an empty form",

@@ -244,8 +244,10 @@ def test_a_malformed_practice_file_imports_nothing(db, tmp_path) -> None:
 
 
 def test_subject_access_export_holds_that_patient_only_from_the_page_and_the_command(
-    client_for, service, patient, other_patient, hit, tmp_path
+    client_for, service, patient, hit, tmp_path
 ) -> None:
+    # A surname no generated name (staff, patient) can contain, so its absence proves something.
+    other_patient = PatientFactory(team=service.team, family_name="Quillerwynd")
     note = SessionNoteFactory(patient=patient, author=hit, agenda="Mine to see")
     actions.sign_document(by=hit, document=note, expected_version=note.version)
     SessionNoteFactory(patient=other_patient, author=hit, agenda="Somebody else's")
