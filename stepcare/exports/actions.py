@@ -91,11 +91,25 @@ def request_service_report(
     return _queue(by=by, kind="service_report", team_id=min(scope), params=params)
 
 
-def _queue(*, by: User, kind: str, team_id: int, params: dict[str, Any]) -> ExportJob:
+@transaction.atomic
+def request_subject_access(*, by: User, patient: Patient) -> ExportJob:
+    """Queue the whole record of ``patient`` (PDF and JSON) for a subject access request: for a
+    long record, which takes too long to render inside a web request."""
+    teams = team_ids_with_permission(by, KINDS["subject_access"].permission)
+    if not teams:
+        raise ExportRefused("Only an information governance officer can export a whole record.")
+    params = {"patient": patient.pk, "nhs_number": patient.nhs_number or ""}
+    return _queue(by=by, kind="subject_access", team_id=min(teams), params=params, patient=patient)
+
+
+def _queue(
+    *, by: User, kind: str, team_id: int, params: dict[str, Any], patient: Patient | None = None
+) -> ExportJob:
     job = ExportJob.objects.create(kind=kind, requested_by=by, team_id=team_id, params=params)
     audit_actions.record(
         by=by,
         action=AuditEvent.Action.CREATE,
+        patient=patient,
         obj=job,
         detail={"export": kind, "team": team_id, **params},
     )
@@ -120,7 +134,8 @@ def run_again(*, by: User, job: ExportJob, now: dt.datetime | None = None) -> Ex
     kind = KINDS.get(job.kind)
     if kind is None or not may_see(by, job):
         raise ExportRefused("You cannot run this export.")
-    if not kind.teams(job) <= team_ids_with_permission(by, kind.permission):
+    held = team_ids_with_permission(by, kind.permission)
+    if not (held if kind.anywhere else kind.teams(job) <= held):
         raise ExportRefused("You can export only for teams whose reports you manage.")
     if job.is_running and not stalled(job, now):
         raise ExportRefused("This export is still running.")
@@ -195,7 +210,7 @@ def run_job(job_id: int) -> ExportJob:
         result = kind.run(job, files, progress)
         name = ""
         if kind.has_file:
-            name = f"{job.kind}-{job.pk}-{job.params['start']}-to-{job.params['end']}.zip"
+            name = kind.file_name(job)
             partial = work / name
             with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for path in sorted(files.iterdir()):

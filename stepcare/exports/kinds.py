@@ -35,6 +35,13 @@ class Kind:
     # The teams whose records the job reads: whoever else reaches the job needs the kind's
     # permission in every one of them. Most kinds read the job's one team.
     teams: Callable[[ExportJob], set[int]] = lambda job: {job.team_id}
+    # The permission is needed in some team, not in the job's teams: a subject access request,
+    # which an IG officer answers for any patient (as the subject access page allows).
+    anywhere: bool = False
+    # The result file's name.
+    file_name: Callable[[ExportJob], str] = lambda job: (
+        f"{job.kind}-{job.pk}-{job.params['start']}-to-{job.params['end']}.zip"
+    )
 
 
 def _period(job: ExportJob) -> dataset.Period:
@@ -88,6 +95,29 @@ def _run_service_report(job: ExportJob, folder: Path, progress: Progress) -> dic
     return {"rows": rows}
 
 
+def _run_subject_access(job: ExportJob, folder: Path, progress: Progress) -> dict[str, Any]:
+    """One patient's whole record (docs/adr/0009): the PDF and the JSON of the subject access
+    page, for a record too long to render inside a web request."""
+    import json
+
+    from stepcare.patients.models import Patient
+    from stepcare.records import export
+
+    patient = Patient.objects.for_banner().get(pk=job.params["patient"])
+    progress(0, 2)
+    data = export.subject_access_data(patient)
+    name = _subject_access_name(job)
+    (folder / f"{name}.json").write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    progress(1, 2)
+    (folder / f"{name}.pdf").write_bytes(export.subject_access_pdf(data))
+    progress(2, 2)
+    return {"patient_ids": [patient.pk]}
+
+
+def _subject_access_name(job: ExportJob) -> str:
+    return f"subject-access-{job.params.get('nhs_number') or job.params['patient']}"
+
+
 KINDS: dict[str, Kind] = {
     "dataset": Kind(
         "dataset", "National dataset (NHS Talking Therapies)", Permission.VIEW_SERVICE_REPORTS, _run_dataset
@@ -106,6 +136,15 @@ KINDS: dict[str, Kind] = {
         _run_service_report,
         file_label="Download every table (zip of CSV files)",
         teams=_report_teams,
+    ),
+    "subject_access": Kind(
+        "subject_access",
+        "Subject access request: one patient's whole record",
+        Permission.EXPORT_RECORD,
+        _run_subject_access,
+        file_label="Download the record (zip of a PDF and JSON)",
+        anywhere=True,
+        file_name=lambda job: f"{_subject_access_name(job)}-{job.pk}.zip",
     ),
 }
 

@@ -58,6 +58,10 @@ def job(request: StaffRequest, job_pk: int) -> HttpResponse:
     """A job's progress (refreshing while it runs), its download link or its report."""
     found = _job(request, job_pk)
     report = found.result.get("report") if found.status == ExportJob.Status.DONE else None
+    if found.params.get("patient"):  # a subject access request names its patient
+        audit_actions.record_shown(
+            by=request.user, patients=[Patient(pk=found.params["patient"])], page="exports:job", obj=found
+        )
     if report:
         shown = {f["patient_id"] for g in report["problems"] for f in g["findings"] if f["patient_id"]}
         audit_actions.record_shown(

@@ -714,10 +714,20 @@ def rate_goal(request: StaffRequest, pk: int, goal_pk: int) -> HttpResponse:
 
 @login_required
 def subject_access(request: StaffRequest, pk: int) -> HttpResponse:
-    """The whole record of one patient for a subject access request (IG officer), PDF or JSON."""
+    """The whole record of one patient for a subject access request (IG officer), PDF or JSON;
+    a POST asks for it as a background export job (a long record takes too long to render here)."""
     if not has_permission(request.user, P.EXPORT_RECORD):
         raise PermissionDenied
     patient = get_object_or_404(Patient.objects.for_banner(), pk=pk)
+    if request.method == "POST":
+        from stepcare.exports import actions as export_actions
+
+        try:
+            job = export_actions.request_subject_access(by=request.user, patient=patient)
+        except export_actions.ExportRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("patients:access_log", pk=patient.pk)
+        return redirect("exports:job", job_pk=job.pk)
     fmt = "json" if request.GET.get("format") == "json" else "pdf"
     with transaction.atomic():
         audit_actions.record(
