@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -286,47 +287,49 @@ def _with(chosen: Choices, **extra: str) -> str:
 # CSV downloads: the same access, choices and figures as the page each table is on.
 
 
+def _table_csv(
+    request: StaffRequest,
+    build: Callable[..., Any],
+    extra: Callable[[Choices], tuple[Any, ...]] = lambda chosen: (),
+) -> StreamingHttpResponse:
+    """One table of the page as CSV: ``build(start, end, referrals, *extra(chosen))`` over the
+    page's teams and choices, so the download and the page cannot disagree."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    table = build(chosen.start, chosen.end, chosen.referrals(team_ids), *extra(chosen))
+    response: StreamingHttpResponse = table.response(chosen.start, chosen.end)
+    return response
+
+
 @login_required
 @require_GET
 def figures_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The dashboard's figures table as CSV."""
-    team_ids, teams = _report_teams(request)
-    chosen = _choices(request.GET, team_ids, teams)
-    table = downloads.figures_table(chosen.start, chosen.end, chosen.referrals(team_ids))
-    return table.response(chosen.start, chosen.end)
+    return _table_csv(request, downloads.figures_table)
 
 
 @login_required
 @require_GET
 def trend_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The monthly trend table (recovery and reliable improvement by month of ending) as CSV."""
-    team_ids, teams = _report_teams(request)
-    chosen = _choices(request.GET, team_ids, teams)
-    table = downloads.trend_table(chosen.start, chosen.end, chosen.referrals(team_ids))
-    return table.response(chosen.start, chosen.end)
+    return _table_csv(request, downloads.trend_table)
 
 
 @login_required
 @require_GET
 def endings_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The ending reasons table as CSV."""
-    team_ids, teams = _report_teams(request)
-    chosen = _choices(request.GET, team_ids, teams)
-    table = downloads.endings_table(chosen.start, chosen.end, chosen.referrals(team_ids))
-    return table.response(chosen.start, chosen.end)
+    return _table_csv(request, downloads.endings_table)
 
 
 @login_required
 @require_GET
 def equity_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The equity table for one characteristic as CSV, suppressed exactly as on the page."""
-    team_ids, teams = _report_teams(request)
-    chosen = _choices(request.GET, team_ids, teams)
     dimension = request.GET.get("by", "ethnic_category")
     if dimension not in equity.DIMENSIONS:
         dimension = "ethnic_category"
-    table = downloads.equity_table(chosen.start, chosen.end, chosen.referrals(team_ids), dimension)
-    return table.response(chosen.start, chosen.end)
+    return _table_csv(request, downloads.equity_table, lambda chosen: (dimension,))
 
 
 @login_required
@@ -372,17 +375,11 @@ def referrals_csv(request: StaffRequest) -> HttpResponse | StreamingHttpResponse
 @require_GET
 def attendance_csv(request: StaffRequest) -> StreamingHttpResponse:
     """The attendance table (attended, DNA, cancelled by the patient or the service) as CSV."""
-    team_ids, teams = _report_teams(request)
-    chosen = _choices(request.GET, team_ids, teams)
-    table = downloads.attendance_table(chosen.start, chosen.end, chosen.referrals(team_ids))
-    return table.response(chosen.start, chosen.end)
+    return _table_csv(request, downloads.attendance_table)
 
 
 @login_required
 @require_GET
 def sessions_csv(request: StaffRequest) -> StreamingHttpResponse:
     """Sessions per finished course against the NICE range, by problem descriptor, as CSV."""
-    team_ids, teams = _report_teams(request)
-    chosen = _choices(request.GET, team_ids, teams)
-    table = downloads.sessions_table(chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality)
-    return table.response(chosen.start, chosen.end)
+    return _table_csv(request, downloads.sessions_table, lambda chosen: (chosen.modality,))
