@@ -13,6 +13,7 @@ from stepcare.patients.models import Patient
 from stepcare.referrals.models import NOT_TAKEN_ON_CODES, TAKEN_ON_CODES, Referral
 from stepcare.scheduling.models import ASSESSMENT_TYPES, Appointment, Attendee, GroupMember
 from stepcare.scheduling.referral_link import attended_assessment_dates, attended_treatment_dates
+from tests.demo_clock import build_demo_at_half_past_eight
 
 pytestmark = pytest.mark.django_db
 S = Referral.Status
@@ -20,7 +21,7 @@ S = Referral.Status
 
 @pytest.fixture
 def demo() -> None:
-    call_command("demo", "--patients", "200", "--seed", "5", stdout=io.StringIO())
+    build_demo_at_half_past_eight("--patients", "200", "--seed", "5")
 
 
 def test_check_derived_is_clean_on_a_fresh_demo(demo) -> None:

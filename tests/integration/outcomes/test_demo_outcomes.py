@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 
 import pytest
-from django.core.management import call_command
 
 from stepcare.measures import CourseSummary, classify_course, score
 from stepcare.outcomes.models import MeasureResponse
 from stepcare.referrals.models import ProblemDescriptorRecord
 from stepcare.scheduling.models import Attendee
+from tests.demo_clock import build_demo_at_half_past_eight
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_scores_attended_contacts_with_the_national_mix_of_outcomes() -> None:
-    call_command("demo", "--patients", "200", "--seed", "5", stdout=io.StringIO())
+    build_demo_at_half_past_eight("--patients", "200", "--seed", "5")
     responses = list(MeasureResponse.objects.order_by("completed_on", "id"))
     assert len(responses) > 300
     for r in responses[:400]:
