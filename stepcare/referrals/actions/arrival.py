@@ -27,6 +27,7 @@ from stepcare.referrals.models import (
 )
 from stepcare.referrals.transitions import MoveRefused
 
+# Fields of the person as submitted that go onto a new patient record.
 PERSON_FIELDS = (
     "given_name",
     "family_name",

@@ -48,14 +48,11 @@ class IdentityConflict(MoveRefused):
 
 
 Outcome = SuitabilityDecision.Outcome
-
-
 S = Referral.Status
-
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out on the phone
 
-
+# The ending code a decision not to take someone on gives the referral.
 END_CODE_FOR_OUTCOME = {
     Outcome.SIGNPOST: EndCode.SIGNPOSTED,
     Outcome.REFER_ELSEWHERE: EndCode.REFERRED_ELSEWHERE,

@@ -15,13 +15,8 @@ from django.utils import timezone
 from stepcare.fields import DateField
 
 NAME_MAX = 100
-
-
 TEXT_MAX = 3000
-
-
 SHORT_TEXT_MAX = 200
-
 
 M = TypeVar("M", bound=Model)
 

@@ -67,13 +67,11 @@ def identity(request: StaffRequest, referral_pk: int) -> HttpResponse:
             return redirect("referrals:detail", referral_pk=referral_pk)
     shown = ([referral.patient] if referral.patient else []) + matches
     audit_actions.record_shown(by=request.user, patients=shown, obj=referral, page="referrals:identity")
+    has_nhs_number = bool(referral.submitted_details.get("nhs_number"))
     context = {"matches": matches, "elsewhere": elsewhere, "refusal": refusal, "conflict": conflict}
-    return render(
-        request,
-        "referrals/identity.html",
-        {**_identity_context(request, referral), **context, "second": second},
-        status=400 if refusal and request.method == "POST" else 200,
-    )
+    context |= {"has_nhs_number": has_nhs_number, "second": second, **_posted_second(request)}
+    status = 400 if refusal and request.method == "POST" else 200
+    return render(request, "referrals/identity.html", {"referral": referral, **context}, status=status)
 
 
 def _confirm_identity(request: StaffRequest, referral: Referral, matches: list[Patient]) -> str:
@@ -100,10 +98,9 @@ def _confirm_identity(request: StaffRequest, referral: Referral, matches: list[P
     raise MoveRefused("Choose the matching record, or confirm that this is a different person.")
 
 
-def _identity_context(request: StaffRequest, referral: Referral) -> dict[str, Any]:
+def _posted_second(request: StaffRequest) -> dict[str, Any]:
+    """A second open referral as asked for in the form posted, to show it again."""
     return {
-        "referral": referral,
-        "has_nhs_number": bool(referral.submitted_details.get("nhs_number")),
         "confirm_second": bool(request.POST.get("confirm_second")),
         "second_reason": request.POST.get("second_reason", "")[:500],
     }
