@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +15,7 @@ from stepcare.audit.actions import record
 from stepcare.audit.models import AuditEvent
 from stepcare.patients.models import DEMOGRAPHIC_FIELDS, EmploymentSupport, Patient, RiskFlag
 from stepcare.patients.selectors import possible_duplicates
+from stepcare.patients.signals import patient_died
 
 
 class PossibleDuplicate(Exception):
@@ -168,12 +169,10 @@ def record_death(
     it (49 after treatment, 17 after an assessment, 50 when never seen). ``ending_referral_id``
     is the referral being ended with 17 or 49 that records this death: it is ended by its own
     action. Refused (``PatientChangeRefused``) when the date is in the future, before birth,
-    before an attended appointment, or the death is already recorded."""
-    from stepcare.referrals.actions import end_referrals_for_death, sync_patient_clinician
-    from stepcare.referrals.models import Allocation, Referral
-    from stepcare.referrals.transitions import MoveRefused
-    from stepcare.scheduling import actions as scheduling_actions
+    before an attended appointment, or the death is already recorded.
 
+    The referrals and the diary build on patients: their part is done by the receiver of
+    ``patients.signals.patient_died``, in this transaction."""
     current = Patient.objects.select_for_update().get(pk=patient.pk)
     if date_of_death > timezone.localdate():
         raise PatientChangeRefused("The date of death cannot be in the future.")
@@ -190,22 +189,14 @@ def record_death(
     current.death_source = source
     current.version += 1
     current.save(update_fields=["date_of_death", "death_source", "version", "updated_at"])
-    try:
-        ended = end_referrals_for_death(
-            by=by, patient=current, date_of_death=date_of_death, skip_id=ending_referral_id
+    if not patient_died.has_listeners(Patient):
+        raise RuntimeError(
+            "Nothing ends the referrals of a person who died: is stepcare.referrals installed?"
         )
-    except MoveRefused as exc:
-        raise PatientChangeRefused(str(exc)) from exc
-    for referral in Referral.objects.filter(patient=current):
-        scheduling_actions.withdraw_referral(
-            by=by, referral=referral, reason="service_other", note="The patient has died.", notify=False
-        )
-    open_referrals = Referral.objects.open().filter(patient=current)
-    Allocation.objects.filter(referral__in=open_referrals, ended_at__isnull=True).update(
-        ended_at=timezone.now()
+    responses = patient_died.send(
+        Patient, by=by, patient=current, date_of_death=date_of_death, skip_id=ending_referral_id
     )
-    open_referrals.update(allocated_to=None)
-    sync_patient_clinician(current.pk)
+    ended: list[Any] = [referral for _receiver, result in responses for referral in cast("list[Any]", result)]
     record(
         by=by,
         action=AuditEvent.Action.UPDATE,

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -87,8 +88,6 @@ DEMOGRAPHIC_FIELDS = (
 
 class PatientQuerySet(models.QuerySet["Patient"]):
     def for_banner(self) -> PatientQuerySet:
-        from stepcare.outcomes.selectors import item9_annotations  # the banner's PHQ-9 item 9 prompt
-
         return (
             self.select_related("team", "allocated_clinician")
             .annotate(**item9_annotations())
@@ -111,11 +110,12 @@ class PatientQuerySet(models.QuerySet["Patient"]):
 # model (a referral's page) by ``banner_annotations`` / ``copy_banner_annotations``.
 BANNER_ANNOTATIONS = ("risk_reviewed_at", "risk_review_due", "risk_judgement", "item9_answer", "item9_on")
 
+# The measure whose item 9 the banner prompts about (``outcomes.due.DEPRESSION``).
+ITEM9_MEASURE = "PHQ-9"
+
 
 def risk_review_annotations(patient_ref: str = "pk") -> dict[str, Any]:
     """Subqueries for the latest signed risk formulation of the patient at ``patient_ref``."""
-    from django.apps import apps
-
     reviews = (
         apps.get_model("records", "RiskAssessment")
         .objects.filter(patient=models.OuterRef(patient_ref), status="signed")
@@ -128,11 +128,28 @@ def risk_review_annotations(patient_ref: str = "pk") -> dict[str, Any]:
     }
 
 
+def item9_annotations(patient_ref: str = "pk") -> dict[str, Any]:
+    """Subqueries for the banner's PHQ-9 item 9 prompt: the latest current PHQ-9 of the patient
+    at ``patient_ref`` answered above 0 on item 9, and its date (no extra query).
+
+    The responses are the outcomes app's, named through the app registry as the risk reviews
+    are the records app's: outcomes and records build on patients, not the reverse.
+    """
+    latest = (
+        apps.get_model("outcomes", "MeasureResponse")
+        .objects.current()
+        .filter(patient=models.OuterRef(patient_ref), measure=ITEM9_MEASURE, item9__gt=0)
+        .order_by("-completed_on", "-recorded_at", "-id")
+    )
+    return {
+        "item9_answer": models.Subquery(latest.values("item9")[:1]),
+        "item9_on": models.Subquery(latest.values("completed_on")[:1]),
+    }
+
+
 def banner_annotations(patient_ref: str) -> dict[str, Any]:
     """The banner's risk annotations for a queryset of another model that points at a patient
     (``patient_ref``, e.g. "patient_id"), named ``banner_<name>`` to be copied onto it."""
-    from stepcare.outcomes.selectors import item9_annotations
-
     found = {**risk_review_annotations(patient_ref), **item9_annotations(patient_ref)}
     return {f"banner_{k}": v for k, v in found.items()}
 

@@ -11,10 +11,10 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from stepcare.accounts.models import Team
+from stepcare.accounts.models import Team, User
 from stepcare.fields import DateField
 from stepcare.patients.codes import Language
-from stepcare.referrals.actions import Submission, arrival_conflict
+from stepcare.referrals.actions import Submission, arrival_conflict, import_referrals
 from stepcare.referrals.forms import TEXT_MAX, PersonForm, clean_practice_code, clean_text
 from stepcare.referrals.models import PreferredContact, SourceOfReferral, Urgency
 
@@ -188,3 +188,23 @@ def report_arrival_conflicts(parsed: ParsedFile, *, team: Team) -> None:
             good.append(submission)
     parsed.good = good
     parsed.bad.sort(key=lambda problem: problem.line)
+
+
+def import_csv_file(*, by: User, team: Team, data: bytes, skip_bad_rows: bool) -> dict[str, Any]:
+    """Read an uploaded file and import it: every good row, or (while any row is bad) none
+    unless ``skip_bad_rows``. The report the page shows: the bad rows, a problem with the file
+    itself, whether the import was refused, how many were imported and how many of those need
+    a check of who the person is."""
+    parsed = parse_referral_csv(data)
+    if not parsed.file_problem:
+        report_arrival_conflicts(parsed, team=team)
+    report: dict[str, Any] = {"bad": parsed.bad, "file_problem": parsed.file_problem, "imported": 0}
+    if parsed.file_problem:
+        return report
+    if parsed.bad and not skip_bad_rows:
+        report["refused"] = True
+    elif parsed.good:
+        created = import_referrals(by=by, team=team, submissions=parsed.good, channel="CSV upload")
+        report["imported"] = len(created)
+        report["needing_check"] = sum(1 for r in created if r.patient_id is None)
+    return report

@@ -83,7 +83,7 @@ def test_skip_bad_rows_imports_the_good_and_lists_the_bad(service, csv_file) -> 
 
 
 def test_a_failure_while_saving_rolls_back_the_whole_import(service, csv_file, monkeypatch) -> None:
-    from stepcare.referrals import actions
+    from stepcare.referrals.actions import arrival as actions  # where import_referrals finds it
 
     real = actions.submit_referral
     calls = {"n": 0}
