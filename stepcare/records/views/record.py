@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -110,7 +109,7 @@ def subject_access(request: StaffRequest, pk: int) -> HttpResponse:
     a POST asks for it as a background export job (a long record takes too long to render here)."""
     if not has_permission(request.user, P.EXPORT_RECORD):
         raise PermissionDenied
-    patient = get_object_or_404(Patient.objects.for_banner(), pk=pk)
+    patient = get_object_or_404(Patient, pk=pk)  # a download: no banner to show
     if request.method == "POST":
         from stepcare.exports import actions as export_actions
 
@@ -121,10 +120,9 @@ def subject_access(request: StaffRequest, pk: int) -> HttpResponse:
             return redirect("patients:access_log", pk=patient.pk)
         return redirect("exports:job", job_pk=job.pk)
     fmt = "json" if request.GET.get("format") == "json" else "pdf"
-    with transaction.atomic():
-        audit_actions.record(
-            by=request.user, action=AuditEvent.Action.EXPORT, patient=patient, detail={"subject_access": fmt}
-        )
+    audit_actions.record(
+        by=request.user, action=AuditEvent.Action.EXPORT, patient=patient, detail={"subject_access": fmt}
+    )
     data = export.subject_access_data(patient)
     name = f"subject-access-{patient.nhs_number or patient.pk}"
     if fmt == "json":
