@@ -20,6 +20,7 @@ from stepcare.records.forms import (
     AddendumForm,
     DispatchForm,
     DocumentForm,
+    FormulationForm,
     SignForm,
     document_form,
     formulation_form,
@@ -79,13 +80,13 @@ def referrals_of(patient: Patient) -> ReferralQuerySet:
     return qs
 
 
-def edit_form(doc: ClinicalDocument, data: Any) -> Any:
+def edit_form(doc: ClinicalDocument, data: Any) -> DocumentForm | FormulationForm:
+    """The draft's form, bound to ``data`` (the POST) when given."""
     if isinstance(doc, Formulation):
         return formulation_form(doc.template)(
             data, initial={**formulation_initial(doc.sections), "version": doc.version}
         )
-    form: DocumentForm = document_form(type(doc))(data, instance=type(doc).objects.get(pk=doc.pk))
-    return form
+    return document_form(type(doc))(data, instance=type(doc).objects.get(pk=doc.pk))
 
 
 def document_context(request: StaffRequest, document: ClinicalDocument, patient: Patient) -> dict[str, Any]:

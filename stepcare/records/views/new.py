@@ -181,7 +181,7 @@ def _new_formulation(request: StaffRequest, patient: Patient, referrals: Referra
             kind=Formulation,
             patient=patient,
             referral=choice.cleaned_data["referral"],
-            data=form.content(),  # type: ignore[attr-defined]
+            data=form.content(),
             links={"template": template},
         )
         messages.success(request, "Formulation saved as a draft. Sign it when it is complete.")
