@@ -72,8 +72,8 @@ def fetch_for_user(
         obj = queryset.get(pk=pk)
     except ObjectDoesNotExist:
         raise Http404 from None
-    patient = patient_of(obj) if patient_of is not None else None
     if not has_permission(user, permission, obj=access_via(obj) if access_via is not None else obj):
+        patient = patient_of(obj) if patient_of is not None else None
         record(
             by=user,
             action=AuditEvent.Action.ACCESS_DENIED,
@@ -85,8 +85,9 @@ def fetch_for_user(
         offer = break_glass and patient is not None and has_permission(user, Permission.BREAK_GLASS)
         raise PermissionDenied(f"{BREAK_GLASS_PREFIX}{patient.pk}" if offer and patient else "")
     if audit_read:
-        _audit_read(request, user, obj, patient, patients_of)
+        _audit_read(request, user, obj, patient_of(obj) if patient_of is not None else None, patients_of)
     elif audit_if_shown_again and request.method == "POST":
+        patient = patient_of(obj) if patient_of is not None else None
         shown = [patient] if patient is not None else list(patients_of(obj))
         audit_if_redisplayed(request, patients=shown, obj=obj)
     return obj
