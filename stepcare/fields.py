@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 EARLIEST = dt.date(1000, 1, 1)
 LATEST = dt.date(8999, 12, 31)
@@ -68,3 +69,11 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": "?"}
             )
         return super().clean(value)
+
+
+def choose_from(form: forms.BaseForm, name: str, queryset: models.QuerySet[Any]) -> None:
+    """Limit the model choice field ``name`` of ``form`` to ``queryset`` (the objects this page
+    offers: the patient's referrals, people, the user's teams)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset

@@ -35,33 +35,15 @@ class TokenForm(forms.Form):
 def tokens(request: StaffRequest) -> HttpResponse:
     """List one's tokens; create one (shown once) or revoke one (``revoke`` = its id)."""
     user = request.user
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        _revoke(request)
+        return redirect("tokens:list")
     form = TokenForm(request.POST if request.POST.get("action") == "create" else None)
     new_raw = ""
     status = 200
-    if request.method == "POST" and request.POST.get("action") == "revoke":
-        token = ApiToken.objects.filter(user=user, pk=_int(request.POST.get("token"))).first()
-        if token is None:
-            messages.error(request, "That token was not found.")
-        else:
-            actions.revoke_token(by=user, token=token)
-            messages.success(request, f"Token {token.name} revoked. It no longer works.")
-        return redirect("tokens:list")
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                _token, new_raw = actions.create_token(
-                    by=user,
-                    name=form.cleaned_data["name"],
-                    scope=form.cleaned_data["scope"],
-                    expires_on=form.cleaned_data["expires_on"],
-                )
-            except actions.TokenRefused as exc:
-                form.add_error(None, str(exc))
-                status = 400
-            else:
-                form = TokenForm()
-        else:
-            status = 400
+        form, new_raw = _create(request, form)
+        status = 200 if new_raw else 400
     listed = ApiToken.objects.filter(user=user).order_by("-created_at", "-id")[:50]
     return render(
         request,
@@ -75,6 +57,32 @@ def tokens(request: StaffRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _revoke(request: StaffRequest) -> None:
+    token = ApiToken.objects.filter(user=request.user, pk=_int(request.POST.get("token"))).first()
+    if token is None:
+        messages.error(request, "That token was not found.")
+    else:
+        actions.revoke_token(by=request.user, token=token)
+        messages.success(request, f"Token {token.name} revoked. It no longer works.")
+
+
+def _create(request: StaffRequest, form: TokenForm) -> tuple[TokenForm, str]:
+    """The form to show next and the new token (shown once), or the refused form and ``""``."""
+    if not form.is_valid():
+        return form, ""
+    try:
+        _token, raw = actions.create_token(
+            by=request.user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            expires_on=form.cleaned_data["expires_on"],
+        )
+    except actions.TokenRefused as exc:
+        form.add_error(None, str(exc))
+        return form, ""
+    return TokenForm(), raw
 
 
 def _int(value: str | None) -> int:

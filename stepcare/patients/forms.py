@@ -7,11 +7,12 @@ import re
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from nhs_number.validate import is_valid as nhs_number_is_valid
 
 from stepcare.accounts.models import Team, User
-from stepcare.fields import DateField, IntegerField, ModelChoiceField
+from stepcare.fields import DateField, IntegerField, ModelChoiceField, choose_from
 from stepcare.patients.codes import LongTermCondition
 from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, phone_digits
 
@@ -140,11 +141,9 @@ class PatientForm(forms.ModelForm[Patient]):
 class NewPatientForm(PatientForm):
     team = ModelChoiceField(queryset=Team.objects.none(), empty_label=None, label="Team responsible")
 
-    def __init__(self, *args: Any, teams: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams: QuerySet[Team] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        team_field = self.fields["team"]
-        assert isinstance(team_field, forms.ModelChoiceField)
-        team_field.queryset = teams if teams is not None else Team.objects.none()
+        choose_from(self, "team", teams if teams is not None else Team.objects.none())
 
 
 class RiskFlagForm(forms.Form):
@@ -186,11 +185,9 @@ class EmploymentSupportForm(forms.Form):
     )
     end = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, advisers: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, advisers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["adviser"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = advisers
+        choose_from(self, "adviser", advisers)
 
 
 class RecordDeathForm(forms.Form):

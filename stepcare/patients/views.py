@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stepcare.accounts.models import Team
 from stepcare.accounts.permissions import Permission, has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
-from stepcare.audit.context import audit_if_redisplayed
+from stepcare.audit.fetch import fetch_patient
 from stepcare.audit.models import AuditEvent
 from stepcare.audit.selectors import patient_access_log
 from stepcare.http import StaffRequest
@@ -37,40 +37,8 @@ def _require(request: HttpRequest, permission: Permission) -> None:
         raise PermissionDenied
 
 
-def _get_patient_for_user(
-    request: StaffRequest,
-    pk: int,
-    permission: Permission = Permission.VIEW_PATIENT,
-    *,
-    audit_view: bool = True,
-    defer: bool = True,
-) -> Patient:
-    """The patient, if this user may see it; every successful read is audited.
-
-    A refusal is audited too, and its page shows no patient identifiers.
-    """
-    patient = get_object_or_404(Patient.objects.for_banner(), pk=pk)
-    if not has_permission(request.user, permission, obj=patient):
-        audit_actions.record(
-            by=request.user,
-            action=AuditEvent.Action.ACCESS_DENIED,
-            patient=patient,
-            detail={"permission": permission.value},
-        )
-        raise PermissionDenied(
-            f"break-glass:{patient.pk}" if has_permission(request.user, Permission.BREAK_GLASS) else ""
-        )
-    if audit_view:
-        audit_actions.record(
-            by=request.user,
-            action=AuditEvent.Action.VIEW,
-            patient=patient,
-            obj=patient,
-            detail={"page": request.resolver_match.view_name} if request.resolver_match else {},
-        )
-    elif request.method == "POST" and defer:
-        audit_if_redisplayed(request, patients=[patient], obj=patient)
-    return patient
+# Scheduling and referral pages still import this name; new code calls ``fetch_patient``.
+_get_patient_for_user = fetch_patient
 
 
 @login_required
@@ -83,17 +51,9 @@ def search(request: StaffRequest) -> HttpResponse:
     whole_service = False
     if form.is_valid() and form.cleaned_data["q"].strip():
         searched = True
-        whole_service = form.cleaned_data["whole_service"]
-        if whole_service and not has_permission(request.user, Permission.BREAK_GLASS):
-            whole_service = False
-        if can_audit and not has_permission(request.user, Permission.VIEW_PATIENT):
-            whole_service = True  # the IG officer finds any record to see who looked at it
+        whole_service = _whole_service(request, asked=form.cleaned_data["whole_service"], can_audit=can_audit)
         results = list(
-            search_patients(
-                user=request.user,
-                query=form.cleaned_data["q"],
-                whole_service=whole_service,
-            )
+            search_patients(user=request.user, query=form.cleaned_data["q"], whole_service=whole_service)
         )
         audit_actions.record(
             by=request.user,
@@ -116,6 +76,14 @@ def search(request: StaffRequest) -> HttpResponse:
             "can_audit": can_audit,
         },
     )
+
+
+def _whole_service(request: StaffRequest, *, asked: bool, can_audit: bool) -> bool:
+    """Search the whole service: asked for by someone who may break glass, or always for the
+    IG officer (who finds any record to see who looked at it)."""
+    if can_audit and not has_permission(request.user, Permission.VIEW_PATIENT):
+        return True
+    return asked and has_permission(request.user, Permission.BREAK_GLASS)
 
 
 @login_required
@@ -161,7 +129,7 @@ def create(request: StaffRequest) -> HttpResponse:
 @login_required
 def detail(request: StaffRequest, pk: int) -> HttpResponse:
     _require(request, Permission.FIND_PATIENT)
-    patient = _get_patient_for_user(request, pk)
+    patient = fetch_patient(request, pk)
     return render(
         request,
         "patients/detail.html",
@@ -190,7 +158,7 @@ def _employment_context(request: StaffRequest, patient: Patient) -> dict[str, ob
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: StaffRequest, pk: int) -> HttpResponse:
-    patient = _get_patient_for_user(request, pk, Permission.EDIT_PATIENT, audit_view=request.method == "GET")
+    patient = fetch_patient(request, pk, Permission.EDIT_PATIENT, audit_view=request.method == "GET")
     form = PatientForm(request.POST or None, instance=Patient.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -214,7 +182,7 @@ def edit(request: StaffRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def raise_risk(request: StaffRequest, pk: int) -> HttpResponse:
-    patient = _get_patient_for_user(request, pk, Permission.WRITE_CLINICAL_NOTES, audit_view=False)
+    patient = fetch_patient(request, pk, Permission.WRITE_CLINICAL_NOTES, audit_view=False)
     form = RiskFlagForm(request.POST)
     if form.is_valid():
         try:
@@ -242,9 +210,7 @@ def raise_risk(request: StaffRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def clear_risk(request: StaffRequest, pk: int, flag_pk: int) -> HttpResponse:
     # Clearing a risk concern is a clinical judgement: clinicians only (not employment advisers).
-    patient = _get_patient_for_user(
-        request, pk, Permission.CLEAR_RISK_FLAG, audit_view=request.method == "GET"
-    )
+    patient = fetch_patient(request, pk, Permission.CLEAR_RISK_FLAG, audit_view=request.method == "GET")
     flag = get_object_or_404(RiskFlag, pk=flag_pk, patient=patient, cleared_at__isnull=True)
     form = ClearRiskFlagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -302,7 +268,7 @@ def access_log(request: StaffRequest, pk: int) -> HttpResponse:
 def employment_support(request: StaffRequest, pk: int) -> HttpResponse:
     """A clinician refers the patient to an employment adviser of the team, or ends it
     (docs/adr/0012): the adviser sees only the patients referred to them."""
-    patient = _get_patient_for_user(request, pk, Permission.CLEAR_RISK_FLAG, audit_view=False, defer=False)
+    patient = fetch_patient(request, pk, Permission.CLEAR_RISK_FLAG, audit_view=False, defer=False)
     advisers = employment_advisers(team_id=patient.team_id)
     form = EmploymentSupportForm(request.POST, advisers=advisers)
     if not form.is_valid():
@@ -326,7 +292,7 @@ def employment_support(request: StaffRequest, pk: int) -> HttpResponse:
 def record_death(request: StaffRequest, pk: int) -> HttpResponse:
     """Record that the person has died (reported outside an ending): appointments to come are
     cancelled, reminders stop, open referrals end and the banner says so."""
-    patient = _get_patient_for_user(request, pk, Permission.EDIT_PATIENT, audit_view=request.method == "GET")
+    patient = fetch_patient(request, pk, Permission.EDIT_PATIENT, audit_view=request.method == "GET")
     form = RecordDeathForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         try:

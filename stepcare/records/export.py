@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, F, JSONField, QuerySet, Value
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from stepcare.patients.models import DEMOGRAPHIC_FIELDS, Patient, RiskFlag
-from stepcare.records.models import DOCUMENT_KINDS, Addendum, Consent, Letter, LetterDispatch, RelatedPerson
+from stepcare.records.models import (
+    DOCUMENT_KINDS,
+    Addendum,
+    ClinicalDocument,
+    Consent,
+    Formulation,
+    FormulationTemplate,
+    Letter,
+    LetterDispatch,
+    RelatedPerson,
+)
 
 
 def _value(v: Any) -> Any:
@@ -41,25 +54,22 @@ def subject_access_data(patient: Patient) -> dict[str, Any]:
             }
         )
     documents = []
-    for model in DOCUMENT_KINDS.values():
-        ct = ContentType.objects.get_for_model(model)
-        for d in (
-            model.objects.filter(patient=patient).select_related("author", "signed_by").order_by("created_at")
-        ):
-            extra = {"dispatches": dispatches.get(d.pk, [])} if model is Letter else {}
-            documents.append(
-                {
-                    "kind": model.LABEL,
-                    "status": d.get_status_display(),
-                    "written_by": str(d.author),
-                    "created_at": _value(d.created_at),
-                    "signed_at": _value(d.signed_at),
-                    "signed_by": str(d.signed_by) if d.signed_by else "",
-                    "content": {label: _value(value) for label, value in d.content()},
-                    "addenda": addenda.get((ct.pk, d.pk), []),
-                    **extra,
-                }
-            )
+    for d, written_by, signed_by in _documents_of(patient):
+        model = type(d)
+        extra = {"dispatches": dispatches.get(d.pk, [])} if model is Letter else {}
+        documents.append(
+            {
+                "kind": model.LABEL,
+                "status": d.get_status_display(),
+                "written_by": written_by,
+                "created_at": _value(d.created_at),
+                "signed_at": _value(d.signed_at),
+                "signed_by": signed_by,
+                "content": {label: _value(value) for label, value in d.content()},
+                "addenda": addenda.get((ContentType.objects.get_for_model(model).pk, d.pk), []),
+                **extra,
+            }
+        )
     documents.sort(key=lambda d: d["created_at"])
     return {
         "produced_at": _value(timezone.now()),
@@ -120,6 +130,67 @@ def subject_access_data(patient: Patient) -> dict[str, Any]:
             for f in RiskFlag.objects.filter(patient=patient).order_by("raised_at")
         ],
     }
+
+
+_PEOPLE = ("first_name", "last_name", "username")
+
+
+def _documents_of(patient: Patient) -> list[tuple[ClinicalDocument, str, str]]:
+    """Every document of the patient's record, of every kind, in one query: each kind's common
+    columns, its author's and signer's names, and its content fields as one JSON object; rebuilt
+    as (unsaved) documents so that each shows its content as its own page does, each with the
+    names of its author and signer."""
+    rows: QuerySet[Any, dict[str, Any]] | None = None
+    for slug, model in DOCUMENT_KINDS.items():
+        content = {name: F(name) for name in model.CONTENT_FIELDS}
+        if model is Formulation:
+            content["template_sections"] = F("template__sections")
+        kind_rows = (
+            model.objects.filter(patient=patient)
+            .order_by()
+            .values(
+                "pk",
+                "status",
+                "created_at",
+                "signed_at",
+                *(f"author__{f}" for f in _PEOPLE),
+                *(f"signed_by__{f}" for f in _PEOPLE),
+                kind=Value(slug, output_field=CharField()),
+                content=JSONObject(**content),
+            )
+        )
+        rows = kind_rows if rows is None else rows.union(kind_rows, all=True)
+    assert rows is not None
+    order = {slug: n for n, slug in enumerate(DOCUMENT_KINDS)}
+    found = [_rebuilt(row) for row in rows]
+    found.sort(key=lambda found: (found[0].created_at, order[found[0].KIND], found[0].pk))
+    return found
+
+
+def _rebuilt(row: dict[str, Any]) -> tuple[ClinicalDocument, str, str]:
+    model = DOCUMENT_KINDS[row["kind"]]
+    content = dict(row["content"])
+    template_sections = content.pop("template_sections", None)
+    fields: dict[str, Any] = {}
+    for name, raw in content.items():
+        field = model._meta.get_field(name)
+        if isinstance(field, JSONField) and isinstance(raw, str):
+            raw = json.loads(raw)  # SQLite nests a JSON column as its text
+        fields[name] = field.to_python(raw)  # type: ignore[union-attr]
+    document = model(status=row["status"], created_at=row["created_at"], signed_at=row["signed_at"], **fields)
+    document.pk = row["pk"]
+    if isinstance(document, Formulation):
+        if isinstance(template_sections, str):
+            template_sections = json.loads(template_sections)
+        document.template = FormulationTemplate(sections=template_sections)
+    signed_by = _name(row, "signed_by") if row["signed_by__username"] else ""
+    return document, _name(row, "author"), signed_by
+
+
+def _name(row: dict[str, Any], who: str) -> str:
+    """As ``str(user)``: the full name, or the username when there is none."""
+    full = f"{row[f'{who}__first_name']} {row[f'{who}__last_name']}".strip()
+    return full or str(row[f"{who}__username"])
 
 
 def messages_sent_to(patient: Patient) -> list[dict[str, Any]]:

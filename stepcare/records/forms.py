@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from stepcare.accounts.models import Team
 from stepcare.fields import DateField as BoundedDateField
-from stepcare.fields import ModelChoiceField
+from stepcare.fields import ModelChoiceField, choose_from
 from stepcare.records.models import (
     ClinicalDocument,
     Consent,
@@ -74,10 +76,10 @@ class ReferralChoiceForm(forms.Form):
         queryset=Referral.objects.none(), required=False, empty_label="Not about one referral"
     )
 
-    def __init__(self, *args: Any, referrals: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, referrals: QuerySet[Referral] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if referrals is not None:
-            self.fields["referral"].queryset = referrals  # type: ignore[attr-defined]
+            choose_from(self, "referral", referrals)
 
 
 class NewLetterForm(forms.Form):
@@ -95,10 +97,10 @@ class NewLetterForm(forms.Form):
         label="Or an employer or organisation's name", required=False, max_length=200
     )
 
-    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: QuerySet[RelatedPerson] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if people is not None:
-            self.fields["related_person"].queryset = people  # type: ignore[attr-defined]
+            choose_from(self, "related_person", people)
 
 
 class SignForm(forms.Form):
@@ -149,10 +151,10 @@ class ConsentForm(forms.Form):
     )
     decided_on = forms.DateField(label="Date of the decision", widget=DateInput(), initial=timezone.localdate)
 
-    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: QuerySet[RelatedPerson] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if people is not None:
-            self.fields["related_person"].queryset = people  # type: ignore[attr-defined]
+            choose_from(self, "related_person", people)
 
 
 class DispatchForm(forms.Form):
@@ -184,12 +186,19 @@ class WithdrawConsentForm(forms.Form):
     reason = forms.CharField(label="Reason or note", required=False, max_length=500)
 
 
-def formulation_form(template: FormulationTemplate) -> type[forms.Form]:
+class FormulationForm(forms.Form):
+    """A formulation's form: one box per section of its template (``formulation_form``)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def content(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def formulation_form(template: FormulationTemplate) -> type[FormulationForm]:
     """A form with one box per section of ``template``."""
 
-    class Form(forms.Form):
-        version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
+    class Form(FormulationForm):
         def content(self) -> dict[str, Any]:
             keys = [s["key"] for s in template.sections]
             return {"sections": {k: self.cleaned_data.get(f"s_{k}", "") for k in keys}}
@@ -234,17 +243,15 @@ class GeneralConsultationForm(forms.Form):
         label="The advice given", widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000
     )
 
-    def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["team"]
-        assert isinstance(field, ModelChoiceField)
-        field.queryset = teams
+        choose_from(self, "team", teams)
         if len(teams) == 1:
-            field.initial = teams[0].pk
+            self.fields["team"].initial = teams[0].pk
         self.fields["given_on"].initial = timezone.localdate()
 
-    def clean_given_on(self) -> Any:
-        day = self.cleaned_data["given_on"]
+    def clean_given_on(self) -> dt.date:
+        day: dt.date = self.cleaned_data["given_on"]
         if day > timezone.localdate():
             raise forms.ValidationError("Advice cannot be recorded for a date in the future.")
         return day
