@@ -37,10 +37,6 @@ def _require(request: HttpRequest, permission: Permission) -> None:
         raise PermissionDenied
 
 
-# Scheduling and referral pages still import this name; new code calls ``fetch_patient``.
-_get_patient_for_user = fetch_patient
-
-
 @login_required
 def search(request: StaffRequest) -> HttpResponse:
     _require(request, Permission.FIND_PATIENT)

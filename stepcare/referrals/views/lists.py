@@ -11,8 +11,8 @@ from django.utils import timezone
 from stepcare.accounts.models import Team
 from stepcare.accounts.permissions import Permission
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.fetch import fetch_patient
 from stepcare.http import StaffRequest
-from stepcare.patients.views import _get_patient_for_user
 from stepcare.referrals import selectors
 from stepcare.referrals.forms import AgencySearchForm, ReferralListFilterForm
 from stepcare.referrals.views.common import _require
@@ -90,5 +90,5 @@ def directory(request: StaffRequest) -> HttpResponse:
 @login_required
 def patient_referrals(request: StaffRequest, pk: int) -> HttpResponse:
     """One patient's referrals, newest first (a page of its own in the patient's pages)."""
-    patient = _get_patient_for_user(request, pk)
+    patient = fetch_patient(request, pk)
     return render(request, "referrals/patient_referrals.html", {"patient": patient})

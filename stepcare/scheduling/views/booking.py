@@ -19,10 +19,10 @@ from stepcare.accounts.permissions import (
     has_permission,
 )
 from stepcare.audit import actions as audit_actions
+from stepcare.audit.fetch import fetch_patient
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
-from stepcare.patients.views import _get_patient_for_user
 from stepcare.referrals.models import Referral
 from stepcare.scheduling import actions, selectors
 from stepcare.scheduling.forms import (
@@ -71,7 +71,7 @@ THERAPY_ROLES = (
 
 @login_required
 def patient_appointments(request: StaffRequest, pk: int) -> HttpResponse:
-    patient = _get_patient_for_user(request, pk)
+    patient = fetch_patient(request, pk)
     appointments = list(selectors.patient_appointments(patient=patient))
     now = timezone.now()
     return render(
@@ -216,7 +216,7 @@ def _find_slots(patient: Patient, form: FindSlotForm) -> list[Slot]:
 def book(request: StaffRequest, pk: int) -> HttpResponse:
     """Find free times (GET), confirm one (POST), then book it (POST with ``confirm=yes``)."""
     # Audited once below, naming every patient the page lists.
-    patient = _get_patient_for_user(request, pk, Permission.BOOK_APPOINTMENTS, audit_view=False, defer=False)
+    patient = fetch_patient(request, pk, Permission.BOOK_APPOINTMENTS, audit_view=False, defer=False)
     kwargs = _finder_form_kwargs(patient, request.POST if request.method == "POST" else request.GET)
     booking_error = ""
     form: FindSlotForm
