@@ -12,11 +12,13 @@ Every Stepcare form uses these in place of Django's own.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+
+M = TypeVar("M", bound=models.Model)
 
 EARLIEST = dt.date(1000, 1, 1)
 LATEST = dt.date(8999, 12, 31)
@@ -71,9 +73,10 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[
         return super().clean(value)
 
 
-def choose_from(form: forms.BaseForm, name: str, queryset: models.QuerySet[Any]) -> None:
+def choose_from(form: forms.BaseForm, name: str, queryset: models.QuerySet[M]) -> forms.ModelChoiceField[M]:
     """Limit the model choice field ``name`` of ``form`` to ``queryset`` (the objects this page
-    offers: the patient's referrals, people, the user's teams)."""
+    offers: the patient's referrals, people, the user's teams), and return the field."""
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     field.queryset = queryset
+    return field

@@ -18,7 +18,6 @@ from stepcare.referrals.forms.common import (
     clean_practice_code,
     clean_text,
     date_field,
-    limit_choices,
     validate_date_of_birth,
 )
 from stepcare.referrals.forms.moves import (
@@ -81,6 +80,5 @@ __all__ = [
     "clean_practice_code",
     "clean_text",
     "date_field",
-    "limit_choices",
     "validate_date_of_birth",
 ]

@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
-from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from stepcare.fields import DateField
@@ -17,8 +16,6 @@ from stepcare.fields import DateField
 NAME_MAX = 100
 TEXT_MAX = 3000
 SHORT_TEXT_MAX = 200
-
-M = TypeVar("M", bound=Model)
 
 
 def clean_text(value: str) -> str:
@@ -80,11 +77,3 @@ def _text(
         widget=forms.Textarea(attrs={"rows": rows}),
         **kw,
     )
-
-
-def limit_choices(form: forms.Form, name: str, queryset: QuerySet[M]) -> forms.ModelChoiceField[M]:
-    """Offer only ``queryset`` in the form's model choice field ``name``."""
-    field = form.fields[name]
-    assert isinstance(field, forms.ModelChoiceField)
-    field.queryset = queryset
-    return field

@@ -8,11 +8,10 @@ from django import forms
 from django.db.models import QuerySet
 
 from stepcare.accounts.models import User
-from stepcare.fields import ModelChoiceField
+from stepcare.fields import ModelChoiceField, choose_from
 from stepcare.referrals.forms.common import (
     _text,
     date_field,
-    limit_choices,
 )
 from stepcare.referrals.models import (
     Agency,
@@ -88,7 +87,7 @@ class AllocateForm(forms.Form):
 
     def __init__(self, *args: Any, therapists: QuerySet[User] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "therapist", therapists if therapists is not None else User.objects.none())
+        choose_from(self, "therapist", therapists if therapists is not None else User.objects.none())
 
 
 class StepForm(forms.Form):

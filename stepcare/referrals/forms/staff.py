@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
-from stepcare.fields import ModelChoiceField
+from stepcare.fields import ModelChoiceField, choose_from
 from stepcare.referrals.actions import Submission
 from stepcare.referrals.forms.common import (
     SHORT_TEXT_MAX,
@@ -20,7 +20,6 @@ from stepcare.referrals.forms.common import (
     clean_practice_code,
     clean_text,
     date_field,
-    limit_choices,
 )
 from stepcare.referrals.forms.person import PersonForm, PreferencesMixin
 from stepcare.referrals.models import (
@@ -70,7 +69,7 @@ class StaffReferralForm(PersonForm, PreferencesMixin):
 
     def __init__(self, *args: Any, teams: QuerySet[Team] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "team", teams if teams is not None else Team.objects.none())
+        choose_from(self, "team", teams if teams is not None else Team.objects.none())
         self.fields["phone_mobile"].required = False
 
     def submission(self) -> Submission:
@@ -120,7 +119,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, teams: QuerySet[Team] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "team", teams if teams is not None else Team.objects.none())
+        choose_from(self, "team", teams if teams is not None else Team.objects.none())
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
@@ -174,8 +173,8 @@ class ReferralListFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        limit_choices(self, "team", teams if teams is not None else Team.objects.none())
-        clinician_field = limit_choices(
+        choose_from(self, "team", teams if teams is not None else Team.objects.none())
+        clinician_field = choose_from(
             self, "clinician", clinicians if clinicians is not None else User.objects.none()
         )
         if clinician_label:
