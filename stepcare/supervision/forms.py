@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
 from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField
+from stepcare.supervision.actions import ActionInput, CaseInput
 from stepcare.supervision.models import CpdEntry, DiscussionCorrection
 
 DATE_HELP = "For example, 24/03/2026"
@@ -104,6 +106,32 @@ class SupervisionForm(forms.Form):
                     (data[f"{key}_action{sfx}"], data.get(f"{key}_owner{sfx}") or "", data[f"{key}_due{sfx}"])
                 )
         return rows
+
+    def chosen_cases(
+        self, by_key: Mapping[str, Any], *, supervisor: User, supervisee: User
+    ) -> list[CaseInput]:
+        """The courses ticked as discussed, each with its decision and actions (an action owned
+        by "supervisor" goes to `supervisor`, any other to `supervisee`); `by_key` holds the
+        pack's items under their form keys."""
+        data = self.cleaned_data
+        chosen = []
+        for key, item in by_key.items():
+            if not data.get(f"{key}_discussed"):
+                continue
+            todo = [
+                ActionInput(text, supervisor if owner == "supervisor" else supervisee, due)
+                for text, owner, due in self.case_actions(key)
+            ]
+            chosen.append(
+                CaseInput(
+                    patient=item.row.referral.patient,
+                    referral=item.row.referral,
+                    reason="; ".join(item.reasons),
+                    decision=data.get(f"{key}_decision", ""),
+                    actions=todo,
+                )
+            )
+        return chosen
 
     def case_fields(self) -> list[dict[str, Any]]:
         return [
