@@ -12,10 +12,11 @@ Every Stepcare form uses these in place of Django's own.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 
 EARLIEST = dt.date(1000, 1, 1)
 LATEST = dt.date(8999, 12, 31)
@@ -68,3 +69,13 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": "?"}
             )
         return super().clean(value)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def choose_from(field: forms.Field, queryset: QuerySet[M]) -> None:
+    """Offer the records of `queryset` (chosen per request: the user's teams, sites, rooms) in a
+    model choice field declared with an empty queryset."""
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset

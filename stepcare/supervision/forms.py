@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
-from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField
+from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField, choose_from
 from stepcare.supervision.actions import ActionInput, CaseInput
 from stepcare.supervision.models import CpdEntry, DiscussionCorrection
 
@@ -174,11 +174,12 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args: Any, team_ids: set[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(pk__in=team_ids).order_by("name")  # type: ignore[attr-defined]
-        self.fields["attendees"].queryset = (  # type: ignore[attr-defined]
+        choose_from(self.fields["team"], Team.objects.filter(pk__in=team_ids).order_by("name"))
+        choose_from(
+            self.fields["attendees"],
             User.objects.filter(is_active=True, memberships__team_id__in=team_ids, memberships__active=True)
             .distinct()
-            .order_by("last_name", "first_name")
+            .order_by("last_name", "first_name"),
         )
 
 
