@@ -17,9 +17,10 @@ markup that accessibility checks rely on lives in one place:
   its column's heading on a narrow screen. ``testid`` and ``classes`` add to the table.
   For columns known only while rendering (a register, a week), ``{% tablehead %}`` holds
   ``{% headcell %}``s instead of ``head``.
-- ``row``: a body row (``testid``, ``classes``).
+- ``row``: a body row (``testid``, ``classes``, and ``data_<name>=`` for other data attributes).
 - ``cell``: a body cell, numeric when its column is; ``header=True`` makes it the row's header
-  (``<th scope="row">``); ``numeric``, ``colspan``, ``classes`` and ``testid`` as needed.
+  (``<th scope="row">``); ``numeric``, ``colspan``, ``classes``, ``testid`` and ``data_<name>``
+  as needed.
 - ``summary_list`` with ``summary_row "Key"``: key and value rows; a row may end in an action
   link (``href``, ``action`` its visible text, ``context`` visually hidden text after it, so the
   link's accessible name starts with what it shows). ``border=False`` drops the borders.
@@ -34,7 +35,7 @@ from django import template
 from django.template.base import FilterExpression, Node, NodeList, Parser, Token
 from django.template.context import Context
 from django.template.loader import render_to_string
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html, format_html_join, strip_tags
 
 register = template.Library()
 
@@ -102,6 +103,19 @@ def _values(
     return [a.resolve(context) for a in args], {k: v.resolve(context) for k, v in kwargs.items()}
 
 
+def _data_attributes(opts: dict[str, Any]) -> str:
+    """``data_referral=r.pk`` as `` data-referral="…"``: the hooks tests and scripts find rows by."""
+    return format_html_join(
+        "",
+        ' data-{}="{}"',
+        (
+            (name.removeprefix("data_").replace("_", "-"), value)
+            for name, value in opts.items()
+            if name.startswith("data_")
+        ),
+    )
+
+
 def _classes(*names: Any) -> str:
     return " ".join(str(n) for n in names if n)
 
@@ -158,8 +172,9 @@ class RowNode(Node):
         with context.push({ROW: RowState()}):
             cells = self.nodelist.render(context)
         return format_html(
-            '<tr class="{}"{}{}>{}</tr>',
+            '<tr class="{}"{}{}{}>{}</tr>',
             _classes("nhsuk-table__row", opts.get("classes")),
+            _data_attributes(opts),
             format_html(' role="{}"', "row") if table is not None and table.responsive else "",
             format_html(' data-testid="{}"', opts["testid"]) if opts.get("testid") else "",
             cells,
@@ -185,12 +200,13 @@ class CellNode(Node):
         base = "nhsuk-table__header" if header else "nhsuk-table__cell"
         responsive = table is not None and table.responsive
         attrs = format_html(
-            ' class="{}"{}{}{}{}',
+            ' class="{}"{}{}{}{}{}',
             _classes(base, f"{base}--numeric" if numeric else "", opts.get("classes")),
             format_html(' scope="{}"', "row") if header else "",
             format_html(' role="{}"', "rowheader" if header else "cell") if responsive else "",
             format_html(' colspan="{}"', opts["colspan"]) if opts.get("colspan") and not responsive else "",
             format_html(' data-testid="{}"', opts["testid"]) if opts.get("testid") else "",
+            _data_attributes(opts),
         )
         label = ""
         if responsive and column is not None:
