@@ -129,15 +129,15 @@ class TableNode(Node):
         caption = args[0] if args else opts.get("caption")
         for node in self.nodelist.get_nodes_by_type(CaptionNode):
             if isinstance(node, CaptionNode):
-                caption = node.nodelist.render(context).strip() or caption
+                worked_out = node.nodelist.render(context)  # safe text: not escaped twice
+                caption = worked_out if worked_out.strip() else caption
         if not caption:
             raise template.TemplateSyntaxError("A table needs a caption (caption_hidden=True to hide it).")
         state = TableState(columns=columns_from(opts.get("head")), responsive=bool(opts.get("responsive")))
-        head_row = "".join(
-            node.nodelist.render(context)
-            for node in self.nodelist.get_nodes_by_type(TableHeadNode)
-            if isinstance(node, TableHeadNode)
-        )
+        heads = [
+            node for node in self.nodelist.get_nodes_by_type(TableHeadNode) if isinstance(node, TableHeadNode)
+        ]
+        head_row = heads[0].nodelist.render(context) if heads else ""  # a node list renders safe text
         with context.push({TABLE: state}):
             body = self.nodelist.render(context)
         size = opts.get("caption_size")

@@ -56,3 +56,28 @@ def test_a_summary_row_action_is_named_by_its_visible_text_then_its_context() ->
     assert '<dd class="nhsuk-summary-list__value">Ann</dd>' in html
     assert 'href="/edit">Change<span class="nhsuk-u-visually-hidden"> name</span></a>' in html
     assert html.count("nhsuk-summary-list__actions") == 1
+
+
+def test_header_cells_worked_out_in_the_template_keep_their_markup() -> None:
+    html = render(
+        '{% table "Register" %}{% tablehead %}{% headcell %}Member{% endheadcell %}'
+        '{% for n in sessions %}{% headcell numeric=True %}<a href="/s/{{ n }}">Session {{ n }}</a>'
+        "{% endheadcell %}{% endfor %}{% endtablehead %}"
+        "{% row %}{% cell header=True %}Ann{% endcell %}{% endrow %}{% endtable %}",
+        sessions=[1, 2],
+    )
+    assert '<thead class="nhsuk-table__head">' in html
+    assert '<th scope="col" class="nhsuk-table__header">Member</th>' in html
+    numeric = '<th scope="col" class="nhsuk-table__header nhsuk-table__header--numeric">'
+    assert numeric + '<a href="/s/2">Session 2</a></th>' in html
+    with pytest.raises(TemplateSyntaxError):
+        render(
+            '{% table "T" %}{% tablehead %}{% headcell %} {% endheadcell %}{% endtablehead %}{% endtable %}'
+        )
+
+
+def test_a_caption_worked_out_in_the_template_is_escaped_once() -> None:
+    html = render(
+        '{% table "Fallback" %}{% caption %}By {{ label }}{% endcaption %}{% endtable %}', label="age & sex"
+    )
+    assert ">By age &amp; sex</caption>" in html
