@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,8 @@ from django import forms
 from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
-from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField
+from stepcare.fields import DateField, IntegerField, ModelChoiceField, ModelMultipleChoiceField, choose_from
+from stepcare.supervision.actions import ActionInput, CaseInput
 from stepcare.supervision.models import CpdEntry, DiscussionCorrection
 
 DATE_HELP = "For example, 24/03/2026"
@@ -105,6 +107,32 @@ class SupervisionForm(forms.Form):
                 )
         return rows
 
+    def chosen_cases(
+        self, by_key: Mapping[str, Any], *, supervisor: User, supervisee: User
+    ) -> list[CaseInput]:
+        """The courses ticked as discussed, each with its decision and actions (an action owned
+        by "supervisor" goes to `supervisor`, any other to `supervisee`); `by_key` holds the
+        pack's items under their form keys."""
+        data = self.cleaned_data
+        chosen = []
+        for key, item in by_key.items():
+            if not data.get(f"{key}_discussed"):
+                continue
+            todo = [
+                ActionInput(text, supervisor if owner == "supervisor" else supervisee, due)
+                for text, owner, due in self.case_actions(key)
+            ]
+            chosen.append(
+                CaseInput(
+                    patient=item.row.referral.patient,
+                    referral=item.row.referral,
+                    reason="; ".join(item.reasons),
+                    decision=data.get(f"{key}_decision", ""),
+                    actions=todo,
+                )
+            )
+        return chosen
+
     def case_fields(self) -> list[dict[str, Any]]:
         return [
             {
@@ -146,11 +174,13 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args: Any, team_ids: set[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(pk__in=team_ids).order_by("name")  # type: ignore[attr-defined]
-        self.fields["attendees"].queryset = (  # type: ignore[attr-defined]
+        choose_from(self, "team", Team.objects.filter(pk__in=team_ids).order_by("name"))
+        choose_from(
+            self,
+            "attendees",
             User.objects.filter(is_active=True, memberships__team_id__in=team_ids, memberships__active=True)
             .distinct()
-            .order_by("last_name", "first_name")
+            .order_by("last_name", "first_name"),
         )
 
 

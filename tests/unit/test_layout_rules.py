@@ -74,9 +74,7 @@ def test_no_module_imports_another_apps_private_names() -> None:
 def test_every_view_and_form_module_is_type_checked_strictly() -> None:
     patterns = _strict_patterns()
     pages = [
-        module
-        for module in _modules()
-        if any(part in {"views", "forms"} for part in module.split(".")[2:])
+        module for module in _modules() if any(part in {"views", "forms"} for part in module.split(".")[2:])
     ]
     assert "stepcare.accounts.views" in pages
     loose = [module for module in pages if not _is_strict(module, patterns)]

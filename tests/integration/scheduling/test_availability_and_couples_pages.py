@@ -253,5 +253,5 @@ def test_patient_page_lists_messages_sent_without_their_text(
     with django_assert_num_queries(expected):
         body = client.get(url).content.decode()
     table = body.split('data-testid="messages-sent"')[1].split("</table>")[0]
-    assert table.count("<tr>") == 1 + baseline + 6
+    assert table.count('<tr class="nhsuk-table__row"') == 1 + baseline + 6
     assert "SECRET BODY TEXT" not in body and "07700900123" not in body

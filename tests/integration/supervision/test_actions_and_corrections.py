@@ -16,8 +16,10 @@ from stepcare.audit.models import AuditEvent
 from stepcare.outcomes import selectors as outcome_selectors
 from stepcare.records import actions as record_actions
 from stepcare.supervision import selectors
-from stepcare.supervision import views as supervision_views
 from stepcare.supervision.models import CaseAction, CaseDiscussion, DiscussionCorrection, SupervisionSession
+from stepcare.supervision.selectors import countersignature as countersignature_selectors
+from stepcare.supervision.selectors import sessions as session_selectors
+from stepcare.supervision.views import records as record_views
 from tests.conftest import sign_in
 from tests.factories.patients import PatientFactory
 from tests.factories.records import SessionNoteFactory
@@ -111,7 +113,7 @@ def test_several_actions_per_case_on_the_form_and_afterwards_listed_for_owners_a
     )
 
     # Paged in the database, soonest due first.
-    monkeypatch.setattr(supervision_views, "OPEN_ACTIONS_SHOWN", 1)
+    monkeypatch.setattr(record_views, "OPEN_ACTIONS_SHOWN", 1)
     first = client_for(HIT).get(reverse("supervision:list"))
     assert [a.description for a in first.context["open_actions"]] == ["Phone the GP about medication"]
     assert "Open actions 1 to 1 of 3." in first.content.decode()
@@ -312,7 +314,7 @@ def test_record_supervision_offers_every_course_of_the_pack_across_its_pages(
     assert set(CaseDiscussion.objects.values_list("referral_id", flat=True)) == {c.pk for c in courses[1:]}
 
     # Bounded: beyond the cap the form says how many were left out.
-    monkeypatch.setattr(selectors, "PACK_RECORD_CAP", 2)
+    monkeypatch.setattr(session_selectors, "PACK_RECORD_CAP", 2)
     capped = client.get(url)
     assert len(capped.context["cases"]) == 2
     assert "1 more open course" in capped.content.decode() and "?part=2" in capped.content.decode()
@@ -346,6 +348,8 @@ def test_the_countersignature_backlog_says_how_many_more_and_pages_them_all(
     trainee = service.staff[TRAINEE]
     TherapistProfileFactory(user=trainee, supervisor=service.staff[SUPERVISOR])
     notes = [_signed_note(service, trainee) for _n in range(3)]
+    # Read by the countersignature selectors and by the outcomes pack (through the package).
+    monkeypatch.setattr(countersignature_selectors, "PENDING_LIMIT", 2)
     monkeypatch.setattr(selectors, "PENDING_LIMIT", 2)
     client = client_for(SUPERVISOR)
     pack = client.get(reverse("outcomes:supervision_pack", args=[trainee.pk]))

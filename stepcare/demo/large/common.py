@@ -1,0 +1,73 @@
+"""Settings of the large demo: its size, the shape of a clinician's week, how appointments go
+and how courses end (by weight)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from stepcare.referrals.models import (
+    Referral,
+)
+
+S = Referral.Status
+Progress = Callable[[str], None]
+
+# Step-2 (PWP) contacts are half an hour, step-3 (HIT) an hour.
+PWP_TIMES = tuple(dt.time(h, m) for h in (9, 10, 11, 12, 13, 14, 15, 16) for m in (0, 30))
+HIT_TIMES = tuple(dt.time(h) for h in (9, 10, 11, 12, 13, 14, 15, 16, 17))
+LATE_TIMES = tuple(dt.time(h) for h in (12, 13, 14, 15, 16, 17, 18, 19))
+# How a past appointment went (national attendance codes), by weight.
+PAST_OUTCOMES = (("5", 84), ("6", 3), ("3", 6), ("7", 1), ("2", 4), ("4", 2))
+# (pattern, weight, fraction of the starting severity left at the end)
+PATTERNS = (
+    ("recovers", 37, (0.15, 0.42)),
+    ("improves", 36, (0.5, 0.7)),
+    ("no_change", 16, (0.85, 1.1)),
+    ("deteriorates", 6, (1.3, 1.6)),
+    ("stops_answering", 5, (1.0, 1.0)),
+)
+OUTCOME_CODES = tuple(c for c, _w in PAST_OUTCOMES)
+OUTCOME_CUM = tuple(sum(w for _c, w in PAST_OUTCOMES[: i + 1]) for i in range(len(PAST_OUTCOMES)))
+FIRST_NAMES_F = 160
+FIRST_NAMES_M = 120
+FAMILY_NAMES = 400
+
+
+@dataclass
+class LargeOptions:
+    years: int = 3
+    referrals_per_year: int = 40_000
+    clinicians: int | None = None  # default: about one per 380 referrals a year (105 for 40,000)
+    batch: int = 2_000
+
+    @property
+    def clinician_count(self) -> int:
+        if self.clinicians is not None:
+            return self.clinicians
+        return max(6, round(self.referrals_per_year / 380))
+
+    @property
+    def total(self) -> int:
+        return self.years * self.referrals_per_year
+
+
+@dataclass(order=True)
+class _Slot:
+    """A clinician's weekly slot (weekday and time), free from ``free_from``."""
+
+    free_from: dt.date
+    order: int
+    clinician_id: int = field(compare=False)
+    weekday: int = field(compare=False)
+    time: dt.time = field(compare=False)
+    minutes: int = field(compare=False)
+
+
+@dataclass
+class _Counts:
+    referrals: int = 0
+    patients: int = 0
+    appointments: int = 0
+    responses: int = 0
