@@ -10,7 +10,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from stepcare.accounts.models import User
-from stepcare.patients.models import Patient
+from stepcare.patients.models import BANNER_ANNOTATIONS, Patient, item9_annotations, risk_review_annotations
 from stepcare.scheduling.models import (
     Appointment,
     Attendee,
@@ -46,9 +46,6 @@ def with_banner_risk(appointment: Appointment) -> Appointment:
 def _with_banner_risk(patients: list[Patient]) -> None:
     """Give the attendees' patients the banner's risk formulation and PHQ-9 item 9 values
     (one query), so every appointment page's banner shows them."""
-    from stepcare.outcomes.selectors import item9_annotations
-    from stepcare.patients.models import BANNER_ANNOTATIONS, risk_review_annotations
-
     if not patients:
         return
     rows = Patient.objects.filter(pk__in=[p.pk for p in patients]).annotate(
