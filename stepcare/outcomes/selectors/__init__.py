@@ -59,6 +59,7 @@ from stepcare.outcomes.selectors.waiting import (
     WaitingMonitor,
     WaitingRow,
     waiting_flags,
+    waiting_history,
     waiting_monitor,
 )
 
@@ -106,5 +107,6 @@ __all__ = [
     "supervisees",
     "supervision_pack",
     "waiting_flags",
+    "waiting_history",
     "waiting_monitor",
 ]

@@ -101,3 +101,13 @@ def waiting_monitor(
         for x in referrals
     ]
     return WaitingMonitor(page=page, rows=rows)
+
+
+def waiting_history(referral: Referral) -> list[MeasureResponse]:
+    """The current PHQ-9 and GAD-7 scores of the referral, in completed order (one query)."""
+    return list(
+        MeasureResponse.objects.current()
+        .filter(referral=referral, measure__in=WAITING_MEASURES)
+        .select_related("recorded_by")
+        .in_order()
+    )
