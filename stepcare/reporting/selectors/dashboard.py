@@ -21,21 +21,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from stepcare.reporting.selectors.kpis import kpis_for
+from stepcare.reporting.selectors.kpis import kpi_counts, period_bounds, with_rates
 from stepcare.reporting.selectors.tables import (
     AttendanceCounts,
     EndingRow,
     MonthRow,
     SessionsRow,
     WaitingNow,
-    attendance,
     ending_reasons,
     monthly_trend,
     sessions_per_course,
     waiting_now,
 )
+from stepcare.scheduling.models import Appointment, Attendee
 
 DASHBOARD_KEY_VERSION = 1
 
@@ -59,15 +60,40 @@ def dashboard_cache_key(team_ids: Iterable[int], scope: dict[str, Any], today: d
     return f"stepcare:dashboard:v{DASHBOARD_KEY_VERSION}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def attendance_and_dna(
+    start: dt.date, end: dt.date, referrals: Any
+) -> tuple[AttendanceCounts, dict[str, int]]:
+    """``tables.attendance`` and ``kpis.dna_counts`` in one pass over the period's attendances
+    (one query): the DNA rate counts booked appointments only, the attendance table all."""
+    begins, ends = period_bounds(start, end)
+    booked = Q(appointment__status=Appointment.Status.BOOKED)
+    row = Attendee.objects.filter(
+        referral__in=referrals, starts_at__gte=begins, starts_at__lt=ends
+    ).aggregate(
+        attended=Count("pk", filter=Q(attendance__in=Attendee.ATTENDED)),
+        dna=Count("pk", filter=Q(attendance__in=Attendee.MISSED)),
+        cancelled_by_patient=Count("pk", filter=Q(attendance=Attendee.AttendOrDNA.CANCELLED_BY_PATIENT)),
+        cancelled_by_provider=Count("pk", filter=Q(attendance=Attendee.AttendOrDNA.CANCELLED_BY_PROVIDER)),
+        booked_dna=Count("pk", filter=booked & Q(attendance__in=Attendee.MISSED)),
+        booked_attended_or_missed=Count(
+            "pk", filter=booked & Q(attendance__in=Attendee.ATTENDED | Attendee.MISSED)
+        ),
+    )
+    counts = {k: int(v or 0) for k, v in row.items()}
+    dna = {"dna": counts.pop("booked_dna"), "attended_or_missed": counts.pop("booked_attended_or_missed")}
+    return AttendanceCounts(**counts), dna
+
+
 def compute_dashboard(
     start: dt.date, end: dt.date, referrals: Callable[[], Any], *, modality: str, today: dt.date
 ) -> DashboardData:
     """Every figure and table of the dashboard, counted now (``referrals`` makes the queryset)."""
+    counted, dna = attendance_and_dna(start, end, referrals())
     return DashboardData(
-        result=kpis_for(start, end, referrals()),
+        result=with_rates({**kpi_counts(start, end, referrals()), **dna}),
         trend=monthly_trend(start, end, referrals()),
         endings=ending_reasons(start, end, referrals()),
-        attendance=attendance(start, end, referrals()),
+        attendance=counted,
         sessions=sessions_per_course(start, end, referrals(), modality),
         waiting=waiting_now(referrals(), today),
         computed_at=timezone.now(),

@@ -89,11 +89,36 @@ def test_the_dashboard_query_count_is_pinned(
     client = client_for(MANAGER)
     _finished(service.team, recovered=True)
     client.get(URL, PERIOD)
-    # the session and user; the report teams; the figures (two), trend, endings, attendance,
-    # sessions per course and the waiting list; the KPI targets
-    with django_assert_num_queries(12):
+    # the session and user; the report teams; the referral counts, attendances (with the DNA
+    # rate), trend, endings, sessions per course and the waiting list; the KPI targets
+    with django_assert_num_queries(11):
         client.get(URL, PERIOD)
     settings.REPORTING_DASHBOARD_CACHE_SECONDS = 300
     client.get(URL, PERIOD)
     with django_assert_num_queries(5):  # the figures from the cache
         client.get(URL, PERIOD)
+
+
+def test_the_dashboard_counts_what_the_separate_selectors_count(service) -> None:
+    """The dashboard reads attendances once for the attendance table and the DNA rate; the
+    figures equal ``kpis_for`` and ``attendance`` (which the API, downloads and export use)."""
+    from tests.integration.reporting.test_dashboard_tables import FROM, TO, _appointment
+    from tests.integration.reporting.test_dashboard_tables import _finished as finished_with
+
+    by = service.staff[Role.PWP]
+    referral = finished_with(service.team, 12, "F32")
+    finished_with(service.team, 3, "F43.1")
+    for day, code in ((4, "5"), (11, "6"), (18, "3"), (19, "7"), (25, "2"), (26, "4")):
+        _appointment(referral, dt.datetime(2026, 5, day, 10, tzinfo=LONDON), code, by)
+    cancelled = referral.appointment_rows.get(attendance="7").appointment  # missed, then cancelled
+    type(cancelled).objects.filter(pk=cancelled.pk).update(
+        status="cancelled",
+        cancelled_by="4",
+        cancellation_reason="Clinician ill",
+        cancelled_at=cancelled.starts_at,
+    )
+    scope = lambda: selectors.scoped_referrals(team=service.team)  # noqa: E731
+    data = selectors.compute_dashboard(FROM, TO, scope, modality="", today=dt.date(2026, 11, 2))
+    assert data.result == selectors.kpis_for(FROM, TO, scope())
+    assert data.attendance == selectors.attendance(FROM, TO, scope())
+    assert data.result["dna"] == 1 and data.attendance.dna == 2  # the DNA rate: booked only
