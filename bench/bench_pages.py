@@ -24,13 +24,15 @@ Requests write what they write in a real service (an audit event per page, the s
 Each size is measured in its own process (Django holds one database per process); a child
 prints its figures as JSON on its last line.
 
-Measured (30 November 2026, PostgreSQL, the shared 2-core development machine, busy with
-other work, so the ratios are rough; 1,000-patient demo against the large demo of 120,000
-referrals, median of 5): before this bench's changes the team week took 3,286 ms at the large
-demo (19.8x), the KPI dashboard 3,761 ms (46.9x) and the caseload 175 ms; after them 276 ms
-(six clinicians a page, each twice as busy as the small demo's), 16 ms (figures from the
-cache; 1.0 s when counted afresh, from 2.5 s) and 88 ms (1.5x, the expected curves from the
-cache). Every page ran at most 15 queries at both sizes.
+Measured (30 November 2026, PostgreSQL, the shared 2-core development machine, so the ratios
+are rough; 1,000-patient demo against the large demo of 120,000 referrals, median of 7):
+before the changes of issue 15's last part the team week took 3,286 ms at the large demo
+(19.8x), the KPI dashboard 3,761 ms (46.9x, 2.5 s counted afresh with the machine quieter);
+after them team week 148 ms against 65 ms (2.3x: six clinicians a page each about twice as
+busy as the small demo's four, 202 cards against 70), KPI dashboard 7 ms against 9 ms
+(figures from the cache; about 1.1 s when counted afresh), caseload 50 ms against 29 ms (a
+full page of 25 against 13 rows; the expected curves from the cache). My day and my week
+1.1x; every page at most 15 queries at both sizes.
 """
 
 from __future__ import annotations
