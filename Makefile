@@ -100,6 +100,13 @@ fmt: install ## format and fix what ruff can
 bench: install ## speed and memory figures (see bench/)
 	@for b in bench/bench_*.py; do echo "== $$b"; STEPCARE_ENV=test $(BIN)/python $$b || exit 1; done
 
+# Each page of the load mix timed inside the server at two sizes (BENCH_SMALL_URL, BENCH_LARGE_URL:
+# PostgreSQL databases holding the 1,000-patient and the large demo); without them two small
+# SQLite demos (what `make bench` runs).
+.PHONY: bench-pages
+bench-pages: install ## each page's median time and queries at two service sizes, and the ratio
+	STEPCARE_ENV=test $(BIN)/python bench/bench_pages.py $(if $(BENCH_SMALL_URL),--small-url $(BENCH_SMALL_URL)) $(if $(BENCH_LARGE_URL),--large-url $(BENCH_LARGE_URL))
+
 BENCH_LOAD_ARGS ?= --rate 30 --duration 60
 bench-load: install ## load benchmark: gunicorn (2 workers) on loopback against DATABASE_URL=postgresql://… holding the demo
 	@test -n "$(DATABASE_URL)" || { echo "Say which database: make bench-load DATABASE_URL=postgresql://postgres@localhost:5432/stepcare"; exit 2; }

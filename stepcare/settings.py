@@ -288,6 +288,11 @@ STEPCARE_EXPORTS_DIR = Path(_env("STEPCARE_EXPORTS_DIR", str(PROJECT_DIR / "var"
 # Export files are deleted this many days after they were made (Celery beat, hourly); a job not
 # started or silent for this many minutes is shown as stalled (no background worker?).
 STEPCARE_EXPORTS_KEEP_DAYS = _env_int("STEPCARE_EXPORTS_KEEP_DAYS", 7)
+# The KPI dashboard's figures are kept this many seconds for the same teams, period and filters
+# (the page says when they were computed); 0 counts them on every view (the test default).
+REPORTING_DASHBOARD_CACHE_SECONDS = _env_int(
+    "REPORTING_DASHBOARD_CACHE_SECONDS", 0 if STEPCARE_ENV == "test" else 300
+)
 STEPCARE_EXPORTS_STALLED_MINUTES = _env_int("STEPCARE_EXPORTS_STALLED_MINUTES", 30)
 NOTIFICATION_ADAPTER = (
     "stepcare.scheduling.notifications.GovUkNotifyAdapter"

@@ -31,6 +31,17 @@ def _idle_clock_written_once_a_sitting(settings: Any) -> None:
     settings.SESSION_LAST_SEEN_REFRESH_SECONDS = 60 * 60
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """Each test starts with an empty cache (the expected curves are cached per service and day,
+    and ids come round again between tests on SQLite)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def service(db: None) -> Service:
     team = TeamFactory(name="North team")

@@ -349,35 +349,13 @@ def waiting_check(request: StaffRequest, referral_pk: int) -> HttpResponse:
         registry=registry,
         initial={"completed_on": timezone.localdate(), "timepoint": "waiting"},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = actions.record_responses(
-                by=request.user,
-                patient=patient,
-                referral=referral,
-                appointment=None,
-                entries=form.entries,
-                timepoint=form.cleaned_data["timepoint"],
-                session_number=None,
-                completed_on=form.cleaned_data["completed_on"],
-                problem_descriptor=getattr(
-                    selectors.descriptor_on(referral, timezone.localdate()), "primary", ""
-                ),
-                registry=registry,
-            )
-        except actions.ResponseRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request, "Recorded: " + ", ".join(f"{r.measure} {r.total_text}" for r in saved) + "."
-            )
-            return redirect("outcomes:waiting_check", referral_pk=referral.pk)
-    history = list(
-        MeasureResponse.objects.current()
-        .filter(referral=referral, measure__in=selectors.WAITING_MEASURES)
-        .select_related("recorded_by")
-        .in_order()
-    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _record_waiting_check(request, form, patient, referral)
+    ):
+        return redirect("outcomes:waiting_check", referral_pk=referral.pk)
+    history = selectors.waiting_history(referral)
     return render(
         request,
         "outcomes/waiting_check.html",
@@ -389,6 +367,30 @@ def waiting_check(request: StaffRequest, referral_pk: int) -> HttpResponse:
             "flags": selectors.waiting_flags(history, registry),
         },
     )
+
+
+def _record_waiting_check(
+    request: StaffRequest, form: MeasuresForm, patient: Patient, referral: Referral
+) -> bool:
+    """Records the scores taken while waiting; False, with the refusal on the form, if refused."""
+    try:
+        saved = actions.record_responses(
+            by=request.user,
+            patient=patient,
+            referral=referral,
+            appointment=None,
+            entries=form.entries,
+            timepoint=form.cleaned_data["timepoint"],
+            session_number=None,
+            completed_on=form.cleaned_data["completed_on"],
+            problem_descriptor=_descriptor_now(referral),
+            registry=service_registry(),
+        )
+    except actions.ResponseRefused as exc:
+        form.add_error(None, str(exc))
+        return False
+    messages.success(request, _recorded(saved))
+    return True
 
 
 def _descriptor_now(referral: Referral) -> str:

@@ -100,6 +100,16 @@ class Choices:
             modality=self.modality,
         )
 
+    def scope(self) -> dict[str, Any]:
+        """What the figures depend on, as plain values (the dashboard's cache key)."""
+        return {
+            "team": self.team.pk if self.team else None,
+            "clinician": self.clinician.pk if self.clinician else None,
+            "step": self.step,
+            "descriptor": self.descriptor,
+            "modality": self.modality,
+        }
+
     def query(self) -> str:
         q = QueryDict(mutable=True)
         q.update({k: v for k, v in self.values.items() if v})
@@ -155,29 +165,34 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     """The national KPIs for the user's teams: each with numerator, denominator and target."""
     team_ids, teams = _report_teams(request)
     chosen = _choices(request.GET, team_ids, teams)
-    result = selectors.kpis_for(chosen.start, chosen.end, chosen.referrals(team_ids))
+    data = selectors.dashboard(
+        chosen.start,
+        chosen.end,
+        lambda: chosen.referrals(team_ids),
+        team_ids=team_ids,
+        scope=chosen.scope(),
+        modality=chosen.modality,
+    )
     targets = kpi_targets()
-    trend = selectors.monthly_trend(chosen.start, chosen.end, chosen.referrals(team_ids))
     return render(
         request,
         "reporting/dashboard.html",
         {
             "chosen": chosen,
-            "figures": selectors.figures(result, targets),
-            "trend": trend,
-            "trend_svg": trend_svg(trend, recovery_target=targets.get("recovery")),
+            "figures": selectors.figures(data.result, targets),
+            "trend": data.trend,
+            "trend_svg": trend_svg(data.trend, recovery_target=targets.get("recovery")),
             "teams": teams,
             "periods": PERIODS,
             "steps": Step.choices,
             "descriptors": ProblemDescriptor.choices,
             "query": chosen.query(),
-            "endings": selectors.ending_reasons(chosen.start, chosen.end, chosen.referrals(team_ids)),
-            "attendance": selectors.attendance(chosen.start, chosen.end, chosen.referrals(team_ids)),
-            "sessions": selectors.sessions_per_course(
-                chosen.start, chosen.end, chosen.referrals(team_ids), chosen.modality
-            ),
+            "endings": data.endings,
+            "attendance": data.attendance,
+            "sessions": data.sessions,
             "modalities": TreatmentPlan.Modality.choices,
-            "waiting": selectors.waiting_now(chosen.referrals(team_ids), timezone.localdate()),
+            "waiting": data.waiting,
+            "computed_at": data.computed_at,
         },
     )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -27,6 +28,8 @@ from stepcare.scheduling.views.common import (
     _diary_team_ids,
     _requested_day,
 )
+
+TEAM_DIARY_PAGE_SIZE = 6  # clinicians per page of a team's diary
 
 
 def _audit_diary(
@@ -166,8 +169,11 @@ def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
         get_object_or_404(Team, pk=team_pk)
         raise PermissionDenied
     first_day, days = _scope(request)
-    clinicians = list(selectors.clinicians_in_teams([team.pk]))
-    diaries = selectors.clinician_diaries(clinicians=clinicians, first_day=first_day, days=days)
+    # A page of the team's clinicians: the page costs the same in a team of 5 or of 50.
+    page = Paginator(list(selectors.clinicians_in_teams([team.pk])), TEAM_DIARY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    diaries = selectors.clinician_diaries(clinicians=list(page.object_list), first_day=first_day, days=days)
     _audit_diary(request, "team", team.pk, first_day, [d for diary in diaries for d in diary.days])
     return render(
         request,
@@ -177,6 +183,7 @@ def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
             "team": team,
             "diaries": diaries,
             "day_list": [first_day + dt.timedelta(days=i) for i in range(days)],
+            "page": page,
         },
     )
 

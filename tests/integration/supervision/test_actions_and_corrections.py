@@ -296,7 +296,7 @@ def test_record_supervision_offers_every_course_of_the_pack_across_its_pages(
     service, client_for, make_course, monkeypatch
 ) -> None:
     courses = [_stuck(service, make_course, hour=h) for h in (8, 10, 12)]
-    monkeypatch.setattr(outcome_selectors, "PACK_PAGE_SIZE", 1)
+    monkeypatch.setattr(outcome_selectors.supervision, "PACK_PAGE_SIZE", 1)  # where it is read
     client = client_for(SUPERVISOR)
     pack = client.get(reverse("outcomes:supervision_pack", args=[service.staff[HIT].pk]))
     assert len(pack.context["pack"].items) == 1  # the pack itself is paged

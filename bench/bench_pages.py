@@ -1,0 +1,238 @@
+"""Every page of the load benchmark's mix, timed inside the server at two sizes of service.
+
+For each page of ``bench/load.py``'s mix (my day and week, team week, patient, record, referral,
+inbox, waiting list, caseload, search, KPI dashboard, and ``/health/``) it signs in as the demo
+account that page is drawn for, asks for the page through Django's test client (no network, no
+server), and prints the median time over ``--repeat`` requests and the page's query count, at a
+small and at a large service, then the large/small ratio of each page's median. Issue 15's
+target: every page at the large demo within 1.2x of its time at 1,000 patients, and at most 15
+queries per page.
+
+    .venv/bin/python bench/bench_pages.py                       # quick: two SQLite demos, built once
+    .venv/bin/python bench/bench_pages.py \\
+        --small-url postgresql://postgres@localhost:5432/stepcare_1000 \\
+        --large-url postgresql://postgres@localhost:5432/stepcare_large   # the real comparison
+    BENCH_SMALL_URL=... BENCH_LARGE_URL=... make bench-pages
+
+Without URLs it builds (once, in the temporary folder) two small SQLite demo services of
+``--small-patients`` and ``--large-patients`` patients, so ``make bench`` stays quick and needs
+nothing but the checkout; the figures then show the shape (query counts, ratios), not the
+service-scale figures, which need PostgreSQL and ``stepcare demo --scale large``. The databases
+given must hold the demo service (``stepcare demo``, any scale): the accounts are the demo's.
+Requests write what they write in a real service (an audit event per page, the session).
+
+Each size is measured in its own process (Django holds one database per process); a child
+prints its figures as JSON on its last line.
+
+Measured (30 November 2026, PostgreSQL, the shared 2-core development machine, so the ratios
+are rough; 1,000-patient demo against the large demo of 120,000 referrals, median of 7):
+before the changes of issue 15's last part the team week took 3,286 ms at the large demo
+(19.8x), the KPI dashboard 3,761 ms (46.9x, 2.5 s counted afresh with the machine quieter);
+after them team week 148 ms against 65 ms (2.3x: six clinicians a page each about twice as
+busy as the small demo's four, 202 cards against 70), KPI dashboard 7 ms against 9 ms
+(figures from the cache; about 1.1 s when counted afresh), caseload 50 ms against 29 ms (a
+full page of 25 against 13 rows; the expected curves from the cache). My day and my week
+1.1x; every page at most 15 queries at both sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CLINICIAN, MANAGER = "ben.hughes", "laura.bennett"
+# The same mix as bench/load.py (label -> path template, account; None: not signed in).
+PAGES: dict[str, tuple[str, str | None]] = {
+    "health": ("/health/", None),
+    "my day": ("/diary/my-day/", CLINICIAN),
+    "my week": ("/diary/", CLINICIAN),
+    "team week": ("/diary/team/{team}/", CLINICIAN),
+    "patient": ("/patients/{patient}/", CLINICIAN),
+    "record": ("/records/patients/{patient}/", CLINICIAN),
+    "referral": ("/referrals/{referral}/", CLINICIAN),
+    "inbox": ("/referrals/", MANAGER),
+    "waiting list": ("/referrals/waiting-list/", MANAGER),
+    "caseload": ("/outcomes/caseload/", CLINICIAN),
+    "search": ("/patients/?q={surname}", CLINICIAN),
+    "KPI dashboard": ("/reports/", MANAGER),
+}
+RATIO_TARGET = 1.2
+MOST_QUERIES = 15
+
+
+class _QueryLog(list[str]):
+    """An execute wrapper that notes each query run (the page's query count)."""
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.append(sql)
+        return execute(sql, params, many, context)
+
+
+def _discover() -> dict[str, Any]:
+    """The ids the paths need, chosen as bench/load.py chooses them."""
+    from stepcare.accounts.models import Membership, User
+    from stepcare.referrals.models import Referral
+
+    clinician = User.objects.get(username=CLINICIAN)
+    referral = (
+        Referral.objects.filter(allocated_to=clinician, patient__isnull=False, status="in_treatment")
+        .order_by("id")
+        .first()
+        or Referral.objects.filter(allocated_to=clinician, patient__isnull=False).order_by("id").first()
+        or Referral.objects.filter(patient__isnull=False).order_by("id").first()  # a very small demo
+    )
+    assert referral is not None and referral.patient is not None, "the database holds no demo service"
+    team = Membership.objects.filter(user=clinician, active=True).values_list("team_id", flat=True).first()
+    return {
+        "team": team,
+        "patient": referral.patient_id,
+        "referral": referral.pk,
+        "surname": referral.patient.family_name,
+    }
+
+
+def _signed_in(username: str) -> Any:
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from stepcare.accounts.models import User
+
+    user = User.objects.get(username=username)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:  # a demo built without authenticators: one for this run
+        device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def measure(url: str, repeat: int, patients: int) -> dict[str, Any]:
+    """In this process: Django on ``url``, the demo built there first when ``patients`` is
+    given and the database is empty, then each page's median time and query count."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("STEPCARE_ENV", "test")
+    # As in service: the KPI dashboard's figures kept for five minutes (the test default is 0).
+    os.environ.setdefault("REPORTING_DASHBOARD_CACHE_SECONDS", "300")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stepcare.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from stepcare.patients.models import Patient
+    from stepcare.referrals.models import Referral
+
+    if patients:
+        call_command("migrate", verbosity=0)
+        if not Patient.objects.exists():
+            from stepcare.demo.generator import DemoBuilder
+
+            started = time.perf_counter()
+            DemoBuilder(seed=3, patients=patients).build()
+            took = time.perf_counter() - started
+            print(f"built a demo of {patients} patients in {took:.0f} s", file=sys.stderr)
+    ids = _discover()
+    clients = {who: _signed_in(who) for who in {w for _, w in PAGES.values() if w}}
+    from django.test import Client
+
+    anonymous = Client(HTTP_HOST="localhost")
+    pages: dict[str, dict[str, Any]] = {}
+    for label, (template, who) in PAGES.items():
+        client = clients[who] if who else anonymous
+        path = template.format(**ids)
+        status = client.get(path).status_code  # warm: templates, caches, the session
+        captured = _QueryLog()
+        with connection.execute_wrapper(captured):
+            client.get(path)
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+        pages[label] = {"status": status, "queries": len(captured), "median_ms": statistics.median(timings)}
+    return {
+        "database": url.split("://")[0],
+        "patients": Patient.objects.count(),
+        "referrals": Referral.objects.count(),
+        "pages": pages,
+    }
+
+
+def _child(url: str, repeat: int, patients: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--measure", url, "--repeat", str(repeat)]
+    if patients:
+        command += ["--build", str(patients)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    sys.stderr.write(done.stderr)
+    done.check_returncode()
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def report(small: dict[str, Any], large: dict[str, Any]) -> int:
+    """Prints the table; returns how many pages miss a target (printed, not enforced)."""
+    print(
+        f"small: {small['database']}, {small['patients']:,} patients, {small['referrals']:,} referrals; "
+        f"large: {large['database']}, {large['patients']:,} patients, {large['referrals']:,} referrals"
+    )
+    print(f"{'page':<15}{'small ms':>10}{'large ms':>10}{'ratio':>8}{'queries':>10}  notes")
+    missed = 0
+    for label in PAGES:
+        s, b = small["pages"][label], large["pages"][label]
+        ratio = b["median_ms"] / s["median_ms"] if s["median_ms"] else float("inf")
+        notes = []
+        if ratio > RATIO_TARGET:
+            notes.append(f"over {RATIO_TARGET}x")
+        if max(s["queries"], b["queries"]) > MOST_QUERIES:
+            notes.append(f"over {MOST_QUERIES} queries")
+        if s["status"] != 200 or b["status"] != 200:
+            notes.append(f"status {s['status']}/{b['status']}")
+        missed += bool(notes)
+        queries = f"{s['queries']}/{b['queries']}"
+        print(
+            f"{label:<15}{s['median_ms']:>10.1f}{b['median_ms']:>10.1f}{ratio:>7.2f}x{queries:>10}  "
+            + ", ".join(notes)
+        )
+    print(f"targets: large/small <= {RATIO_TARGET}x, queries <= {MOST_QUERIES} (printed, not enforced)")
+    return missed
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small-url", default=os.environ.get("BENCH_SMALL_URL", ""))
+    parser.add_argument("--large-url", default=os.environ.get("BENCH_LARGE_URL", ""))
+    parser.add_argument("--repeat", type=int, default=7, help="requests timed per page (median)")
+    parser.add_argument("--small-patients", type=int, default=100, help="without --small-url")
+    parser.add_argument("--large-patients", type=int, default=400, help="without --large-url")
+    parser.add_argument("--measure", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--build", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.repeat, args.build)))
+        return 0
+    folder = Path(tempfile.gettempdir())
+    small_url = args.small_url or f"sqlite:///{folder / f'stepcare-bench-pages-{args.small_patients}.db'}"
+    large_url = args.large_url or f"sqlite:///{folder / f'stepcare-bench-pages-{args.large_patients}.db'}"
+    small = _child(small_url, args.repeat, 0 if args.small_url else args.small_patients)
+    large = _child(large_url, args.repeat, 0 if args.large_url else args.large_patients)
+    report(small, large)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
