@@ -21,6 +21,7 @@ import pytest
 
 from stepcare.measures import DEFAULT_REGISTRY, INPUT_COLUMNS, classify_csv
 from stepcare.measures.config import apply_overrides
+from stepcare.measures.csvsafe import safe_cell
 from stepcare.measures.model import Measure, Registry
 from stepcare.measures.outcomes import BACKUP_ANXIETY_MEASURE, DEPRESSION_MEASURE
 
@@ -238,3 +239,36 @@ def test_the_clinical_core_works_without_the_extra(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "needs the 'fast' extra" in result.stderr
+
+
+def _without_formula_cells(rows: list[list[str]]) -> list[list[str]]:
+    """The rows whose cells `safe_cell` leaves as they are (each output line then starts with
+    its input line as it came)."""
+    return [row for row in rows if all(safe_cell(cell) == cell for cell in row)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_file_with_no_cell_to_protect_and_blank_lines_classifies_the_same(
+    tmp_path: Path, newline: str
+) -> None:
+    rows = _without_formula_cells(generated_rows(seed=5))
+    assert len(rows) > 5000
+    source = write_csv(tmp_path / "courses.csv", rows, newline=newline, extra=True)
+    text = source.read_bytes().decode("utf-8")
+    lines = text.split(newline)
+    lines[3:3] = ["", ""]  # blank lines carry no course; the csv module skips them
+    source.write_text(newline.join(lines), encoding="utf-8", newline="")
+    pure, vectorised = pure_and_fast(source, tmp_path)
+    assert_same_rows(pure, vectorised)
+
+
+@pytest.mark.parametrize("protect", [False, True])
+def test_a_file_of_many_chunks_is_written_in_file_order(tmp_path: Path, protect: bool) -> None:
+    """Enough rows for DuckDB to read the file in parallel, with and without cells that
+    `safe_cell` changes."""
+    rows = _without_formula_cells(generated_rows(seed=6))
+    many = [[f"Q{n:07d}", *rows[n % len(rows)][1:]] for n in range(120_000)]
+    if protect:
+        many[70_000][0] = "=Q0070000"
+    pure, vectorised = pure_and_fast(write_csv(tmp_path / "courses.csv", many), tmp_path)
+    assert vectorised == pure
