@@ -263,12 +263,33 @@ def test_a_file_with_no_cell_to_protect_and_blank_lines_classifies_the_same(
 
 
 @pytest.mark.parametrize("protect", [False, True])
-def test_a_file_of_many_chunks_is_written_in_file_order(tmp_path: Path, protect: bool) -> None:
-    """Enough rows for DuckDB to read the file in parallel, with and without cells that
-    `safe_cell` changes."""
-    rows = _without_formula_cells(generated_rows(seed=6))
-    many = [[f"Q{n:07d}", *rows[n % len(rows)][1:]] for n in range(120_000)]
+def test_a_million_rows_are_written_in_file_order(tmp_path: Path, protect: bool) -> None:
+    """A national-size file (DuckDB reads it in parallel): the output, byte for byte, is what
+    the pure core writes for each row, in the input's order. The pure core classifies one block
+    of rows; the file repeats the block under new ids."""
+    block = _without_formula_cells(generated_rows(seed=7))[:1000]
+    pure_out = io.StringIO()
+    classify_csv(
+        io.StringIO("\n".join([",".join(INPUT_COLUMNS), *map(",".join, block)])),
+        pure_out,
+        on_bad_row=pytest.fail,
+    )
+    outcomes = [
+        line[len(",".join(row)) :]
+        for row, line in zip(block, pure_out.getvalue().splitlines()[1:], strict=True)
+    ]
+    ids = [f"Q{n:07d}" for n in range(1_000_000)]
     if protect:
-        many[70_000][0] = "=Q0070000"
-    pure, vectorised = pure_and_fast(write_csv(tmp_path / "courses.csv", many), tmp_path)
-    assert vectorised == pure
+        ids[600_000] = "=Q0600000"  # a cell to protect: every line is built again from its cells
+    source = tmp_path / "courses.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(INPUT_COLUMNS) + "\n")
+        handle.writelines(f"{i},{','.join(block[n % 1000][1:])}\n" for n, i in enumerate(ids))
+    result = fast.classify_file(source, tmp_path / "fast.csv")
+    assert not isinstance(result, fast.Fallback), result
+    assert result.summary.rows == 1_000_000
+    got = (tmp_path / "fast.csv").read_text(encoding="utf-8").splitlines()
+    assert got[0] == pure_out.getvalue().splitlines()[0]
+    for n, i in enumerate(ids):
+        want = f"{safe_cell(i)},{','.join(block[n % 1000][1:])}{outcomes[n % 1000]}"
+        assert got[n + 1] == want, f"output line {n + 2} is not the input's line {n + 2}"
