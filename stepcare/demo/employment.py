@@ -25,8 +25,10 @@ SEEKING_OR_IN_WORK = {EmploymentStatus.EMPLOYED, EmploymentStatus.UNEMPLOYED_SEE
 
 def build_employment_support(builder: DemoBuilder) -> None:
     advisers: dict[int, list[int]] = {}
-    for team_id, user_id in Membership.objects.filter(role=Role.EMPLOYMENT_ADVISER, active=True).values_list(
-        "team_id", "user_id"
+    for team_id, user_id in (
+        Membership.objects.filter(role=Role.EMPLOYMENT_ADVISER, active=True)
+        .order_by("id")
+        .values_list("team_id", "user_id")
     ):
         advisers.setdefault(team_id, []).append(user_id)
     rows = []

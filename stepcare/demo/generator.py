@@ -283,7 +283,10 @@ class DemoBuilder:
 
     def _clinicians_by_team(self) -> dict[int, list[User]]:
         by_team: dict[int, list[User]] = {t.pk: [] for t in self.teams}
-        for m in Membership.objects.filter(role__in=[r.value for r in CLINICAL_ROLES]).select_related("user"):
+        memberships = Membership.objects.filter(role__in=[r.value for r in CLINICAL_ROLES]).select_related(
+            "user"
+        )
+        for m in memberships.order_by("id"):
             by_team[m.team_id].append(m.user)
         return by_team
 

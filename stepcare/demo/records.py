@@ -101,7 +101,7 @@ def build_records(builder: DemoBuilder) -> None:
     for a in (
         Attendee.objects.filter(referral__in=referrals, attendance__in=["5", "6"], starts_at__date__lte=today)
         .select_related("appointment")
-        .order_by("starts_at")
+        .order_by("starts_at", "id")
     ):
         attended.setdefault(a.referral_id, []).append(a)
 

@@ -191,13 +191,16 @@ def build_referrals(builder: DemoBuilder) -> None:
     )
 
     clinicians: dict[int, dict[str, list[User]]] = {t.pk: {"2": [], "3": []} for t in teams}
-    for m in Membership.objects.filter(
-        role__in=[Role.HIGH_INTENSITY_THERAPIST, Role.PWP, Role.TRAINEE_HIGH_INTENSITY_THERAPIST]
-    ).select_related("user"):
+    for m in (
+        Membership.objects.filter(
+            role__in=[Role.HIGH_INTENSITY_THERAPIST, Role.PWP, Role.TRAINEE_HIGH_INTENSITY_THERAPIST]
+        )
+        .select_related("user")
+        .order_by("id")
+    ):
         clinicians[m.team_id]["2" if m.role == Role.PWP else "3"].append(m.user)
-    for user in {u for by_step in clinicians.values() for users in by_step.values() for u in users} | {
-        builder.staff["owen.clarke"]
-    }:
+    therapists = {u for by_step in clinicians.values() for users in by_step.values() for u in users}
+    for user in sorted(therapists | {builder.staff["owen.clarke"]}, key=lambda u: u.username):
         TherapistProfile.objects.create(
             user=user,
             caseload_capacity=rng.choice([18, 22, 25, 28]),

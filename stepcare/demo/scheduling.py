@@ -11,8 +11,9 @@ patient or room in two places at once), and on PostgreSQL the database checks th
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import secrets
+import random
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -173,16 +174,20 @@ def build_diary(builder: DemoBuilder) -> None:
         couple = mode != "01" and rng.random() < 0.02
         partner = None
         if couple:
-            # The partner is someone with their own referral accepted for treatment.
-            partner = (
+            # The partner is someone with their own referral accepted for treatment, picked by
+            # the seeded random source (not the database's random order) so that the same seed
+            # gives the same couples.
+            candidates = list(
                 Patient.objects.filter(
                     team_id=referral.team_id,
                     referrals__status__in=[Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT],
                 )
                 .exclude(pk=patient.pk)
-                .order_by("?")
-                .first()
+                .order_by("id")
+                .values_list("id", flat=True)
+                .distinct()
             )
+            partner = Patient.objects.get(pk=rng.choice(candidates)) if candidates else None
         placed = _place_course(
             builder,
             diary,
@@ -207,7 +212,7 @@ def build_diary(builder: DemoBuilder) -> None:
             first_date=times[1].date(),
             created_by=clinician,
         )
-        link = f"{settings.VIDEO_BASE_URL}{secrets.token_urlsafe(9)}" if mode == "11" else ""
+        link = f"{settings.VIDEO_BASE_URL}{_token(rng)}" if mode == "11" else ""
         cast = [(patient, referral)] + ([(partner, _partner_referral(partner, referral))] if partner else [])
         for position, start in enumerate(times):
             appt = Appointment(
@@ -323,9 +328,13 @@ def _place_course(
 
 
 def _partner_referral(partner: Patient, referral: Referral) -> Referral:
-    existing = Referral.objects.filter(
-        patient=partner, status__in=[Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT]
-    ).first()
+    existing = (
+        Referral.objects.filter(
+            patient=partner, status__in=[Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT]
+        )
+        .order_by("id")
+        .first()
+    )
     if existing is not None:
         return existing
     return Referral.objects.create(
@@ -373,11 +382,15 @@ def _group(
         if appt.app_type == "01" and appt.starts_at < times[0] - dt.timedelta(days=1):
             assessed_before.update(r.pk for _p, r in cast)
     members = []
-    for referral in Referral.objects.filter(
-        team=team,
-        pk__in=assessed_before,
-        status__in=[Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT],
-    ).select_related("patient")[:200]:
+    for referral in (
+        Referral.objects.filter(
+            team=team,
+            pk__in=assessed_before,
+            status__in=[Referral.Status.ALLOCATED, Referral.Status.IN_TREATMENT],
+        )
+        .select_related("patient")
+        .order_by("id")[:200]
+    ):
         keys: list[Key] = [("p", referral.patient_id)]
         if diary.free(keys, times, hours=2):
             for t in times:
@@ -450,3 +463,9 @@ def _referrals_for_diary(builder: DemoBuilder) -> list[Referral]:
             )
         Referral.objects.bulk_create(made)
     return list(qs.order_by("id"))
+
+
+def _token(rng: random.Random) -> str:
+    """A video link's token (12 URL-safe characters), from the seeded random source: the demo's
+    links are not secrets, and the same seed gives the same links."""
+    return base64.urlsafe_b64encode(rng.randbytes(9)).decode()

@@ -153,13 +153,15 @@ def _not_started(referral: Referral) -> None:
 
 def _recompute(now: dt.datetime) -> None:
     """The derived fields and the assessment, from the diary; the status follows them."""
-    referrals = list(Referral.objects.exclude(status=S.ENTERED_IN_ERROR))
+    referrals = list(Referral.objects.exclude(status=S.ENTERED_IN_ERROR).order_by("id"))
     treatment = attended_treatment_dates(r.pk for r in referrals)
     assessment = attended_assessment_dates(r.pk for r in referrals)
+    # The clinician of each referral's first attended assessment (the latest rows first, so
+    # that the first assessment's is the one the dictionary keeps).
     assessors = dict(
-        Attendee.objects.filter(
-            appointment__app_type__in=ASSESSMENT_TYPES, attendance__in=Attendee.ATTENDED
-        ).values_list("referral_id", "appointment__clinician_rows__clinician_id")
+        Attendee.objects.filter(appointment__app_type__in=ASSESSMENT_TYPES, attendance__in=Attendee.ATTENDED)
+        .order_by("-starts_at", "-appointment__clinician_rows__id", "-id")
+        .values_list("referral_id", "appointment__clinician_rows__clinician_id")
     )
     changed = []
     for referral in referrals:

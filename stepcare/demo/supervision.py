@@ -131,7 +131,7 @@ def _countersignatures(builder: DemoBuilder, supervisor) -> None:  # type: ignor
     if len(notes) <= WAITING_FOR_COUNTERSIGNATURE:
         return
     older = notes[:-WAITING_FOR_COUNTERSIGNATURE]
-    assessments = list(Assessment.objects.signed().filter(author=trainee))
+    assessments = list(Assessment.objects.signed().filter(author=trainee).order_by("signed_at", "id"))
     history = [(SessionNote, n) for n in older[:-1]] + [(Assessment, a) for a in assessments]
     Countersignature.objects.bulk_create(
         [

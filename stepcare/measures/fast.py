@@ -103,11 +103,14 @@ def _plain_text_problem(source: Path) -> str | None:
                 return "the file has double quotes (quoted cells)"
             if b"\x00" in chunk:
                 return "the file has NUL bytes"
-            pairs = chunk.count(b"\r\n")
-            if chunk.count(b"\r") != pairs:
-                return "the file has carriage returns that do not end a line"
-            crlf = crlf or pairs > 0
-            lf = lf or chunk.count(b"\n") > pairs
+            if b"\r" not in chunk:  # the usual case: one search, no counting
+                lf = lf or b"\n" in chunk
+            else:
+                pairs = chunk.count(b"\r\n")
+                if chunk.count(b"\r") != pairs:
+                    return "the file has carriage returns that do not end a line"
+                crlf = True
+                lf = lf or chunk.count(b"\n") > pairs
             if crlf and lf:
                 return "the file mixes line endings"
     return None
@@ -144,15 +147,17 @@ def _classify(
     width = len(header)
     names = [name.strip() for name in header]
     col = {column: f"c{names.index(column)}" for column in INPUT_COLUMNS}
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    # The file is read once, into a table with every cell as text (an empty cell as ''); the
-    # distinct cells, the summary and the output lines are all computed from that table.
+    # The file is read as whole lines (a plain file has no NUL byte to split them on), each
+    # split on commas into its cells: the CSV reader's own splitting would cost as much, and the
+    # line is then written out as it came when no cell needs changing. A blank line is skipped,
+    # as `csv` skips it; every other line must have the header's number of cells (`ragged`).
     con.execute(
-        "CREATE TEMP VIEW src AS SELECT "
-        + ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(width))
-        + " FROM read_csv("
-        f"{_sql_text(str(source))}, delim=',', quote='', escape='', header=true, auto_detect=false, "
-        f"strict_mode=true, null_padding=false, encoding='utf-8', columns={columns})"
+        "CREATE TEMP VIEW src AS SELECT line, len(cells) <> "
+        f"{width} AS ragged, "
+        + ", ".join(f"cells[{i + 1}] AS c{i}" for i in range(width))
+        + " FROM (SELECT line, string_split(line, ',') AS cells FROM read_csv("
+        f"{_sql_text(str(source))}, delim=chr(0), quote='', escape='', header=true, auto_detect=false, "
+        "strict_mode=true, encoding='utf-8', columns={'line': 'VARCHAR'}) WHERE line IS NOT NULL)"
     )
     try:
         expressions = _expressions(con, col, width, header, reg)
@@ -160,9 +165,9 @@ def _classify(
         return Fallback(str(exc))
     if isinstance(expressions, Fallback):
         return expressions
-    outcome, known = expressions
+    outcome, known, unsafe = expressions
     flagged = f"SELECT *, {_CODE} AS code FROM ({outcome})"
-    line = _line(width, known)
+    line = _line(width, known, unsafe=unsafe)
     if output is None:
         grouped = con.execute(f"SELECT code, count(*) FROM ({flagged}) GROUP BY code").fetchall()
         return BatchResult(summary=_summary(grouped), bad_rows=0)
@@ -204,9 +209,10 @@ def _summary(grouped: list[tuple[int, int]]) -> CourseSummary:
 
 def _expressions(
     con: Any, col: dict[str, str], width: int, header: list[str], reg: Registry
-) -> tuple[str, dict[str, list[str]]] | Fallback:
-    """The SELECT that gives every row its outcome flags, and the distinct cells of each column
-    whose every value the pure path has read (their output text is worked out in Python).
+) -> tuple[str, dict[str, list[str]], bool] | Fallback:
+    """The SELECT that gives every row its outcome flags, the distinct cells of each column
+    whose every value the pure path has read (their output text is worked out in Python), and
+    whether any passed-through cell needs `safe_cell`.
 
     Raises `_NotExact` if a number would not mean the same in SQL."""
     sql = _Sql(con)
@@ -215,40 +221,53 @@ def _expressions(
     adsm_position = [name.strip() for name in header].index("adsm")
 
     # The distinct cells of every column the rules read, in one pass over the file (one hash
-    # table per grouping set, built in parallel); with them, whether a row is longer than the
-    # pure path allows and whether a formula-like cell needs the pure path (`_odd`).
+    # table per grouping set, built in parallel); with them, whether a row has the wrong number
+    # of cells (`ragged`), whether a row is longer than the pure path allows, whether a
+    # formula-like cell needs the pure path (`_odd`) and whether a passed-through cell needs
+    # `safe_cell` (`unsafe`: if none does, and no cell the rules read does, each output line is
+    # the input line as it came).
     adsm, first, last = col["adsm"], col["adsm_first"], col["adsm_last"]
+    guards = ("ragged", "long", "odd", "unsafe")  # bits of one small number, `guard`
+    # Pairs where a pair is few (every score is read for its measure; the two scores of one
+    # measure have few combinations): fewer hash tables than one per column.
     sets = [
-        (adsm,),
         (adsm, first),
         (adsm, last),
-        (col["phq9_first"],),
-        (col["phq9_last"],),
-        (col["gad7_first"],),
-        (col["gad7_last"],),
+        (col["phq9_first"], col["phq9_last"]),
+        (col["gad7_first"], col["gad7_last"]),
         (col["problem_descriptor"],),
-        ("odd", "long"),
+        ("guard",),
     ]
     names = list(dict.fromkeys(name for group in sets for name in group))
+    passed = _passed_through(col, width)
+    long = f"strlen(line) - {width - 1} > {csv.field_size_limit()}"  # the sum of its cells' lengths
+    guard_sql = f"ragged::INT + 2 * ({long})::INT + 4 * {_odd(passed)}::INT + 8 * {_unsafe(passed)}::INT"
     rows = con.execute(
-        f"SELECT {', '.join(names)} FROM (SELECT *, {_odd(_passed_through(col, width))} AS odd, "
-        f"({' + '.join(f'strlen(c{i})' for i in range(width))}) > {csv.field_size_limit()} AS long FROM src) "
+        f"SELECT {', '.join(names)} FROM (SELECT *, {guard_sql} AS guard FROM src) "
         f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(group) + ')' for group in sets)})"
     ).fetchall()
     distinct: dict[tuple[str, ...], list[Any]] = {group: [] for group in sets}
     for row in rows:
         present = tuple(name for name, value in zip(names, row, strict=True) if value is not None)
         values = [row[names.index(name)] for name in present]
-        distinct[present].append(values[0] if len(values) == 1 else values)
-    if any(is_long for _odd_cell, is_long in distinct[("odd", "long")]):
+        if present in distinct:  # a ragged row may have no cell where others have one
+            distinct[present].append(values[0] if len(values) == 1 else values)
+    guard = {name: any(code >> bit & 1 for code in distinct[("guard",)]) for bit, name in enumerate(guards)}
+    if guard["ragged"]:
+        return Fallback("DuckDB found a row without the header's number of cells")
+    if guard["long"]:
         return Fallback("a row is longer than the csv module's field size limit")
-    if any(is_odd for is_odd, _long in distinct[("odd", "long")]):
+    if guard["odd"]:
         return Fallback("a formula-like cell has non-ASCII text")
-    adsm_names, adsm_firsts, adsm_lasts, phq_firsts, phq_lasts, gad_firsts, gad_lasts, descriptors = (
-        distinct[group] for group in sets[:-1]
-    )
-    if max(len(values) for values in (adsm_names, adsm_firsts, adsm_lasts, descriptors)) > _DISTINCT_LIMIT:
-        return Fallback("too many distinct ADSM names, ADSM scores or problem descriptors")
+    adsm_firsts, adsm_lasts, phq_pairs, gad_pairs, descriptors = (distinct[group] for group in sets[:-1])
+    if (
+        max(len(values) for values in (adsm_firsts, adsm_lasts, phq_pairs, gad_pairs, descriptors))
+        > _DISTINCT_LIMIT
+    ):
+        return Fallback("too many distinct ADSM names, scores or problem descriptors")
+    adsm_names = list(dict.fromkeys(name for name, _score in [*adsm_firsts, *adsm_lasts]))
+    phq_firsts, phq_lasts = (list(dict.fromkeys(pair[n] for pair in phq_pairs)) for n in (0, 1))
+    gad_firsts, gad_lasts = (list(dict.fromkeys(pair[n] for pair in gad_pairs)) for n in (0, 1))
 
     # What each distinct ADSM name stands for, by the pure path's own lookup.
     adsm_of: dict[str, Measure] = {}
@@ -376,7 +395,7 @@ def _expressions(
         col["adsm_first"]: [*read_as, *blank_cells],
         col["adsm_last"]: [*read_as, *blank_cells],
     }
-    return outcome, known
+    return outcome, known, guard["unsafe"]
 
 
 def _case(expr: str, mapping: dict[str, str], default: str, *, literal_keys: bool = False) -> str:
@@ -390,7 +409,6 @@ def _case(expr: str, mapping: dict[str, str], default: str, *, literal_keys: boo
 
 
 _FORMULA_CODES = ", ".join(str(ord(ch)) for ch in FORMULA_STARTS)
-_PLAIN_NUMBER_SQL = r"'[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)'"
 
 
 def _formula_start(expr: str) -> str:
@@ -398,13 +416,25 @@ def _formula_start(expr: str) -> str:
     return f"ascii({expr}) IN ({_FORMULA_CODES})"
 
 
+def _plain_number(expr: str) -> str:
+    """SQL: `csvsafe._PLAIN_NUMBER` for ASCII text: after an optional sign, ASCII digits with at
+    most one point and at least one digit. Written without a regular expression: with one in
+    the SELECT of a COPY, DuckDB 2.0 was seen to write a large file's rows out of order."""
+    unsigned = f"(CASE WHEN ascii({expr}) IN (43, 45) THEN substr({expr}, 2) ELSE {expr} END)"
+    return f"(translate({unsigned}, '0123456789', '') IN ('', '.') AND {unsigned} NOT IN ('', '.'))"
+
+
 def _safe(expr: str) -> str:
     """SQL: `safe_cell`. Its plain-number test is ASCII-only here, so `odd` sends a
     formula-like cell with any other character to the pure path."""
-    return (
-        f"CASE WHEN {_formula_start(expr)} AND NOT regexp_full_match({expr}, {_PLAIN_NUMBER_SQL}) "
-        f"THEN '''' || {expr} ELSE {expr} END"
-    )
+    return _when_formula(expr, f"CASE WHEN {_plain_number(expr)} THEN {expr} ELSE '''' || {expr} END", expr)
+
+
+def _when_formula(expr: str, then: str, otherwise: str) -> str:
+    """SQL: `then` for a cell that starts as a formula would, else `otherwise`. A CASE, so that
+    `then` is worked out for those few cells only (DuckDB works out both sides of an AND in a
+    SELECT list for every row)."""
+    return f"(CASE WHEN {_formula_start(expr)} THEN {then} ELSE {otherwise} END)"
 
 
 def _suffix_texts() -> list[str]:
@@ -448,25 +478,36 @@ def _passed_through(col: dict[str, str], width: int) -> list[str]:
 
 def _odd(columns: list[str]) -> str:
     """SQL: a formula-like cell in `columns` that SQL cannot judge exactly (not ASCII)."""
-    odd = " OR ".join(f"({_formula_start(c)} AND strlen({c}) <> length({c}))" for c in columns) or "false"
-    return f"coalesce({odd}, false)"
+    odd = " OR ".join(_when_formula(c, f"strlen({c}) <> length({c})", "false") for c in columns)
+    return f"coalesce({odd or 'false'}, false)"
 
 
-def _line(width: int, known: dict[str, list[str]]) -> str:
+def _unsafe(columns: list[str]) -> str:
+    """SQL: a cell in `columns` that `safe_cell` changes (`_safe`; exact with `_odd` false)."""
+    unsafe = " OR ".join(_when_formula(c, f"NOT {_plain_number(c)}", "false") for c in columns)
+    return f"coalesce({unsafe or 'false'}, false)"
+
+
+def _line(width: int, known: dict[str, list[str]], *, unsafe: bool) -> str:
     """SQL over the flagged rows: each output row as one line of text (no cell of a plain file
     needs quoting).
 
     A column whose distinct cells are all `known` gets `safe_cell` from Python, cell by cell;
-    the others (pathway_id and passed-through columns) get it in SQL."""
+    the others (pathway_id and passed-through columns) get it in SQL. When no cell needs it
+    (none `known` is changed by it, and the passed-through columns are not `unsafe`), the input
+    line is the output's first cells as they stand, and is not split and joined again."""
     cells: list[str] = []
+    changed_any = unsafe
     for i in range(width):
         column = f"c{i}"
         if column in known:
             changed = {cell: safe_cell(cell) for cell in known[column] if safe_cell(cell) != cell}
+            changed_any = changed_any or bool(changed)
             cells.append(_case(column, {cell: _sql_text(text) for cell, text in changed.items()}, column))
         else:
             cells.append(_safe(column))
-    return f"concat_ws(',', {', '.join(cells)}, anx) || {_suffixes()}[code + 1]"
+    start = f"concat_ws(',', {', '.join(cells)}, anx)" if changed_any else "line || ',' || anx"
+    return f"{start} || {_suffixes()}[code + 1]"
 
 
 def _write(con: Any, output: Path, header: str, line: str, rows_sql: str) -> Path:
@@ -477,6 +518,11 @@ def _write(con: Any, output: Path, header: str, line: str, rows_sql: str) -> Pat
     try:
         rows = folder / "rows.csv"
         name = '"' + header.replace('"', '""') + '"'
+        # One thread writes the rows, so that they are in file order by construction: with two,
+        # DuckDB 2.0 was seen to write a large file's rows out of order (a CASE with a regular
+        # expression in the SELECT), and to hold more rows in memory while keeping the order.
+        # On two shared cores one thread takes less CPU time and no longer in wall time.
+        con.execute("SET threads = 1")
         con.execute(
             f"COPY (SELECT {line} AS {name} FROM ({rows_sql})) TO "
             f"{_sql_text(str(rows))} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', NEW_LINE '\\n')"
@@ -485,6 +531,7 @@ def _write(con: Any, output: Path, header: str, line: str, rows_sql: str) -> Pat
         os.replace(rows, output)
         return output
     finally:
+        con.execute("RESET threads")
         shutil.rmtree(folder, ignore_errors=True)
 
 

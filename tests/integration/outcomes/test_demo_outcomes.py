@@ -49,6 +49,6 @@ def test_the_demo_scores_attended_contacts_with_the_national_mix_of_outcomes() -
         )
     assert summary.not_paired > 0
     assert summary.reliable_deterioration > 0
-    # About half nationally; with some 80 courses at caseness the demo's rate ranges from about
-    # 0.6 to 0.73 with the order rows are written in (ids), so the band allows for that.
-    assert 0.3 <= (summary.recovery_rate or 0) <= 0.75
+    # About half recover nationally. The demo is the same for the same seed at the same time of
+    # day (built at 08:30), so this is one fixed figure (48 of 80 courses at caseness), not a draw.
+    assert 0.3 <= (summary.recovery_rate or 0) <= 0.7

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from stepcare.records.models import (
     Assessment,
@@ -19,12 +16,13 @@ from stepcare.records.models import (
     TreatmentPlan,
 )
 from stepcare.referrals.models import Referral
+from tests.demo_clock import build_demo_at_half_past_eight
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_writes_a_record_for_referrals_in_treatment_and_discharged() -> None:
-    call_command("demo", "--patients", "150", "--seed", "5", stdout=io.StringIO())
+    build_demo_at_half_past_eight("--patients", "150", "--seed", "5")
     treated = Referral.objects.filter(
         status__in=["in_treatment", "ended"], first_treatment_date__isnull=False, patient__isnull=False
     )

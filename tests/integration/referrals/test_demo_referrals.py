@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 
 from stepcare.referrals.models import Agency, Referral, StepChange, WaitingPause
+from tests.demo_clock import build_demo_at_half_past_eight
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_has_referrals_in_every_state_with_consistent_endings() -> None:
-    call_command("demo", "--patients", "400", "--seed", "5", stdout=io.StringIO())
+    build_demo_at_half_past_eight("--patients", "400", "--seed", "5")
     states = Counter(Referral.objects.values_list("status", flat=True))
     assert set(states) >= set(Referral.Status.values)
     assert (

@@ -21,6 +21,7 @@ from stepcare.reporting.deprivation import normalise_postcode, parse_deprivation
 from stepcare.reporting.equity import equity
 from stepcare.reporting.models import PostcodeDeprivation
 from stepcare.reporting.selectors import scoped_referrals
+from tests.demo_clock import at_half_past_eight
 from tests.factories.patients import PatientFactory
 from tests.factories.referrals import ReferralFactory
 
@@ -152,10 +153,11 @@ def test_the_shipped_demo_file_is_clean_and_covers_the_default_demo_postcodes(db
     assert not parsed.file_problem and not parsed.bad and len(parsed.good) > 500
     assert {r["imd_decile"] for r in parsed.good} == set(range(1, 11))
     builder = DemoBuilder(seed=2026, patients=600)
-    builder.build_organisation()
-    builder.build_staff()
-    builder.build_patients()
-    load_deprivation(builder)
+    with at_half_past_eight():
+        builder.build_organisation()
+        builder.build_staff()
+        builder.build_patients()
+        load_deprivation(builder)
     known = set(PostcodeDeprivation.objects.values_list("postcode", flat=True))
     postcodes = {normalise_postcode(p) for p in Patient.objects.values_list("postcode", flat=True)}
     assert postcodes and postcodes <= known

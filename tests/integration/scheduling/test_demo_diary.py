@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count, Min
 
 from stepcare.scheduling.models import Appointment, AppointmentClinician, Attendee, Group, Unavailability
+from tests.demo_clock import build_demo_at_half_past_eight
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +23,7 @@ def _overlaps(rows: list[tuple[int, object, object]]) -> int:
 
 
 def test_demo_builds_a_year_of_appointments_with_no_double_booking() -> None:
-    call_command("demo", "--patients", "200", "--seed", "5", stdout=io.StringIO())
+    build_demo_at_half_past_eight("--patients", "200", "--seed", "5")
     appointments = Appointment.objects.all()
     assert appointments.count() > 300
     span = appointments.aggregate(first=Min("starts_at"))

@@ -3,10 +3,7 @@ note, each decision in the patient's record."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from stepcare.records.selectors import timeline
 from stepcare.supervision.models import (
@@ -17,12 +14,13 @@ from stepcare.supervision.models import (
     SupervisionSession,
 )
 from stepcare.supervision.selectors import awaiting_countersignature
+from tests.demo_clock import build_demo_at_half_past_eight
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_writes_supervision_mdt_cpd_and_a_countersigned_note() -> None:
-    call_command("demo", "--patients", "200", "--seed", "5", stdout=io.StringIO())
+    build_demo_at_half_past_eight("--patients", "200", "--seed", "5")
     assert SupervisionSession.objects.count() == 2
     meeting = MdtMeeting.objects.get()
     assert meeting.cases.exclude(decision="").count() == 2 and meeting.external_list

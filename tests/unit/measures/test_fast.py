@@ -21,6 +21,7 @@ import pytest
 
 from stepcare.measures import DEFAULT_REGISTRY, INPUT_COLUMNS, classify_csv
 from stepcare.measures.config import apply_overrides
+from stepcare.measures.csvsafe import safe_cell
 from stepcare.measures.model import Measure, Registry
 from stepcare.measures.outcomes import BACKUP_ANXIETY_MEASURE, DEPRESSION_MEASURE
 
@@ -238,3 +239,57 @@ def test_the_clinical_core_works_without_the_extra(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "needs the 'fast' extra" in result.stderr
+
+
+def _without_formula_cells(rows: list[list[str]]) -> list[list[str]]:
+    """The rows whose cells `safe_cell` leaves as they are (each output line then starts with
+    its input line as it came)."""
+    return [row for row in rows if all(safe_cell(cell) == cell for cell in row)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_file_with_no_cell_to_protect_and_blank_lines_classifies_the_same(
+    tmp_path: Path, newline: str
+) -> None:
+    rows = _without_formula_cells(generated_rows(seed=5))
+    assert len(rows) > 5000
+    source = write_csv(tmp_path / "courses.csv", rows, newline=newline, extra=True)
+    text = source.read_bytes().decode("utf-8")
+    lines = text.split(newline)
+    lines[3:3] = ["", ""]  # blank lines carry no course; the csv module skips them
+    source.write_text(newline.join(lines), encoding="utf-8", newline="")
+    pure, vectorised = pure_and_fast(source, tmp_path)
+    assert_same_rows(pure, vectorised)
+
+
+@pytest.mark.parametrize("protect", [False, True])
+def test_a_million_rows_are_written_in_file_order(tmp_path: Path, protect: bool) -> None:
+    """A national-size file (DuckDB reads it in parallel): the output, byte for byte, is what
+    the pure core writes for each row, in the input's order. The pure core classifies one block
+    of rows; the file repeats the block under new ids."""
+    block = _without_formula_cells(generated_rows(seed=7))[:1000]
+    pure_out = io.StringIO()
+    classify_csv(
+        io.StringIO("\n".join([",".join(INPUT_COLUMNS), *map(",".join, block)])),
+        pure_out,
+        on_bad_row=pytest.fail,
+    )
+    outcomes = [
+        line[len(",".join(row)) :]
+        for row, line in zip(block, pure_out.getvalue().splitlines()[1:], strict=True)
+    ]
+    ids = [f"Q{n:07d}" for n in range(1_000_000)]
+    if protect:
+        ids[600_000] = "=Q0600000"  # a cell to protect: every line is built again from its cells
+    source = tmp_path / "courses.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(INPUT_COLUMNS) + "\n")
+        handle.writelines(f"{i},{','.join(block[n % 1000][1:])}\n" for n, i in enumerate(ids))
+    result = fast.classify_file(source, tmp_path / "fast.csv")
+    assert not isinstance(result, fast.Fallback), result
+    assert result.summary.rows == 1_000_000
+    got = (tmp_path / "fast.csv").read_text(encoding="utf-8").splitlines()
+    assert got[0] == pure_out.getvalue().splitlines()[0]
+    for n, i in enumerate(ids):
+        want = f"{safe_cell(i)},{','.join(block[n % 1000][1:])}{outcomes[n % 1000]}"
+        assert got[n + 1] == want, f"output line {n + 2} is not the input's line {n + 2}"
