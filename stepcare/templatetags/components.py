@@ -320,8 +320,10 @@ class SummaryRowNode(Node):
     def render(self, context: Context) -> str:
         args, opts = _values(context, self.args, self.kwargs)
         key = args[0] if args else opts.get("key")
-        if not key:
+        if not self.args and "key" not in self.kwargs:
             raise template.TemplateSyntaxError("A summary list row needs a key.")
+        if not key:  # a label from configuration left blank: the row still shows, never a 500
+            key = "–"
         return render_to_string(
             "_components/summary_row.html",
             {

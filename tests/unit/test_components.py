@@ -81,3 +81,14 @@ def test_a_caption_worked_out_in_the_template_is_escaped_once() -> None:
         '{% table "Fallback" %}{% caption %}By {{ label }}{% endcaption %}{% endtable %}', label="age & sex"
     )
     assert ">By age &amp; sex</caption>" in html
+
+
+def test_a_summary_row_whose_key_comes_out_blank_still_renders() -> None:
+    """A label from a service's configuration (a formulation template's section) left blank
+    shows as a dash rather than failing the clinician's page."""
+    html = Template(
+        "{% load components %}{% summary_list %}"
+        "{% summary_row label %}Value{% endsummary_row %}{% endsummary_list %}"
+    ).render(Context({"label": ""}))
+    assert '<dt class="nhsuk-summary-list__key">–</dt>' in html
+    assert "Value" in html
