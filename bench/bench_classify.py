@@ -11,8 +11,10 @@ the two engines wrote the same output file, byte for byte.
 
 The fast engine and the DuckDB query are timed in turn (`--repeat` times each), and the ratio of
 each pair is printed with its minimum and median: on a shared machine the pairs' ratio is the
-comparable figure, not the seconds. (The ratio of whole processes, start-up included, is measured
-from outside: e.g. `/usr/bin/time -v` of `stepcare measures classify` and of this query.)
+comparable figure, not the seconds. They are timed twice: in this process, and as whole
+processes (start-up included, the measure of ADR 0017's target): `python -m stepcare.cli
+measures classify ... --engine fast` against `python bench/bench_classify.py --rates-of FILE`,
+wall time and CPU time (user plus system, of the finished child) of each.
 
     .venv/bin/python bench/bench_classify.py [--rows N] [--tracemalloc] [--engine pure|fast|both]
 """
@@ -25,9 +27,11 @@ import csv
 import io
 import itertools
 import json
+import os
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stepcare.measures import INPUT_COLUMNS, fast
 from stepcare.measures.cli import main
 
+ROOT = Path(__file__).resolve().parents[1]
 SEED = 20250301
 # (descriptor, ADSM or None, ADSM total range, whether the ADSM is a mean score)
 PRESENTATIONS = [
@@ -182,6 +187,36 @@ def duckdb_rates(source: Path) -> tuple[dict[str, int], float]:
     return dict(zip(keys, (int(n) for n in counts), strict=True)), elapsed
 
 
+def _child(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user plus system) of one whole process, its output thrown away."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def whole_processes(source: Path, output: Path, repeat: int) -> None:
+    """The fast engine's command against the plain query's, as whole processes, in turn."""
+    classify_command = [sys.executable, "-m", "stepcare.cli", "measures", "classify", str(source)]
+    classify_command += ["-o", str(output), "--summary", "--engine", "fast"]
+    query_command = [sys.executable, str(Path(__file__).resolve()), "--rates-of", str(source)]
+    _child(classify_command), _child(query_command)  # warm-up: not counted
+    pairs = [(_child(classify_command), _child(query_command)) for _attempt in range(repeat)]
+    for n, name in enumerate(("wall", "CPU")):
+        ratios = [fast_run[n] / query_run[n] for fast_run, query_run in pairs]
+        print(
+            f"whole processes, {name} time, {repeat} pairs in turn: fast command / DuckDB query "
+            f"min {min(ratios):.2f}x, median {statistics.median(ratios):.2f}x (target: within 2x); "
+            f"fast command median {statistics.median(p[0][n] for p in pairs):.2f} s"
+        )
+
+
 def run(rows: int, trace: bool, engine: str, repeat: int = 5) -> None:
     with tempfile.TemporaryDirectory(prefix="stepcare-bench-") as folder:
         source = Path(folder) / "courses.csv"
@@ -221,8 +256,9 @@ def run(rows: int, trace: bool, engine: str, repeat: int = 5) -> None:
             print(
                 f"fast engine / DuckDB query, {repeat} pairs in turn: ratio min {min(ratios):.2f}x, "
                 f"median {statistics.median(ratios):.2f}x (target: within 2x); fast engine best "
-                f"{min(fast_times):.2f} s, median {statistics.median(fast_times):.2f} s"
+                f"{min(fast_times):.2f} s, median {statistics.median(fast_times):.2f} s (in this process)"
             )
+            whole_processes(source, outputs["fast"], repeat)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -235,9 +271,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--repeat", type=int, default=5, help="pairs of timings of the fast engine and DuckDB, in turn"
     )
+    parser.add_argument(
+        "--rates-of",
+        type=Path,
+        metavar="FILE",
+        help="only run the plain DuckDB query on FILE (timed from outside)",
+    )
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     arguments = parse_args(sys.argv[1:])
-    run(arguments.rows, arguments.tracemalloc, arguments.engine, arguments.repeat)
+    if arguments.rates_of is not None:
+        print(json.dumps(duckdb_rates(arguments.rates_of)[0]))
+    else:
+        run(arguments.rows, arguments.tracemalloc, arguments.engine, arguments.repeat)

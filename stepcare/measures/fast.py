@@ -22,13 +22,14 @@ Importable without DuckDB installed: `available()` says whether the extra is the
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
 import io
 import os
 import shutil
 import tempfile
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,8 @@ def classify_file(
     try:
         return _classify(con, source, output, header, registry)
     except duckdb.Error as exc:  # e.g. a row with the wrong number of cells
+        if _MISALIGNED in str(exc):
+            return Fallback(_MISALIGNED)
         return Fallback(f"DuckDB could not read the file as plain CSV ({type(exc).__name__})")
     finally:
         con.close()
@@ -147,17 +150,23 @@ def _classify(
     width = len(header)
     names = [name.strip() for name in header]
     col = {column: f"c{names.index(column)}" for column in INPUT_COLUMNS}
-    # The file is read as whole lines (a plain file has no NUL byte to split them on), each
-    # split on commas into its cells: the CSV reader's own splitting would cost as much, and the
-    # line is then written out as it came when no cell needs changing. A blank line is skipped,
-    # as `csv` skips it; every other line must have the header's number of cells (`ragged`).
+    # The file is read as whole lines (a plain file has no NUL byte to split them on) into a
+    # table, on one thread, so that the table's rows are in file order by construction (a
+    # table holds only the lines: far less memory and time than a column per cell). Each pass
+    # below splits a line on commas into its cells: the CSV reader's own splitting would cost
+    # as much, and the line is then written out as it came when no cell needs changing. A blank
+    # line is skipped, as `csv` skips it; every other line must have the header's number of
+    # cells (`ragged`).
+    with _one_thread(con):
+        con.execute(
+            f"CREATE TEMP TABLE lines AS SELECT line FROM read_csv({_sql_text(str(source))}, "
+            "delim=chr(0), quote='', escape='', header=true, auto_detect=false, strict_mode=true, "
+            "encoding='utf-8', columns={'line': 'VARCHAR'}) WHERE line IS NOT NULL"
+        )
     con.execute(
-        "CREATE TEMP VIEW src AS SELECT line, len(cells) <> "
-        f"{width} AS ragged, "
+        f"CREATE TEMP VIEW src AS SELECT line, len(cells) <> {width} AS ragged, "
         + ", ".join(f"cells[{i + 1}] AS c{i}" for i in range(width))
-        + " FROM (SELECT line, string_split(line, ',') AS cells FROM read_csv("
-        f"{_sql_text(str(source))}, delim=chr(0), quote='', escape='', header=true, auto_detect=false, "
-        "strict_mode=true, encoding='utf-8', columns={'line': 'VARCHAR'}) WHERE line IS NOT NULL)"
+        + " FROM (SELECT line, string_split(line, ',') AS cells FROM lines)"
     )
     try:
         expressions = _expressions(con, col, width, header, reg)
@@ -167,28 +176,43 @@ def _classify(
         return expressions
     outcome, known, unsafe = expressions
     flagged = f"SELECT *, {_CODE} AS code FROM ({outcome})"
-    line = _line(width, known, unsafe=unsafe)
     if output is None:
         grouped = con.execute(f"SELECT code, count(*) FROM ({flagged}) GROUP BY code").fetchall()
         return BatchResult(summary=_summary(grouped), bad_rows=0)
-    # The header as `csv` writes it for the pure path, then every row in file order, in one
-    # pass over the file; the summary is then counted from the flags just written.
+    # Every row's flags in one pass (on every thread), kept beside the lines: the output and
+    # the summary are both made from them, and nothing is worked out twice. Each flags row
+    # carries the hash of its line, and the output checks it against the line it is written
+    # beside (one thread, in table order): a row out of place stops the COPY with an error,
+    # and the pure path classifies the file.
+    con.execute(f"CREATE TEMP TABLE flags AS SELECT anx, code, hash(line) AS line_hash FROM ({flagged})")
+    misaligned = f"error({_sql_text(_MISALIGNED)})"
+    line = f"CASE WHEN line_hash = hash(line) THEN {_line(width, known, unsafe=unsafe)} ELSE {misaligned} END"
+    # The header as `csv` writes it for the pure path, then every row in file order; the
+    # summary is counted from the flags table (a few groups).
     header_text = io.StringIO()
     csv.writer(header_text, lineterminator="\n").writerow(safe_row([*header, *OUTPUT_COLUMNS]))
-    written = _write(con, output, header_text.getvalue().removesuffix("\n"), line, flagged)
-    # Each line read back whole (a plain file has no NUL byte to split it on) and grouped by its
-    # end, which holds the seven flags; few groups, parsed here.
-    tail = max(len(text) for text in _SUFFIXES)
-    ends = con.execute(
-        f"SELECT right(line, {tail}) AS tail, count(*) FROM read_csv({_sql_text(str(written))}, "
-        "delim=chr(0), quote='', escape='', header=true, auto_detect=false, strict_mode=true, "
-        "columns={'line': 'VARCHAR'}) GROUP BY tail"
-    ).fetchall()
-    counts: dict[int, int] = defaultdict(int)
-    for text, count in ends:
-        flags = [cell == "true" for cell in text.split(",")[-7:]]
-        counts[sum(1 << bit for bit, flag in enumerate(flags[:5]) if flag)] += count
-    return BatchResult(summary=_summary(list(counts.items())), bad_rows=0)
+    _write(
+        con,
+        output,
+        header_text.getvalue().removesuffix("\n"),
+        line,
+        "SELECT * FROM src POSITIONAL JOIN flags",
+    )
+    grouped = con.execute("SELECT code, count(*) FROM flags GROUP BY code").fetchall()
+    return BatchResult(summary=_summary(grouped), bad_rows=0)
+
+
+_MISALIGNED = "a row's flags are not beside its line"
+
+
+@contextlib.contextmanager
+def _one_thread(con: Any) -> Iterator[None]:
+    """DuckDB on one thread for the statements inside: rows in the order they are read."""
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute("RESET threads")
 
 
 def _summary(grouped: list[tuple[int, int]]) -> CourseSummary:
@@ -305,9 +329,11 @@ def _expressions(
             read_as[cell] = None if parsed is None else float(parsed)
     overrides: dict[str, str] = {}
     if read_as:
-        con.execute("CREATE TEMP TABLE cell (text VARCHAR)")
-        con.executemany("INSERT INTO cell VALUES (?)", [[c] for c in read_as])
-        for text, cast in con.execute("SELECT text, TRY_CAST(text AS DOUBLE) FROM cell").fetchall():
+        casts = con.execute(
+            "SELECT text, TRY_CAST(text AS DOUBLE) FROM (SELECT unnest(?::VARCHAR[]) AS text)",
+            [list(read_as)],
+        ).fetchall()
+        for text, cast in casts:
             if cast != read_as[text]:
                 overrides[text] = "NULL" if read_as[text] is None else sql.double(read_as[text])  # type: ignore[arg-type]
 
@@ -522,16 +548,15 @@ def _write(con: Any, output: Path, header: str, line: str, rows_sql: str) -> Pat
         # DuckDB 2.0 was seen to write a large file's rows out of order (a CASE with a regular
         # expression in the SELECT), and to hold more rows in memory while keeping the order.
         # On two shared cores one thread takes less CPU time and no longer in wall time.
-        con.execute("SET threads = 1")
-        con.execute(
-            f"COPY (SELECT {line} AS {name} FROM ({rows_sql})) TO "
-            f"{_sql_text(str(rows))} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', NEW_LINE '\\n')"
-        )
+        with _one_thread(con):
+            con.execute(
+                f"COPY (SELECT {line} AS {name} FROM ({rows_sql})) TO "
+                f"{_sql_text(str(rows))} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', NEW_LINE '\\n')"
+            )
         rows.chmod(0o600)
         os.replace(rows, output)
         return output
     finally:
-        con.execute("RESET threads")
         shutil.rmtree(folder, ignore_errors=True)
 
 

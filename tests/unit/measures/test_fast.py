@@ -293,3 +293,31 @@ def test_a_million_rows_are_written_in_file_order(tmp_path: Path, protect: bool)
     for n, i in enumerate(ids):
         want = f"{safe_cell(i)},{','.join(block[n % 1000][1:])}{outcomes[n % 1000]}"
         assert got[n + 1] == want, f"output line {n + 2} is not the input's line {n + 2}"
+
+
+def test_flags_out_of_place_stop_the_output_and_go_to_the_pure_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output line is built from the line and the flags beside it (a positional join of
+    two tables); each flags row carries its line's hash, checked as the line is written. Here
+    the flags are put out of place on purpose: the vectorised path gives up, not a wrong row."""
+    import duckdb
+
+    class Shuffled:
+        def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+            self.con = con
+
+        def execute(self, query: str, *args: object) -> duckdb.DuckDBPyConnection:
+            if query.startswith("CREATE TEMP TABLE flags"):
+                query += " ORDER BY line_hash"
+            return self.con.execute(query, *args)
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.con, name)
+
+    connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *args, **kwargs: Shuffled(connect(*args, **kwargs)))
+    source = write_csv(tmp_path / "courses.csv", generated_rows(seed=5)[:500])
+    result = fast.classify_file(source, tmp_path / "fast.csv")
+    assert isinstance(result, fast.Fallback)
+    assert "not beside its line" in result.reason
