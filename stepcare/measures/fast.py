@@ -44,7 +44,17 @@ from stepcare.measures.batch import (
     _RowReader,
 )
 from stepcare.measures.catalogue import DEFAULT_REGISTRY
-from stepcare.measures.csvsafe import FORMULA_STARTS, safe_cell, safe_row
+from stepcare.measures.csvsafe import safe_row
+from stepcare.measures.fast_sql import (
+    FLAGS_CODE,
+    in_list,
+    line_sql,
+    odd_sql,
+    passed_through,
+    sql_case,
+    sql_text,
+    unsafe_sql,
+)
 from stepcare.measures.model import TOLERANCE, Comparator, Measure, Number, Registry
 from stepcare.measures.outcomes import BACKUP_ANXIETY_MEASURE, DEPRESSION_MEASURE, CourseSummary
 
@@ -119,14 +129,6 @@ def _plain_text_problem(source: Path) -> str | None:
     return None
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _in_list(values: list[str]) -> str:
-    return "(" + ", ".join(_sql_text(v) for v in values) + ")"
-
-
 class _Sql:
     """SQL literals checked against DuckDB, so that a threshold means the same number in SQL."""
 
@@ -134,7 +136,7 @@ class _Sql:
         self.con = con
 
     def double(self, value: float) -> str:
-        literal = f"CAST({_sql_text(repr(float(value)))} AS DOUBLE)"
+        literal = f"CAST({sql_text(repr(float(value)))} AS DOUBLE)"
         if self.con.execute(f"SELECT {literal}").fetchone()[0] != float(value):
             raise _NotExact(f"DuckDB reads {value!r} as a different number")
         return literal
@@ -159,7 +161,7 @@ def _classify(
     # cells (`ragged`).
     with _one_thread(con):
         con.execute(
-            f"CREATE TEMP TABLE lines AS SELECT line FROM read_csv({_sql_text(str(source))}, "
+            f"CREATE TEMP TABLE lines AS SELECT line FROM read_csv({sql_text(str(source))}, "
             "delim=chr(0), quote='', escape='', header=true, auto_detect=false, strict_mode=true, "
             "encoding='utf-8', columns={'line': 'VARCHAR'}) WHERE line IS NOT NULL"
         )
@@ -175,7 +177,7 @@ def _classify(
     if isinstance(expressions, Fallback):
         return expressions
     outcome, known, unsafe = expressions
-    flagged = f"SELECT *, {_CODE} AS code FROM ({outcome})"
+    flagged = f"SELECT *, {FLAGS_CODE} AS code FROM ({outcome})"
     if output is None:
         grouped = con.execute(f"SELECT code, count(*) FROM ({flagged}) GROUP BY code").fetchall()
         return BatchResult(summary=_summary(grouped), bad_rows=0)
@@ -185,8 +187,10 @@ def _classify(
     # beside (one thread, in table order): a row out of place stops the COPY with an error,
     # and the pure path classifies the file.
     con.execute(f"CREATE TEMP TABLE flags AS SELECT anx, code, hash(line) AS line_hash FROM ({flagged})")
-    misaligned = f"error({_sql_text(_MISALIGNED)})"
-    line = f"CASE WHEN line_hash = hash(line) THEN {_line(width, known, unsafe=unsafe)} ELSE {misaligned} END"
+    misaligned = f"error({sql_text(_MISALIGNED)})"
+    line = (
+        f"CASE WHEN line_hash = hash(line) THEN {line_sql(width, known, unsafe=unsafe)} ELSE {misaligned} END"
+    )
     # The header as `csv` writes it for the pure path, then every row in file order; the
     # summary is counted from the flags table (a few groups).
     header_text = io.StringIO()
@@ -216,7 +220,7 @@ def _one_thread(con: Any) -> Iterator[None]:
 
 
 def _summary(grouped: list[tuple[int, int]]) -> CourseSummary:
-    """The summary from the number of rows with each code of flags (see `_CODE`)."""
+    """The summary from the number of rows with each code of flags (see `FLAGS_CODE`)."""
     summary = CourseSummary()
     for code, count in grouped:
         paired, caseness, recovered, improved, deteriorated = ((code >> bit) & 1 == 1 for bit in range(5))
@@ -247,7 +251,7 @@ def _expressions(
     # The distinct cells of every column the rules read, in one pass over the file (one hash
     # table per grouping set, built in parallel); with them, whether a row has the wrong number
     # of cells (`ragged`), whether a row is longer than the pure path allows, whether a
-    # formula-like cell needs the pure path (`_odd`) and whether a passed-through cell needs
+    # formula-like cell needs the pure path (`odd_sql`) and whether a passed-through cell needs
     # `safe_cell` (`unsafe`: if none does, and no cell the rules read does, each output line is
     # the input line as it came).
     adsm, first, last = col["adsm"], col["adsm_first"], col["adsm_last"]
@@ -263,9 +267,11 @@ def _expressions(
         ("guard",),
     ]
     names = list(dict.fromkeys(name for group in sets for name in group))
-    passed = _passed_through(col, width)
+    passed = passed_through(col, width)
     long = f"strlen(line) - {width - 1} > {csv.field_size_limit()}"  # the sum of its cells' lengths
-    guard_sql = f"ragged::INT + 2 * ({long})::INT + 4 * {_odd(passed)}::INT + 8 * {_unsafe(passed)}::INT"
+    guard_sql = (
+        f"ragged::INT + 2 * ({long})::INT + 4 * {odd_sql(passed)}::INT + 8 * {unsafe_sql(passed)}::INT"
+    )
     rows = con.execute(
         f"SELECT {', '.join(names)} FROM (SELECT *, {guard_sql} AS guard FROM src) "
         f"GROUP BY GROUPING SETS ({', '.join('(' + ', '.join(group) + ')' for group in sets)})"
@@ -338,7 +344,7 @@ def _expressions(
                 overrides[text] = "NULL" if read_as[text] is None else sql.double(read_as[text])  # type: ignore[arg-type]
 
     def score(column: str) -> str:
-        return _case(column, overrides, f"TRY_CAST({column} AS DOUBLE)")
+        return sql_case(column, overrides, f"TRY_CAST({column} AS DOUBLE)")
 
     # Which ADSM a problem descriptor admits, by the registry's own matching.
     admitted: dict[str, list[str]] = {code: [] for code in adsms}
@@ -370,14 +376,14 @@ def _expressions(
     def rci(k: str) -> str:
         return f"[{', '.join(rcis)}][{k}]"
 
-    adsm_at = _case(col["adsm"], {name: str(position[m.code]) for name, m in adsm_of.items()}, "0")
-    matched = _case(
+    adsm_at = sql_case(col["adsm"], {name: str(position[m.code]) for name, m in adsm_of.items()}, "0")
+    matched = sql_case(
         "ak",
-        {str(position[code]): f"pd IN {_in_list(ds)}" for code, ds in admitted.items() if ds},
+        {str(position[code]): f"pd IN {in_list(ds)}" for code, ds in admitted.items() if ds},
         "false",
         literal_keys=True,
     )
-    codes = f"[{', '.join(_sql_text(m.code) for m in pair_measures)}]"
+    codes = f"[{', '.join(sql_text(m.code) for m in pair_measures)}]"
     outcome = f"""
         SELECT *, {codes}[k] AS anx,
             (df IS NOT NULL AND dl IS NOT NULL AND a1 IS NOT NULL AND a2 IS NOT NULL) AS paired,
@@ -424,118 +430,6 @@ def _expressions(
     return outcome, known, guard["unsafe"]
 
 
-def _case(expr: str, mapping: dict[str, str], default: str, *, literal_keys: bool = False) -> str:
-    """SQL: `expr` looked up in `mapping` (cell text, or SQL literals) with a default."""
-    if not mapping:
-        return default
-    branches = " ".join(
-        f"WHEN {key if literal_keys else _sql_text(key)} THEN {value}" for key, value in mapping.items()
-    )
-    return f"(CASE {expr} {branches} ELSE {default} END)"
-
-
-_FORMULA_CODES = ", ".join(str(ord(ch)) for ch in FORMULA_STARTS)
-
-
-def _formula_start(expr: str) -> str:
-    """SQL: the cell starts as a formula would (`FORMULA_STARTS`)."""
-    return f"ascii({expr}) IN ({_FORMULA_CODES})"
-
-
-def _plain_number(expr: str) -> str:
-    """SQL: `csvsafe._PLAIN_NUMBER` for ASCII text: after an optional sign, ASCII digits with at
-    most one point and at least one digit. Written without a regular expression: with one in
-    the SELECT of a COPY, DuckDB 2.0 was seen to write a large file's rows out of order."""
-    unsigned = f"(CASE WHEN ascii({expr}) IN (43, 45) THEN substr({expr}, 2) ELSE {expr} END)"
-    return f"(translate({unsigned}, '0123456789', '') IN ('', '.') AND {unsigned} NOT IN ('', '.'))"
-
-
-def _safe(expr: str) -> str:
-    """SQL: `safe_cell`. Its plain-number test is ASCII-only here, so `odd` sends a
-    formula-like cell with any other character to the pure path."""
-    return _when_formula(expr, f"CASE WHEN {_plain_number(expr)} THEN {expr} ELSE '''' || {expr} END", expr)
-
-
-def _when_formula(expr: str, then: str, otherwise: str) -> str:
-    """SQL: `then` for a cell that starts as a formula would, else `otherwise`. A CASE, so that
-    `then` is worked out for those few cells only (DuckDB works out both sides of an AND in a
-    SELECT list for every row)."""
-    return f"(CASE WHEN {_formula_start(expr)} THEN {then} ELSE {otherwise} END)"
-
-
-def _suffix_texts() -> list[str]:
-    """The outcome cells after anxiety_measure, as text, for each of the 32 combinations of
-    the flags (index 1 + paired + 2 at_caseness + 4 recovered + 8 improved + 16 deteriorated);
-    reliable recovery and no reliable change follow from these as in `classify_pair`."""
-    texts = []
-    for code in range(32):
-        paired, caseness, recovered, improved, deteriorated = ((code >> bit) & 1 == 1 for bit in range(5))
-        flags = (
-            paired,
-            caseness,
-            recovered,
-            improved,
-            deteriorated,
-            recovered and improved,
-            paired and not improved and not deteriorated,
-        )
-        texts.append("," + ",".join("true" if flag else "false" for flag in flags))
-    return texts
-
-
-_SUFFIXES = _suffix_texts()
-
-
-def _suffixes() -> str:
-    """SQL: the list of `_SUFFIXES`, indexed by the code of the flags plus one."""
-    return "[" + ", ".join(_sql_text(text) for text in _SUFFIXES) + "]"
-
-
-_CODE = (
-    "(paired::INT + 2 * at_caseness::INT + 4 * recovered::INT + 8 * improved::INT + 16 * deteriorated::INT)"
-)
-
-
-def _passed_through(col: dict[str, str], width: int) -> list[str]:
-    """The columns the rules do not read (pathway_id and any others): `safe_cell` in SQL."""
-    rules = {column for name, column in col.items() if name != "pathway_id"}
-    return [f"c{i}" for i in range(width) if f"c{i}" not in rules]
-
-
-def _odd(columns: list[str]) -> str:
-    """SQL: a formula-like cell in `columns` that SQL cannot judge exactly (not ASCII)."""
-    odd = " OR ".join(_when_formula(c, f"strlen({c}) <> length({c})", "false") for c in columns)
-    return f"coalesce({odd or 'false'}, false)"
-
-
-def _unsafe(columns: list[str]) -> str:
-    """SQL: a cell in `columns` that `safe_cell` changes (`_safe`; exact with `_odd` false)."""
-    unsafe = " OR ".join(_when_formula(c, f"NOT {_plain_number(c)}", "false") for c in columns)
-    return f"coalesce({unsafe or 'false'}, false)"
-
-
-def _line(width: int, known: dict[str, list[str]], *, unsafe: bool) -> str:
-    """SQL over the flagged rows: each output row as one line of text (no cell of a plain file
-    needs quoting).
-
-    A column whose distinct cells are all `known` gets `safe_cell` from Python, cell by cell;
-    the others (pathway_id and passed-through columns) get it in SQL. When no cell needs it
-    (none `known` is changed by it, and the passed-through columns are not `unsafe`), the input
-    line is the output's first cells as they stand, and is not split and joined again."""
-    cells: list[str] = []
-    changed_any = unsafe
-    for i in range(width):
-        column = f"c{i}"
-        if column in known:
-            changed = {cell: safe_cell(cell) for cell in known[column] if safe_cell(cell) != cell}
-            changed_any = changed_any or bool(changed)
-            cells.append(_case(column, {cell: _sql_text(text) for cell, text in changed.items()}, column))
-        else:
-            cells.append(_safe(column))
-    start = f"concat_ws(',', {', '.join(cells)}, anx)" if changed_any else "line || ',' || anx"
-    return f"{start} || {_suffixes()}[code + 1]"
-
-
 def _write(con: Any, output: Path, header: str, line: str, rows_sql: str) -> Path:
     """The output CSV, written by DuckDB in one COPY (the header as the name of its one column)
     in a private folder beside `output` (DuckDB creates its files readable by all), made
@@ -551,7 +445,7 @@ def _write(con: Any, output: Path, header: str, line: str, rows_sql: str) -> Pat
         with _one_thread(con):
             con.execute(
                 f"COPY (SELECT {line} AS {name} FROM ({rows_sql})) TO "
-                f"{_sql_text(str(rows))} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', NEW_LINE '\\n')"
+                f"{sql_text(str(rows))} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', NEW_LINE '\\n')"
             )
         rows.chmod(0o600)
         os.replace(rows, output)
