@@ -214,26 +214,35 @@ def _find_slots(patient: Patient, form: FindSlotForm) -> list[Slot]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request: StaffRequest, pk: int) -> HttpResponse:
-    """Find free times (GET), confirm one (POST), then book it (POST with ``confirm=yes``)."""
-    # Audited once below, naming every patient the page lists.
+    """The booking page: find free times (GET), then confirm and book one (POST)."""
+    # Audited once on the page, naming every patient it lists.
     patient = fetch_patient(request, pk, Permission.BOOK_APPOINTMENTS, audit_view=False, defer=False)
-    kwargs = _finder_form_kwargs(patient, request.POST if request.method == "POST" else request.GET)
-    booking_error = ""
-    form: FindSlotForm
     if request.method == "POST":
-        form = BookSlotForm(request.POST, **kwargs)
-        if form.is_valid():
-            assert isinstance(form, BookSlotForm)
-            if request.POST.get("confirm") != "yes":
-                return _confirm_booking(request, patient, form)
-            try:
-                return _book_confirmed(request, patient, form)
-            except actions.BookingRefused as exc:
-                booking_error = str(exc)
-    else:
-        form = FindSlotForm(
-            request.GET or None, initial={"clinician": _default_clinician_id(patient)}, **kwargs
-        )
+        return book_slot(request, patient)
+    return find_slots(request, patient)
+
+
+def find_slots(request: StaffRequest, patient: Patient) -> HttpResponse:
+    """The free times matching the finder's choices (none until it is filled in)."""
+    kwargs = _finder_form_kwargs(patient, request.GET)
+    form = FindSlotForm(request.GET or None, initial={"clinician": _default_clinician_id(patient)}, **kwargs)
+    slots = _find_slots(patient, form) if form.is_valid() else []
+    return _book_page(request, patient, form, kwargs, slots=slots, booking_error="")
+
+
+def book_slot(request: StaffRequest, patient: Patient) -> HttpResponse:
+    """One time chosen: shown for confirmation, then booked (``confirm=yes``); a refusal shows
+    the finder again with the reason and the times still free."""
+    kwargs = _finder_form_kwargs(patient, request.POST)
+    form = BookSlotForm(request.POST, **kwargs)
+    booking_error = ""
+    if form.is_valid():
+        if request.POST.get("confirm") != "yes":
+            return _confirm_booking(request, patient, form)
+        try:
+            return _book_confirmed(request, patient, form)
+        except actions.BookingRefused as exc:
+            booking_error = str(exc)
     slots = _find_slots(patient, form) if form.is_valid() else []
     return _book_page(request, patient, form, kwargs, slots=slots, booking_error=booking_error)
 
