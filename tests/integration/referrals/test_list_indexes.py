@@ -26,7 +26,7 @@ from stepcare.referrals import selectors
 from stepcare.referrals.models import Referral
 from tests.factories.referrals import ReferralFactory
 
-pytestmark = pytest.mark.skipif(
+postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the query plans checked are PostgreSQL's"
 )
 
@@ -107,6 +107,7 @@ def test_the_partial_indexes_cover_exactly_each_lists_statuses() -> None:
     ]
 
 
+@postgresql_only
 def test_each_list_reads_its_own_referrals_not_the_ended_history(service) -> None:
     today = timezone.localdate()
     anchor = ReferralFactory(team=service.team)
