@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix
+from django.urls import reverse as _reverse
 
 from stepcare.accounts.permissions import Permission, Role, has_permission
 
@@ -15,6 +17,16 @@ CLINICAL_ROLES = (
     Role.CLINICAL_SUPERVISOR,
     Role.EMPLOYMENT_ADVISER,
 )
+
+
+@functools.lru_cache(maxsize=64)
+def _link(name: str, script_prefix: str) -> str:
+    return _reverse(name)
+
+
+def reverse(name: str) -> str:
+    """The header's links, reversed once per process (and script prefix), not on every page."""
+    return _link(name, get_script_prefix())
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

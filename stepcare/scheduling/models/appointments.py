@@ -96,14 +96,20 @@ class AppType(models.TextChoices):
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
-    def for_display(self) -> AppointmentQuerySet:
+    def for_display(self, *, cards: bool = False) -> AppointmentQuerySet:
+        """Appointments with their clinicians and attendees (with each patient's risk).
+        ``cards``: only what a diary card shows, for the diaries' hundreds of cards: the
+        clinicians' rows without their accounts, the attendees without their referrals."""
+        clinician_rows = AppointmentClinician.objects.all()
+        attendees = Attendee.objects.select_related("patient")
+        if not cards:
+            clinician_rows = clinician_rows.select_related("clinician")
+            attendees = attendees.select_related("referral")
         return self.select_related("room__site", "team", "series", "group").prefetch_related(
-            models.Prefetch(
-                "clinician_rows", queryset=AppointmentClinician.objects.select_related("clinician")
-            ),
+            models.Prefetch("clinician_rows", queryset=clinician_rows),
             models.Prefetch(
                 "attendees",
-                queryset=Attendee.objects.select_related("patient", "referral")
+                queryset=attendees
                 # The banner's and the cards' risk-review values, copied onto each patient.
                 .annotate(**banner_annotations("patient_id"))
                 .prefetch_related(

@@ -71,13 +71,15 @@ class ClinicianDiary:
         return sum(len(d.appointments) for d in self.days)
 
 
-def _appointments_between(start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
+def _appointments_between(
+    start: dt.datetime, end: dt.datetime, *, cards: bool = False
+) -> QuerySet[Appointment]:
     return Appointment.objects.filter(
         status=Appointment.Status.BOOKED,
         starts_at__gt=start - LONGEST_APPOINTMENT,
         starts_at__lt=end,
         ends_at__gt=start,
-    ).for_display()
+    ).for_display(cards=cards)
 
 
 def _led_by(clinician_ids: list[int], start: dt.datetime, end: dt.datetime) -> Q:
@@ -100,7 +102,7 @@ def clinician_diaries(
     start, end = day_bounds(first_day, days)
     ids = [c.pk for c in clinicians]
     appointments = list(
-        _appointments_between(start, end)
+        _appointments_between(start, end, cards=True)
         .filter(_led_by(ids, start, end))
         .distinct()
         .order_by("starts_at", "id")
@@ -153,7 +155,9 @@ def clinician_diaries(
 
 def room_diary(*, room: Room, first_day: dt.date, days: int = 7) -> list[DiaryDay]:
     start, end = day_bounds(first_day, days)
-    appointments = list(_appointments_between(start, end).filter(room=room).order_by("starts_at", "id"))
+    appointments = list(
+        _appointments_between(start, end, cards=True).filter(room=room).order_by("starts_at", "id")
+    )
     out = []
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
