@@ -217,39 +217,40 @@ class CellNode(Node):
         return format_html("<{}{}>{}{}</{}>", tag, attrs, label, content, tag)
 
 
-class CaptionNode(Node):
-    """A caption worked out in the template (``{% caption %}…{% endcaption %}`` inside a table)."""
+class _SlotNode(Node):
+    """Markup worked out in the template for one part of the enclosing table, which renders it
+    there; in place it renders nothing."""
 
     def __init__(self, nodelist: NodeList):
         self.nodelist = nodelist
 
     def render(self, context: Context) -> str:
-        return ""  # rendered by the table, into its <caption>
+        return ""
+
+
+class CaptionNode(_SlotNode):
+    """A caption worked out in the template (``{% caption %}…{% endcaption %}`` inside a table)."""
+
+
+class TableHeadNode(_SlotNode):
+    """Header cells worked out in the template (``{% tablehead %}`` with ``{% headcell %}``s),
+    for a table whose columns are not known in advance (a register, a week)."""
 
 
 @register.tag("caption")
 def do_caption(parser: Parser, token: Token) -> CaptionNode:
-    nodelist = parser.parse(("endcaption",))
-    parser.delete_first_token()
-    return CaptionNode(nodelist)
-
-
-class TableHeadNode(Node):
-    """Header cells worked out in the template (``{% tablehead %}`` with ``{% headcell %}``s),
-    for a table whose columns are not known in advance (a register, a week)."""
-
-    def __init__(self, nodelist: NodeList):
-        self.nodelist = nodelist
-
-    def render(self, context: Context) -> str:
-        return ""  # rendered by the table, into its <thead>
+    return CaptionNode(_until(parser, "endcaption"))
 
 
 @register.tag("tablehead")
 def do_tablehead(parser: Parser, token: Token) -> TableHeadNode:
-    nodelist = parser.parse(("endtablehead",))
+    return TableHeadNode(_until(parser, "endtablehead"))
+
+
+def _until(parser: Parser, end: str) -> NodeList:
+    nodelist = parser.parse((end,))
     parser.delete_first_token()
-    return TableHeadNode(nodelist)
+    return nodelist
 
 
 class HeadCellNode(Node):

@@ -176,6 +176,7 @@ class MovePage(View):
         return {}
 
     def act(self, referral: Referral, data: dict[str, Any]) -> str:
+        """Make the move with the form's data and return the message shown: each move's own."""
         raise NotImplementedError
 
     def done_url(self, referral: Referral) -> str:
