@@ -95,6 +95,18 @@ class AppType(models.TextChoices):
     EMPLOYMENT_SUPPORT = "10", "Employment support"
 
 
+# What a diary card reads of an attendee and their patient (``for_display(cards=True)``).
+CARD_ATTENDEE_FIELDS = (
+    "id",
+    "appointment_id",
+    "patient_id",
+    "patient__id",
+    "patient__given_name",
+    "patient__family_name",
+    "patient__team_id",
+)
+
+
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def for_display(self, *, cards: bool = False) -> AppointmentQuerySet:
         """Appointments with their clinicians and attendees (with each patient's risk).
@@ -102,13 +114,24 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         clinicians' rows without their accounts, the attendees without their referrals."""
         clinician_rows = AppointmentClinician.objects.all()
         attendees = Attendee.objects.select_related("patient")
-        if not cards:
+        related: tuple[str, ...] = ("room__site", "team", "series", "group")
+        if cards:
+            # A card names the room and the group, and each patient by name: only those columns.
+            related = ("room", "group")
+            clinician_rows = clinician_rows.only("id", "appointment_id", "clinician_id")
+            attendees = attendees.only(*CARD_ATTENDEE_FIELDS)
+        else:
             clinician_rows = clinician_rows.select_related("clinician")
             attendees = attendees.select_related("referral")
-        return self.select_related("room__site", "team", "series", "group").prefetch_related(
-            models.Prefetch("clinician_rows", queryset=clinician_rows),
+        # Cards get plain lists (``card_clinician_rows``, ``card_attendees``): a related
+        # manager's queryset made for each of hundreds of cards cost more than the rows.
+        return self.select_related(*related).prefetch_related(
+            models.Prefetch(
+                "clinician_rows", queryset=clinician_rows, to_attr="card_clinician_rows" if cards else None
+            ),
             models.Prefetch(
                 "attendees",
+                to_attr="card_attendees" if cards else None,
                 queryset=attendees
                 # The banner's and the cards' risk-review values, copied onto each patient.
                 .annotate(**banner_annotations("patient_id"))

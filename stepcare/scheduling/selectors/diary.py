@@ -82,6 +82,16 @@ def _appointments_between(
     ).for_display(cards=cards)
 
 
+def _cards(appointments: QuerySet[Appointment]) -> list[Appointment]:
+    """The diary cards' appointments (``for_display(cards=True)``), each attendee's patient
+    given the risk-review values read with the attendees."""
+    found = list(appointments)
+    for appointment in found:
+        for attendee in appointment.card_attendees:  # type: ignore[attr-defined]
+            copy_banner_annotations(attendee, attendee.patient)
+    return found
+
+
 def _led_by(clinician_ids: list[int], start: dt.datetime, end: dt.datetime) -> Q:
     """Appointments with a live row for one of these clinicians in the window, bounded on the
     row's own copy of the start time so that the (clinician, starts_at) index serves it."""
@@ -101,15 +111,16 @@ def clinician_diaries(
     risk-review dates, for "risk review overdue", come with the attendees)."""
     start, end = day_bounds(first_day, days)
     ids = [c.pk for c in clinicians]
-    appointments = list(
+    appointments = _cards(
         _appointments_between(start, end, cards=True)
         .filter(_led_by(ids, start, end))
         .distinct()
         .order_by("starts_at", "id")
     )
-    for appointment in appointments:  # risk-review values read with the attendees (for_display)
-        for attendee in appointment.attendees.all():
-            copy_banner_annotations(attendee, attendee.patient)
+    led: dict[int, list[Appointment]] = defaultdict(list)
+    for appointment in appointments:
+        for clinician_id in {r.clinician_id for r in appointment.card_clinician_rows}:  # type: ignore[attr-defined]
+            led[clinician_id].append(appointment)
     away = list(
         Unavailability.objects.filter(
             clinician_id__in=ids, withdrawn_at__isnull=True, starts_at__lt=end, ends_at__gt=start
@@ -122,9 +133,7 @@ def clinician_diaries(
     diaries = []
     for clinician in clinicians:
         pattern = _pattern_by_weekday(patterns[clinician.pk])
-        mine = [
-            a for a in appointments if any(r.clinician_id == clinician.pk for r in a.clinician_rows.all())
-        ]
+        mine = led[clinician.pk]
         my_away = [u for u in away if u.clinician_id == clinician.pk]
         out = []
         for offset in range(days):
@@ -155,7 +164,7 @@ def clinician_diaries(
 
 def room_diary(*, room: Room, first_day: dt.date, days: int = 7) -> list[DiaryDay]:
     start, end = day_bounds(first_day, days)
-    appointments = list(
+    appointments = _cards(
         _appointments_between(start, end, cards=True).filter(room=room).order_by("starts_at", "id")
     )
     out = []

@@ -43,7 +43,7 @@ def _audit_diary(
         for day in days
         for entry in day.entries
         if entry.appointment is not None and entry.appointment.team_id in visible
-        for attendee in entry.appointment.attendees.all()
+        for attendee in entry.appointment.card_attendees  # type: ignore[attr-defined]
     ]
     audit_actions.record(
         by=request.user,
