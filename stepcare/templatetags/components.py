@@ -35,7 +35,8 @@ from django import template
 from django.template.base import FilterExpression, Node, NodeList, Parser, Token
 from django.template.context import Context
 from django.template.loader import render_to_string
-from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.html import conditional_escape, format_html, strip_tags
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -105,15 +106,20 @@ def _values(
 
 def _data_attributes(opts: dict[str, Any]) -> str:
     """``data_referral=r.pk`` as `` data-referral="…"``: the hooks tests and scripts find rows by."""
-    return format_html_join(
-        "",
-        ' data-{}="{}"',
-        (
-            (name.removeprefix("data_").replace("_", "-"), value)
-            for name, value in opts.items()
-            if name.startswith("data_")
-        ),
+    return "".join(
+        f' data-{name.removeprefix("data_").replace("_", "-")}="{conditional_escape(value)}"'
+        for name, value in opts.items()
+        if name.startswith("data_")
     )
+
+
+def _attribute(name: str, value: Any) -> str:
+    """`` name="value"``, the value escaped as the template engine escapes it."""
+    return f' {name}="{conditional_escape(value)}"'
+
+
+def _options(context: Context, kwargs: dict[str, FilterExpression]) -> dict[str, Any]:
+    return {k: v.resolve(context) for k, v in kwargs.items()}
 
 
 def _classes(*names: Any) -> str:
@@ -163,22 +169,24 @@ class TableNode(Node):
 
 
 class RowNode(Node):
+    # Rows and cells are the most rendered nodes of every list page: they write their markup
+    # directly (escaped with conditional_escape, as format_html would) rather than through
+    # format_html for each attribute.
     def __init__(self, args: list[FilterExpression], kwargs: dict[str, FilterExpression], nodelist: NodeList):
         self.args, self.kwargs, self.nodelist = args, kwargs, nodelist
 
     def render(self, context: Context) -> str:
-        _args, opts = _values(context, self.args, self.kwargs)
+        opts = _options(context, self.kwargs)
         table = context.get(TABLE)
         with context.push({ROW: RowState()}):
             cells = self.nodelist.render(context)
-        return format_html(
-            '<tr class="{}"{}{}{}>{}</tr>',
-            _classes("nhsuk-table__row", opts.get("classes")),
-            _data_attributes(opts),
-            format_html(' role="{}"', "row") if table is not None and table.responsive else "",
-            format_html(' data-testid="{}"', opts["testid"]) if opts.get("testid") else "",
-            cells,
-        )
+        attrs = _attribute("class", _classes("nhsuk-table__row", opts.get("classes")))
+        attrs += _data_attributes(opts)
+        if table is not None and table.responsive:
+            attrs += ' role="row"'
+        if opts.get("testid"):
+            attrs += _attribute("data-testid", opts["testid"])
+        return mark_safe(f"<tr{attrs}>{cells}</tr>")  # noqa: S308 (each value escaped above)
 
 
 class CellNode(Node):
@@ -186,7 +194,7 @@ class CellNode(Node):
         self.args, self.kwargs, self.nodelist = args, kwargs, nodelist
 
     def render(self, context: Context) -> str:
-        _args, opts = _values(context, self.args, self.kwargs)
+        opts = _options(context, self.kwargs)
         table: TableState | None = context.get(TABLE)
         row: RowState | None = context.get(ROW)
         column: Column | None = None
@@ -199,22 +207,24 @@ class CellNode(Node):
         numeric = opts["numeric"] if "numeric" in opts else bool(column and column.numeric)
         base = "nhsuk-table__header" if header else "nhsuk-table__cell"
         responsive = table is not None and table.responsive
-        attrs = format_html(
-            ' class="{}"{}{}{}{}{}',
-            _classes(base, f"{base}--numeric" if numeric else "", opts.get("classes")),
-            format_html(' scope="{}"', "row") if header else "",
-            format_html(' role="{}"', "rowheader" if header else "cell") if responsive else "",
-            format_html(' colspan="{}"', opts["colspan"]) if opts.get("colspan") and not responsive else "",
-            format_html(' data-testid="{}"', opts["testid"]) if opts.get("testid") else "",
-            _data_attributes(opts),
-        )
+        classes = _classes(base, f"{base}--numeric" if numeric else "", opts.get("classes"))
+        attrs = _attribute("class", classes)
+        if header:
+            attrs += ' scope="row"'
+        if responsive:
+            attrs += ' role="rowheader"' if header else ' role="cell"'
+        if opts.get("colspan") and not responsive:
+            attrs += _attribute("colspan", opts["colspan"])
+        if opts.get("testid"):
+            attrs += _attribute("data-testid", opts["testid"])
+        attrs += _data_attributes(opts)
         label = ""
         if responsive and column is not None:
             label = format_html(
                 '<span class="nhsuk-table__heading" aria-hidden="true">{} </span>', column.text
             )
         tag = "th" if header else "td"
-        return format_html("<{}{}>{}{}</{}>", tag, attrs, label, content, tag)
+        return mark_safe(f"<{tag}{attrs}>{label}{content}</{tag}>")  # noqa: S308 (each value escaped above)
 
 
 class _SlotNode(Node):
