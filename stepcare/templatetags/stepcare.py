@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django import forms, template
 from django.urls import get_script_prefix, reverse
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from stepcare.rendering import widget_class
 
@@ -70,3 +71,23 @@ def url_for_key(key: object, name: str) -> str:
     link took a third of the team week's rendering."""
     head, tail = _around_the_key(name, get_script_prefix())
     return f"{head}{int(str(key))}{tail}"
+
+
+@register.simple_tag
+def referral_risk_tags(referral: Any) -> SafeString:
+    """Risk on a referral row: acute risk noted at screening, and the patient's current risk
+    concerns (``patient.active_risk_flags``; clinician judgement, never a score). Written here
+    rather than included: the inbox and the waiting list show it on every row."""
+    tags = ""
+    if referral.acute_risk_identified:
+        tags += (
+            '<br><strong class="stepcare-tag stepcare-tag--risk" data-testid="row-acute-risk">'
+            "Acute risk noted at screening</strong>"
+        )
+    patient = referral.patient
+    if patient is not None and getattr(patient, "active_risk_flags", None):
+        tags += (
+            '<br><strong class="stepcare-tag stepcare-tag--risk" data-testid="row-risk">'
+            "Risk concerns recorded</strong>"
+        )
+    return mark_safe(tags)  # noqa: S308 (fixed text)

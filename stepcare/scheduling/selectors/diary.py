@@ -203,7 +203,7 @@ class MyDay:
     def patient_ids(self) -> list[int]:
         ids: dict[int, None] = {}
         for a in (*self.today, *self.later_this_week):
-            for attendee in a.attendees.all():
+            for attendee in a.card_attendees:  # type: ignore[attr-defined]
                 ids[attendee.patient_id] = None
         for r in (*self.not_seen, *self.open_referrals):
             if r.patient_id is not None:
@@ -227,8 +227,8 @@ def my_day(*, user: User, today: dt.date | None = None) -> MyDay:
     monday = today - dt.timedelta(days=today.weekday())
     start, _ = day_bounds(today)
     _, week_end = day_bounds(monday, 7)
-    appointments = list(
-        _appointments_between(start, week_end)
+    appointments = _cards(
+        _appointments_between(start, week_end, cards=True)
         .filter(_led_by([user.pk], start, week_end))
         .distinct()
         .order_by("starts_at", "id")
