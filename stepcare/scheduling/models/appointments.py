@@ -95,7 +95,25 @@ class AppType(models.TextChoices):
     EMPLOYMENT_SUPPORT = "10", "Employment support"
 
 
-# What a diary card reads of an attendee and their patient (``for_display(cards=True)``).
+# What a diary card reads of an appointment, its room and group (``for_display(cards=True)``).
+CARD_APPOINTMENT_FIELDS = (
+    "id",
+    "team_id",
+    "kind",
+    "app_type",
+    "delivery_mode",
+    "starts_at",
+    "ends_at",
+    "room_id",
+    "interpreter_needed",
+    "series_id",
+    "series_position",
+    "group_id",
+    "status",
+    "room__name",
+    "group__name",
+)
+# What a diary card reads of an attendee and their patient.
 CARD_ATTENDEE_FIELDS = (
     "id",
     "appointment_id",
@@ -125,7 +143,10 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
             attendees = attendees.select_related("referral")
         # Cards get plain lists (``card_clinician_rows``, ``card_attendees``): a related
         # manager's queryset made for each of hundreds of cards cost more than the rows.
-        return self.select_related(*related).prefetch_related(
+        shown = self.select_related(*related)
+        if cards:
+            shown = shown.only(*CARD_APPOINTMENT_FIELDS)
+        return shown.prefetch_related(
             models.Prefetch(
                 "clinician_rows", queryset=clinician_rows, to_attr="card_clinician_rows" if cards else None
             ),
