@@ -113,6 +113,32 @@ def test_my_day_shows_todays_sessions_the_people_not_yet_seen_and_open_referrals
     assert set(event.detail["patients"]) == {patient.pk, waiting.patient_id, treating.patient_id}
 
 
+def test_my_days_referral_lists_show_the_longest_waiting_with_the_count_and_the_way_to_the_rest(
+    service, client_for
+) -> None:
+    from stepcare.scheduling.selectors import MY_DAY_LIMIT
+
+    clinician = service.staff[R.HIGH_INTENSITY_THERAPIST]
+    today = timezone.localdate()
+    for n in range(MY_DAY_LIMIT + 3):
+        ReferralFactory(
+            team=service.team,
+            allocated_to=clinician,
+            status=Referral.Status.IN_TREATMENT,
+            step="3",
+            first_treatment_date=today - dt.timedelta(days=3),
+            received_on=today - dt.timedelta(days=200 - n),
+        )
+    body = client_for(R.HIGH_INTENSITY_THERAPIST).get(reverse("scheduling:my_day")).content.decode()
+    total = MY_DAY_LIMIT + 3
+    assert f"The {MY_DAY_LIMIT} longest waiting of {total}" in body
+    oldest = Referral.objects.filter(allocated_to=clinician).order_by("received_on").first()
+    newest = Referral.objects.filter(allocated_to=clinician).order_by("-received_on").first()
+    assert reverse("referrals:detail", args=[oldest.pk]) in body
+    assert reverse("referrals:detail", args=[newest.pk]) not in body
+    assert f"All {total} in my caseload" in body and reverse("outcomes:caseload") in body
+
+
 def test_an_empty_day_says_so_in_sentences(service, client_for) -> None:
     body = client_for(R.PWP).get(reverse("scheduling:my_day")).content.decode()
     assert "No sessions booked for you today." in body

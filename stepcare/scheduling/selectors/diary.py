@@ -184,7 +184,7 @@ def room_diary(*, room: Room, first_day: dt.date, days: int = 7) -> list[DiaryDa
     return out
 
 
-MY_DAY_LIMIT = 50
+MY_DAY_LIMIT = 20  # rows in each of my day's referral lists: the longest waiting, with the count
 
 
 @dataclass

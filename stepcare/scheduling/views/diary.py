@@ -115,6 +115,7 @@ def my_day(request: StaffRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "visible_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
             "limit": selectors.MY_DAY_LIMIT,
+            "can_see_caseload": has_permission(request.user, Permission.RECORD_OUTCOMES),
         },
     )
 
