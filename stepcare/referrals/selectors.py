@@ -59,7 +59,7 @@ class InboxRow:
     days_waiting: int
 
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # the inbox's and the waiting list's rows a page, as every other list pages
 
 
 @dataclass(frozen=True)

@@ -34,10 +34,11 @@ def _referrals(service, n: int, *, start: int = 0, **kwargs) -> list[Referral]:
 
 
 @pytest.mark.parametrize("url_name", list(LISTS))
-def test_a_list_longer_than_a_page_shows_the_oldest_fifty_and_pages_on(
+def test_a_list_longer_than_a_page_shows_the_oldest_page_and_pages_on(
     service, client_for, django_assert_num_queries, url_name
 ) -> None:
-    made = _referrals(service, 53, **LISTS[url_name])
+    size = selectors.PAGE_SIZE
+    made = _referrals(service, 2 * size + 3, **LISTS[url_name])
     client = client_for(Role.SERVICE_MANAGER if "waiting" in url_name else Role.ADMINISTRATOR)
     url = reverse(url_name)
     client.get(url)  # warm the session
@@ -45,34 +46,36 @@ def test_a_list_longer_than_a_page_shows_the_oldest_fifty_and_pages_on(
     with django_assert_num_queries(expected):
         first = client.get(url)
     body = first.content.decode()
-    assert body.count('data-testid="list-row"') == 50
-    assert "53 " in body and "1 to 50 shown" in body and "Next page" in body
-    assert [r.referral for r in first.context["rows"]] == made[:50]
+    assert body.count('data-testid="list-row"') == size
+    assert f"{2 * size + 3} " in body and f"1 to {size} shown" in body and "Next page" in body
+    assert [r.referral for r in first.context["rows"]] == made[:size]
     with django_assert_num_queries(expected):
-        second = client.get(url, {"page": 2})
-    body = second.content.decode()
+        last = client.get(url, {"page": 3})
+    body = last.content.decode()
     assert body.count('data-testid="list-row"') == 3
-    assert "51 to 53 shown" in body and "Previous page" in body and "Next page" not in body
-    assert [r.referral for r in second.context["rows"]] == made[50:]
+    assert f"{2 * size + 1} to {2 * size + 3} shown" in body and "Previous page" in body
+    assert "Next page" not in body
+    assert [r.referral for r in last.context["rows"]] == made[2 * size :]
     if "waiting" in url_name:
-        assert [r.position for r in second.context["rows"]] == [51, 52, 53]
-    _referrals(service, 60, start=53, **LISTS[url_name])
+        assert [r.position for r in last.context["rows"]] == [2 * size + 1, 2 * size + 2, 2 * size + 3]
+    _referrals(service, 60, start=2 * size + 3, **LISTS[url_name])
     with django_assert_num_queries(expected):  # more rows, the same questions
-        assert client.get(url, {"page": 3}).status_code == 200
+        assert client.get(url, {"page": 4}).status_code == 200
 
 
 @pytest.mark.parametrize("url_name", list(LISTS))
 def test_a_list_page_writes_one_audit_event_naming_only_the_patients_shown(
     service, client_for, url_name
 ) -> None:
-    made = _referrals(service, 52, **LISTS[url_name])
+    size = selectors.PAGE_SIZE
+    made = _referrals(service, size + 2, **LISTS[url_name])
     client = client_for(Role.SERVICE_MANAGER if "waiting" in url_name else Role.ADMINISTRATOR)
     before = AuditEvent.objects.count()
     client.get(reverse(url_name), {"page": 2})
     events = list(AuditEvent.objects.order_by("id")[before:])
     assert len(events) == 1
     shown = sorted(events[0].shown.values_list("patient_id", flat=True))
-    assert shown == sorted(r.patient_id for r in made[50:])
+    assert shown == sorted(r.patient_id for r in made[size:])
 
 
 @pytest.mark.parametrize("url_name", list(LISTS))
