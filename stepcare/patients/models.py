@@ -154,6 +154,12 @@ def banner_annotations(patient_ref: str) -> dict[str, Any]:
     return {f"banner_{k}": v for k, v in found.items()}
 
 
+def card_annotations(patient_ref: str) -> dict[str, Any]:
+    """What a diary card reads of the banner (whether the risk review is overdue), named as
+    ``banner_annotations`` names it: one correlated subquery rather than five."""
+    return {"banner_risk_review_due": risk_review_annotations(patient_ref)["risk_review_due"]}
+
+
 def copy_banner_annotations(obj: Any, patient: Patient | None) -> None:
     """Give ``patient`` the banner values annotated on ``obj`` by ``banner_annotations``."""
     if patient is None:

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from stepcare.patients.models import RiskFlag, banner_annotations
+from stepcare.patients.models import RiskFlag, banner_annotations, card_annotations
 
 DEFAULT_DURATION = dt.timedelta(minutes=60)
 
@@ -155,7 +155,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
                 to_attr="card_attendees" if cards else None,
                 queryset=attendees
                 # The banner's and the cards' risk-review values, copied onto each patient.
-                .annotate(**banner_annotations("patient_id"))
+                .annotate(**(card_annotations if cards else banner_annotations)("patient_id"))
                 .prefetch_related(
                     # Risk is shown wherever a patient appears in a diary.
                     models.Prefetch(
