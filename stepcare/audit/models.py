@@ -41,13 +41,21 @@ class AuditEvent(models.Model):
         EXPORT = "export", "Exported"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Every page view writes an event: no index that another already serves. The user's and the
+    # patient's lookups (and the foreign keys' checks) use the (user, -at) and (patient, -at)
+    # indexes below, which lead with the same column.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     username = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=200, blank=True)
     patient = models.ForeignKey(
-        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "patients.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     action = models.CharField(max_length=32, choices=Action.choices)
     object_type = models.CharField(max_length=64, blank=True)
@@ -86,8 +94,12 @@ class AuditEventPatient(models.Model):
     """One patient shown by an audited response: a list page writes one event naming each
     patient it showed. Append-only, like the event."""
 
-    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="shown")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    # A list page writes a row per patient shown: the unique (event, patient) and the (patient,
+    # event) indexes serve every lookup, so the foreign keys carry no index of their own.
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="shown", db_index=False)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     objects = AuditEventPatientQuerySet.as_manager()
 
