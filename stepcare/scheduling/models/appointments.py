@@ -133,10 +133,12 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         clinician_rows = AppointmentClinician.objects.all()
         attendees = Attendee.objects.select_related("patient")
         related: tuple[str, ...] = ("room__site", "team", "series", "group")
+        flags = RiskFlag.objects.filter(cleared_at__isnull=True)
         if cards:
             # A card names the room and the group, and each patient by name: only those columns.
             related = ("room", "group")
             clinician_rows = clinician_rows.only("id", "appointment_id", "clinician_id")
+            flags = flags.only("id", "patient_id")  # a card says whether there are concerns, not what
             attendees = attendees.only(*CARD_ATTENDEE_FIELDS)
         else:
             clinician_rows = clinician_rows.select_related("clinician")
@@ -160,7 +162,7 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
                     # Risk is shown wherever a patient appears in a diary.
                     models.Prefetch(
                         "patient__risk_flags",
-                        queryset=RiskFlag.objects.filter(cleared_at__isnull=True),
+                        queryset=flags,
                         to_attr="active_risk_flags",
                     )
                 )
