@@ -10,6 +10,7 @@ card costs no query and no queryset.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from stepcare.scheduling.models import Appointment
 from stepcare.templatetags.stepcare import url_for_key
 
 register = template.Library()
@@ -28,6 +30,18 @@ NOTE, MEASURES = "records:appointment_note", "outcomes:contact"  # a card's link
 def _hm(moment: dt.datetime) -> str:
     """``{{ moment|date:"H:i" }}``: the local time of day."""
     return (timezone.localtime(moment) if timezone.is_aware(moment) else moment).strftime("%H:%M")
+
+
+@functools.cache
+def _labels(field: str) -> dict[str, str]:
+    """An appointment field's choice labels (``get_<field>_display`` builds the map each call)."""
+    choices = {"app_type": Appointment.Type, "delivery_mode": Appointment.DeliveryMode}[field]
+    return {str(value): str(label) for value, label in choices.choices}
+
+
+def _label(appointment: Any, field: str) -> str:
+    value = getattr(appointment, field)
+    return _labels(field).get(str(value), str(value))
 
 
 def _span(moment_from: dt.datetime, moment_to: dt.datetime) -> str:
@@ -77,11 +91,7 @@ def _risks(appointment: Any, attendees: list[Any]) -> str:
 
 
 def _what(appointment: Any) -> str:
-    parts = [
-        escape(appointment.get_app_type_display()),
-        " · ",
-        escape(appointment.get_delivery_mode_display()),
-    ]
+    parts = [escape(_label(appointment, "app_type")), " · ", escape(_label(appointment, "delivery_mode"))]
     if appointment.room:
         parts.append(f" · {escape(appointment.room.name)}")
     if appointment.interpreter_needed:
