@@ -30,9 +30,12 @@ def _with_retry_while_locked(book: Callable[[], object]) -> None:
 
     The test database is SQLite's shared-cache in-memory database, which reports a lock at
     once where a database file (the embedded set-up) waits up to its busy timeout. Trying
-    again is that wait. PostgreSQL never needs it.
+    again is that wait, for up to a minute (counted in time, not in tries: on a machine busy
+    with other work, fifty threads can each take many seconds to get their turn). PostgreSQL
+    never needs it.
     """
-    for _ in range(2000):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
             book()
             return
