@@ -243,6 +243,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--measure", default="", help=argparse.SUPPRESS)
     parser.add_argument("--build", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.repeat < 1 or args.rounds < 1:
+        parser.error("--repeat and --rounds must each be at least 1")
     if args.measure:
         print(json.dumps(measure(args.measure, args.repeat, args.build)))
         return 0

@@ -132,22 +132,19 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         clinicians' rows without their accounts, the attendees without their referrals."""
         clinician_rows = AppointmentClinician.objects.all()
         attendees = Attendee.objects.select_related("patient")
-        related: tuple[str, ...] = ("room__site", "team", "series", "group")
         flags = RiskFlag.objects.filter(cleared_at__isnull=True)
         if cards:
             # A card names the room and the group, and each patient by name: only those columns.
-            related = ("room", "group")
+            shown = self.select_related("room", "group").only(*CARD_APPOINTMENT_FIELDS)
             clinician_rows = clinician_rows.only("id", "appointment_id", "clinician_id")
             flags = flags.only("id", "patient_id")  # a card says whether there are concerns, not what
             attendees = attendees.only(*CARD_ATTENDEE_FIELDS)
         else:
+            shown = self.select_related("room__site", "team", "series", "group")
             clinician_rows = clinician_rows.select_related("clinician")
             attendees = attendees.select_related("referral")
         # Cards get plain lists (``card_clinician_rows``, ``card_attendees``): a related
         # manager's queryset made for each of hundreds of cards cost more than the rows.
-        shown = self.select_related(*related)
-        if cards:
-            shown = shown.only(*CARD_APPOINTMENT_FIELDS)
         return shown.prefetch_related(
             models.Prefetch(
                 "clinician_rows", queryset=clinician_rows, to_attr="card_clinician_rows" if cards else None

@@ -72,15 +72,14 @@ class ClinicianDiary:
         return sum(len(d.appointments) for d in self.days)
 
 
-def _appointments_between(
-    start: dt.datetime, end: dt.datetime, *, cards: bool = False
-) -> QuerySet[Appointment]:
+def _booked_between(start: dt.datetime, end: dt.datetime) -> QuerySet[Appointment]:
+    """Booked appointments overlapping the window, for the cards (the room's diary)."""
     return Appointment.objects.filter(
         status=Appointment.Status.BOOKED,
         starts_at__gt=start - LONGEST_APPOINTMENT,
         starts_at__lt=end,
         ends_at__gt=start,
-    ).for_display(cards=cards)
+    ).for_display(cards=True)
 
 
 def _cards(appointments: QuerySet[Appointment]) -> list[Appointment]:
@@ -169,9 +168,7 @@ def clinician_diaries(
 
 def room_diary(*, room: Room, first_day: dt.date, days: int = 7) -> list[DiaryDay]:
     start, end = day_bounds(first_day, days)
-    appointments = _cards(
-        _appointments_between(start, end, cards=True).filter(room=room).order_by("starts_at", "id")
-    )
+    appointments = _cards(_booked_between(start, end).filter(room=room).order_by("starts_at", "id"))
     out = []
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
