@@ -143,6 +143,40 @@ def test_the_database_refuses_to_change_or_delete_audit_rows_on_either_engine(se
     assert BreakGlassReview.objects.get(pk=review.pk).note == "Fine."
 
 
+def test_a_list_event_is_written_whole_with_every_patient_it_showed(service, patient) -> None:
+    """One event for a list page: its fields as given, a row for each other patient shown (none
+    twice, the event's own patient by its column), and the event read back equal to what
+    ``record`` returned (on PostgreSQL one statement writes it all)."""
+    others = PatientFactory.create_batch(3, team=service.team)
+    by = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    event = record(
+        by=by,
+        action=AuditEvent.Action.VIEW,
+        patient=patient,
+        patients=[patient, *others, others[0], None],
+        detail={"page": "scheduling:team-diary", "patients_shown": 4, "note": "Ünïcødé ' \" ;"},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.user == by and stored.username == by.username and stored.role == event.role != ""
+    assert stored.patient == patient and stored.action == AuditEvent.Action.VIEW
+    assert stored.detail == {"page": "scheduling:team-diary", "patients_shown": 4, "note": "Ünïcødé ' \" ;"}
+    assert stored.at == event.at and event.at is not None
+    rows = AuditEventPatient.objects.filter(event=event).values_list("patient_id", flat=True)
+    assert sorted(rows) == sorted(o.pk for o in others)
+    assert event.pk is not None and not event._state.adding  # the returned event is the stored one
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_event_naming_a_patient_that_does_not_exist_writes_nothing(service, patient) -> None:
+    """All or nothing: the event is never kept without the patients it showed. Committed for
+    real (the foreign keys are checked at commit), outside any transaction of the caller's."""
+    ghost = PatientFactory.build(pk=10**9)
+    events, rows = AuditEvent.objects.count(), AuditEventPatient.objects.count()
+    with pytest.raises(DatabaseError):
+        record(by=service.staff[Role.PWP], action=AuditEvent.Action.VIEW, patients=[patient, ghost])
+    assert (AuditEvent.objects.count(), AuditEventPatient.objects.count()) == (events, rows)
+
+
 def test_a_second_break_glass_review_is_added_never_overwriting_the_first(
     service, client_for, other_patient
 ) -> None:
