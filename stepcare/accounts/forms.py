@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 
 from stepcare.accounts.models import Service, Team, User
 from stepcare.accounts.permissions import Role
-from stepcare.fields import ModelChoiceField
+from stepcare.accounts.selectors import ACCOUNTS_OFF, ACCOUNTS_ON, ALL_ACCOUNTS, StaffFilters
+from stepcare.fields import ModelChoiceField, choose_from
 
 
 class SignInForm(AuthenticationForm):
@@ -144,3 +145,48 @@ class TeamForm(forms.Form):
         service_field = self.fields["service"]
         assert isinstance(service_field, forms.ModelChoiceField)
         service_field.queryset = services
+
+
+class StaffListFilterForm(forms.Form):
+    """Filters for the staff list. Left as they are: every account switched on, in all the
+    manager's teams."""
+
+    SEARCH_MAX = 100
+
+    q = forms.CharField(
+        label="Name or username",
+        help_text="Part of a first name, last name or username",
+        max_length=SEARCH_MAX,
+        required=False,
+        error_messages={"max_length": f"Search for at most {SEARCH_MAX} characters of a name or username."},
+    )
+    team = ModelChoiceField(
+        label="Team",
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="All my teams",
+        error_messages={"invalid_choice": "Choose one of your teams from the list."},
+    )
+    # The first choice is the default: a bound form without one shows it, and it is applied.
+    accounts = forms.ChoiceField(
+        label="Accounts",
+        choices=[(ACCOUNTS_ON, "Switched on"), (ACCOUNTS_OFF, "Switched off"), (ALL_ACCOUNTS, "All")],
+        required=False,
+        error_messages={"invalid_choice": "Choose switched on, switched off or all."},
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choose_from(self, "team", teams)
+
+    def filters(self) -> StaffFilters:
+        """The filters asked for; the default (accounts switched on, all the manager's teams)
+        when any of them is wrong."""
+        if not self.is_valid():
+            return StaffFilters()
+        d = self.cleaned_data
+        return StaffFilters(
+            search=d["q"],
+            team_id=d["team"].pk if d["team"] else None,
+            accounts=d["accounts"] or ACCOUNTS_ON,
+        )

@@ -10,15 +10,28 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts import actions
-from stepcare.accounts.forms import MembershipForm, ReactivateForm, StaffForm, TeamForm
+from stepcare.accounts.forms import (
+    MembershipForm,
+    ReactivateForm,
+    StaffForm,
+    StaffListFilterForm,
+    TeamForm,
+)
 from stepcare.accounts.models import Membership, Service, User
 from stepcare.accounts.permissions import Permission, team_ids_with_permission
-from stepcare.accounts.selectors import staff_in_teams, teams_by_id
+from stepcare.accounts.selectors import (
+    ACCOUNTS_ON,
+    ALL_ACCOUNTS,
+    StaffFilters,
+    staff_in_teams,
+    staff_page,
+    teams_by_id,
+)
 from stepcare.http import StaffRequest
 
 
@@ -38,8 +51,30 @@ def _get_staff_for_manager(request: StaffRequest, pk: int) -> tuple[User, set[in
 
 @login_required
 def staff_list(request: StaffRequest) -> HttpResponse:
+    """The staff of the manager's teams, a page at a time: accounts switched on unless asked
+    otherwise. Wrong filters are explained and the default list is shown."""
     team_ids = _managed_team_ids(request)
-    return render(request, "accounts/staff_list.html", {"staff": list(staff_in_teams(team_ids=team_ids))})
+    form = StaffListFilterForm(request.GET or None, teams=teams_by_id(team_ids))
+    filters = form.filters()
+    page = staff_page(team_ids=team_ids, filters=filters, page=request.GET.get("page"))
+    # Paging keeps the filters applied; after wrong ones it pages the default list shown.
+    query = request.GET.copy() if not form.errors else QueryDict(mutable=True)
+    query.pop("page", None)
+    with_switched_off = query.copy()
+    with_switched_off["accounts"] = ALL_ACCOUNTS
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {
+            "form": form,
+            "staff": page.object_list,
+            "page": page,
+            "filtered": filters != StaffFilters(),
+            "accounts_on_only": filters.accounts == ACCOUNTS_ON,
+            "query": query.urlencode(),
+            "with_switched_off": with_switched_off.urlencode(),
+        },
+    )
 
 
 @login_required
