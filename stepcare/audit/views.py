@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -13,7 +14,7 @@ from stepcare.accounts.permissions import Permission, has_permission
 from stepcare.audit import actions
 from stepcare.audit.forms import AuditSearchForm
 from stepcare.audit.models import AuditEvent, BreakGlassGrant
-from stepcare.audit.search import search_audit_events
+from stepcare.audit.search import TooManyPatients, search_audit_events
 from stepcare.audit.selectors import break_glass_grants
 from stepcare.http import StaffRequest
 
@@ -55,19 +56,24 @@ def search(request: StaffRequest) -> HttpResponse:
         raise PermissionDenied
     form = AuditSearchForm(request.GET or None)
     filters = form.filters()
-    page = search_audit_events(filters=filters, page=request.GET.get("page"))
-    events = list(page.object_list)
+    try:
+        page: Page[AuditEvent] | None = search_audit_events(filters=filters, page=request.GET.get("page"))
+    except TooManyPatients as refused:
+        form.add_error("patient", str(refused))
+        page = None
+    events = list(page.object_list) if page is not None else []
     shown = {e.patient_id: e.patient for e in events if e.patient is not None}
     for event in events:
-        shown.update({s.patient_id: s.patient for s in event.shown.all()})
+        shown.update({s.patient_id: s.patient for s in event.shown_named})
+        event.shown_more = event.shown_count - len(event.shown_named)
     actions.record(
         by=request.user,
         action=AuditEvent.Action.SEARCH,
         detail={
             "page": "audit:search",
             "filters": {k: str(v) for k, v in filters.__dict__.items() if v not in ("", None, False)},
-            "results": page.paginator.count,
-            "list_page": page.number,
+            "results": page.paginator.count if page is not None else 0,
+            "list_page": page.number if page is not None else None,
         },
         patients=shown.values(),
     )

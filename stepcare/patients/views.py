@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -243,6 +244,9 @@ def break_glass(request: StaffRequest, pk: int) -> HttpResponse:
     return render(request, "patients/break_glass.html", {"form": form, "pk": pk})
 
 
+ACCESS_LOG_PAGE_SIZE = 50
+
+
 @login_required
 def access_log(request: StaffRequest, pk: int) -> HttpResponse:
     """Who looked at or changed this record, for the information-governance officer."""
@@ -255,8 +259,13 @@ def access_log(request: StaffRequest, pk: int) -> HttpResponse:
             patient=patient,
             detail={"page": "access_log"},
         )
-    events = list(patient_access_log(patient=patient)[:500])
-    return render(request, "patients/access_log.html", {"patient": patient, "events": events})
+    events = Paginator(patient_access_log(patient=patient), ACCESS_LOG_PAGE_SIZE)
+    page = events.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "patients/access_log.html",
+        {"patient": patient, "events": list(page.object_list), "page": page, "query": ""},
+    )
 
 
 @login_required

@@ -246,7 +246,7 @@ def test_access_log_and_break_glass_list_query_counts_do_not_grow(
     )
     ig.get(reverse("patients:access_log", args=[patient.pk]))
     ig.get(reverse("audit:break_glass_list"))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):  # the log is paged: its count is one
         ig.get(reverse("patients:access_log", args=[patient.pk]))
     with django_assert_num_queries(7):  # with one audit event naming the patients listed
         ig.get(reverse("audit:break_glass_list"))
@@ -257,7 +257,7 @@ def test_access_log_and_break_glass_list_query_counts_do_not_grow(
             patient=patient,
             reason="Crisis call out of hours",
         )
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         ig.get(reverse("patients:access_log", args=[patient.pk]))
     with django_assert_num_queries(7):  # with one audit event naming the patients listed
         ig.get(reverse("audit:break_glass_list"))

@@ -115,7 +115,9 @@ def test_the_search_is_paged_in_the_database_and_its_query_count_does_not_grow(
     client = _ig(client_for)
     query = {"staff": hit.username}
     client.get(URL, query)
-    expected = 9  # constant: sign-in, the count, one page with its shown patients, the audit event
+    # constant: sign-in, the staff matched (their keys, so the database reads their events by
+    # index), the count, one page with its shown patients, the audit event
+    expected = 10
     with django_assert_num_queries(expected):
         assert client.get(URL, query).status_code == 200
     more = [PatientFactory(team=service.team) for _ in range(60)]
@@ -134,3 +136,91 @@ def test_the_audit_search_is_refused_to_everyone_else(service, client_for) -> No
     for role in Role:
         if role != Role.IG_OFFICER:
             assert client_for(role).get(URL).status_code == 403
+
+
+def test_beyond_the_count_limit_the_page_says_more_than_and_asks_for_a_narrower_search(
+    service, client_for, monkeypatch
+) -> None:
+    """A large service's trail holds millions of events: matches are counted up to a limit (a
+    count that costs the same however long the trail), and the pages reach that many."""
+    monkeypatch.setattr("stepcare.audit.search.AUDIT_COUNT_LIMIT", 60)
+    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    for p in PatientFactory.create_batch(70, team=service.team):
+        audit_actions.record(by=hit, action=AuditEvent.Action.VIEW, patient=p)
+    client = _ig(client_for)
+    body = client.get(URL, {"staff": hit.username}).content.decode()
+    assert "More than 60 events match the search: the newest 60 are paged here, 1 to 50 shown" in body
+    assert 'data-testid="narrow-the-search"' in body and "page 2 of 2" in body
+    last = client.get(URL, {"staff": hit.username, "page": "2"}).content.decode()
+    assert last.count('data-testid="audit-row"') == 10  # the 60 newest, not the 70
+    exact = client.get(URL, {"staff": hit.username, "action": "view", "date_to": "01/01/2020"}).content
+    assert b"No audit events match this search." in exact
+
+
+def test_a_patient_search_naming_too_many_people_asks_for_more_and_is_still_recorded(
+    service, client_for, monkeypatch
+) -> None:
+    monkeypatch.setattr("stepcare.audit.search.PATIENT_MATCH_LIMIT", 2)
+    for _ in range(3):
+        PatientFactory(team=service.team, family_name="Featherstonehaugh")
+    one = PatientFactory(team=service.team, family_name="Quennell")
+    audit_actions.record(by=service.staff[Role.PWP], action=AuditEvent.Action.VIEW, patient=one)
+    client = _ig(client_for)
+    response = client.get(URL, {"patient": "Featherstonehaugh"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "<title>Error:" in body
+    assert "“Featherstonehaugh” matches more than 2 people" in body and "NHS number" in body
+    assert 'data-testid="audit-row"' not in body and "Correct the search above to see events." in body
+    search = AuditEvent.objects.filter(action=AuditEvent.Action.SEARCH).latest("id")
+    assert search.detail["results"] == 0 and search.detail["filters"] == {
+        "patient_query": "Featherstonehaugh"
+    }
+    assert client.get(URL, {"patient": "Quennell"}).content.decode().count('data-testid="audit-row"') == 1
+
+
+def test_an_event_naming_many_patients_names_five_counts_the_rest_and_the_search_names_those_shown(
+    service, client_for
+) -> None:
+    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    listed = sorted(PatientFactory.create_batch(8, team=service.team), key=lambda p: p.pk)
+    audit_actions.record_shown(by=hit, patients=listed, page="referrals:inbox")
+    client = _ig(client_for)
+    body = client.get(URL, {"staff": hit.username}).content.decode()
+    assert body.count('data-testid="audit-row"') == 1 and "and 3 more" in body
+    for p in listed[:5]:
+        assert reverse("patients:access_log", args=[p.pk]) in body
+    for p in listed[5:]:
+        assert reverse("patients:access_log", args=[p.pk]) not in body
+    search = AuditEvent.objects.filter(action=AuditEvent.Action.SEARCH).latest("id")
+    assert set(search.shown.values_list("patient_id", flat=True)) == {p.pk for p in listed[:5]}
+
+
+def test_a_failed_sign_in_is_found_by_the_username_typed(service, client_for) -> None:
+    audit_actions.record(by=None, action=AuditEvent.Action.SIGN_IN_FAILED, username="Not.A.User")
+    body = _ig(client_for).get(URL, {"staff": "not.a.user"}).content.decode()
+    assert body.count('data-testid="audit-row"') == 1 and "Sign-in failed" in body
+
+
+def test_a_patients_access_log_is_paged_newest_first_with_the_lists_that_named_them(
+    service, client_for, django_assert_num_queries
+) -> None:
+    patient, other = PatientFactory.create_batch(2, team=service.team)
+    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    for _ in range(30):
+        audit_actions.record(by=hit, action=AuditEvent.Action.VIEW, patient=patient)
+        audit_actions.record_shown(by=hit, patients=[patient, other], page="referrals:inbox")
+    audit_actions.record(by=hit, action=AuditEvent.Action.VIEW, patient=other)  # not about them
+    client = _ig(client_for)
+    log = reverse("patients:access_log", args=[patient.pk])
+    client.get(log)
+    with django_assert_num_queries(11):  # sign-in, the patient, its audit event, the count, one page
+        first = client.get(log).content.decode()
+    # 60 events about them, and the officer's two openings of this page.
+    assert "62 events, newest first: 1 to 50 shown" in first and "page 2 of 2" in first
+    assert first.index("Viewed") < first.index("</table>")
+    second = client.get(log, {"page": "2"}).content.decode()
+    assert "63 events, newest first: 51 to 63 shown" in second
+    for _ in range(40):
+        audit_actions.record_shown(by=hit, patients=[patient, other], page="referrals:inbox")
+    with django_assert_num_queries(11):
+        assert client.get(log).status_code == 200
