@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -62,20 +62,33 @@ def latest_signed(kind: type[ClinicalDocument], patient: Patient) -> Any:
 
 
 def overdue_drafts(*, user: User, days: int | None = None, limit: int = 100) -> dict[str, list[Any]]:
-    """Drafts left unsigned too long: one's own, and (for supervisors) their teams'."""
+    """Drafts left unsigned too long: one's own, and (for supervisors) their teams'. One query
+    per kind of document for both lists, read by the partial index of drafts; at most ``limit``
+    in each list, oldest first (one's own first when there are more than twice that)."""
     days = settings.RECORDS_DRAFT_OVERDUE_DAYS if days is None else days
     before = timezone.now() - dt.timedelta(days=days)
-    supervised = team_ids_with_permission(user, Permission.SUPERVISE)
-    own: list[Any] = []
-    team: list[Any] = []
+    whose = _own_or_supervised(user)
+    found: list[Any] = []
     for kind in DOCUMENT_KINDS.values():
-        base = documents(kind).drafts().filter(created_at__lt=before).order_by("created_at")
-        own += list(base.filter(author=user)[:limit])
-        if supervised:
-            team += list(base.filter(patient__team_id__in=supervised).exclude(author=user)[:limit])
-    own.sort(key=lambda d: d.created_at)
-    team.sort(key=lambda d: d.created_at)
-    return {"own": own[:limit], "team": team[:limit]}
+        drafts = (
+            kind.objects.drafts().filter(whose, created_at__lt=before).select_related("patient", "author")
+        )
+        found += drafts.order_by("created_at", "id")[: 2 * limit]
+    return _own_and_team(found, user, limit, key=lambda d: d.created_at)
+
+
+def _own_or_supervised(user: User) -> Q:
+    """Documents written by ``user``, or about a patient of a team they supervise."""
+    supervised = team_ids_with_permission(user, Permission.SUPERVISE)
+    return Q(author=user) | Q(patient__team_id__in=supervised) if supervised else Q(author=user)
+
+
+def _own_and_team(found: list[Any], user: User, limit: int, *, key: Any) -> dict[str, list[Any]]:
+    found.sort(key=key)
+    return {
+        "own": [d for d in found if d.author_id == user.pk][:limit],
+        "team": [d for d in found if d.author_id != user.pk][:limit],
+    }
 
 
 # Consent ---------------------------------------------------------------------------------------
@@ -430,19 +443,14 @@ def unsent_letters(*, user: User, days: int | None = None, limit: int = 100) -> 
     supervisors) their teams'. Like the unsigned drafts, so that no letter is left in a tray."""
     days = settings.RECORDS_UNSENT_LETTER_DAYS if days is None else days
     before = timezone.now() - dt.timedelta(days=days)
-    base = (
-        documents(Letter)
-        .signed()
-        .filter(signed_at__lt=before)
+    unsent = (
+        Letter.objects.signed()
+        .filter(_own_or_supervised(user), signed_at__lt=before)
         .exclude(pk__in=LetterDispatch.objects.values("letter_id"))
+        .select_related("patient", "author")
         .order_by("signed_at", "id")
     )
-    own = list(base.filter(author=user)[:limit])
-    team: list[Any] = []
-    supervised = team_ids_with_permission(user, Permission.SUPERVISE)
-    if supervised:
-        team = list(base.filter(patient__team_id__in=supervised).exclude(author=user)[:limit])
-    return {"own": own, "team": team}
+    return _own_and_team(list(unsent[: 2 * limit]), user, limit, key=lambda d: d.signed_at)
 
 
 # Contact channels --------------------------------------------------------------------------------

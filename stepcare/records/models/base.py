@@ -85,7 +85,16 @@ class ClinicalDocument(models.Model):
                 name="%(app_label)s_%(class)s_signed_has_signer",
             ),
         ]
-        indexes = [models.Index(fields=["patient", "-created_at"], name="%(app_label)s_%(class)s_patient")]
+        indexes = [
+            models.Index(fields=["patient", "-created_at"], name="%(app_label)s_%(class)s_patient"),
+            # The drafts not yet signed (the drafts page, each author's and each supervisor's):
+            # a partial index, so finding them reads the few drafts, not years of signed notes.
+            models.Index(
+                fields=["author", "created_at"],
+                condition=Q(status="draft"),
+                name="%(app_label)s_%(class)s_drafts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.LABEL} {self.created_at:%d/%m/%Y}" if self.created_at else self.LABEL

@@ -61,13 +61,9 @@ def drafts(request: StaffRequest) -> HttpResponse:
         raise PermissionDenied
     found = selectors.overdue_drafts(user=request.user)
     unsent = selectors.unsent_letters(user=request.user)
-    patients = {d.patient_id for d in found["own"] + found["team"] + unsent["own"] + unsent["team"]}
-    if patients:
-        audit_actions.record(
-            by=request.user,
-            action=AuditEvent.Action.VIEW,
-            detail={"page": "records:drafts", "patients": sorted(patients)},
-        )
+    # One event naming every patient listed (found in each one's access log), none if none.
+    shown = [d.patient for d in found["own"] + found["team"] + unsent["own"] + unsent["team"]]
+    audit_actions.record_shown(by=request.user, patients=shown, page="records:drafts")
     return render(
         request,
         "records/drafts.html",

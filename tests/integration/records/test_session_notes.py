@@ -172,6 +172,34 @@ def test_overdue_drafts_page_lists_the_authors_drafts(client_for, patient, hit) 
     assert patient.display_name in page
 
 
+def test_a_supervisor_sees_their_own_and_their_teams_overdue_drafts_in_a_fixed_number_of_queries(
+    service, client_for, patient, hit, django_assert_num_queries
+) -> None:
+    """One query per kind of document for both lists (was two), whatever the drafts."""
+    supervisor = service.staff[R.CLINICAL_SUPERVISOR]
+    old = timezone.now() - dt.timedelta(days=10)
+    theirs = SessionNoteFactory(patient=patient, author=hit)
+    mine = SessionNoteFactory(patient=patient, author=supervisor)
+    recent = SessionNoteFactory(patient=patient, author=hit)  # not overdue yet
+    SessionNote.objects.filter(pk__in=[theirs.pk, mine.pk]).update(created_at=old)
+    client = client_for(R.CLINICAL_SUPERVISOR)
+    client.get(reverse("records:drafts"))
+    # sign-in (4), a query per kind (8), the unsent letters, one audit event naming the patients
+    with django_assert_num_queries(14):
+        page = client.get(reverse("records:drafts")).content.decode()
+    own = page[page.index('data-testid="own-drafts"') : page.index('data-testid="team-drafts"')]
+    team = page[page.index('data-testid="team-drafts"') :]
+    assert f"/session-note/{mine.pk}/" in own and f"/session-note/{theirs.pk}/" not in own
+    assert f"/session-note/{theirs.pk}/" in team and f"/session-note/{mine.pk}/" not in team
+    assert f"/session-note/{recent.pk}/" not in page
+    for _ in range(5):
+        SessionNoteFactory(patient=patient, author=hit)
+    SessionNote.objects.filter(status="draft").update(created_at=old)
+    with django_assert_num_queries(14):
+        assert client.get(reverse("records:drafts")).content.decode().count("/session-note/") == 8
+    assert AuditEvent.objects.filter(detail__page="records:drafts", patient=patient).exists()
+
+
 @pytest.mark.parametrize(
     ("name", "queries"),
     [
