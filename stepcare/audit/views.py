@@ -17,6 +17,7 @@ from stepcare.audit.models import AuditEvent, BreakGlassGrant
 from stepcare.audit.search import TooManyPatients, search_audit_events
 from stepcare.audit.selectors import break_glass_grants
 from stepcare.http import StaffRequest
+from stepcare.patients.models import Patient
 
 
 @login_required
@@ -47,6 +48,16 @@ def review_break_glass(request: StaffRequest, pk: int) -> HttpResponse:
     return redirect("audit:break_glass_list")
 
 
+def _patients_named(events: list[AuditEvent]) -> list[Patient]:
+    """The patients the results page names: each event's own and the first of those it showed
+    (the rest are counted, ``shown_more``)."""
+    named = {e.patient_id: e.patient for e in events if e.patient is not None}
+    for event in events:
+        named.update({s.patient_id: s.patient for s in event.shown_named})  # type: ignore[attr-defined]
+        event.shown_more = event.shown_count - len(event.shown_named)  # type: ignore[attr-defined]
+    return list(named.values())
+
+
 @login_required
 @require_GET
 def search(request: StaffRequest) -> HttpResponse:
@@ -62,10 +73,6 @@ def search(request: StaffRequest) -> HttpResponse:
         form.add_error("patient", str(refused))
         page = None
     events = list(page.object_list) if page is not None else []
-    shown = {e.patient_id: e.patient for e in events if e.patient is not None}
-    for event in events:
-        shown.update({s.patient_id: s.patient for s in event.shown_named})
-        event.shown_more = event.shown_count - len(event.shown_named)
     actions.record(
         by=request.user,
         action=AuditEvent.Action.SEARCH,
@@ -75,7 +82,7 @@ def search(request: StaffRequest) -> HttpResponse:
             "results": page.paginator.count if page is not None else 0,
             "list_page": page.number if page is not None else None,
         },
-        patients=shown.values(),
+        patients=_patients_named(events),
     )
     query = request.GET.copy()
     query.pop("page", None)
