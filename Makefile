@@ -9,7 +9,7 @@ export STEPCARE_ENV ?= development
 SMOKE_PG_URL ?= postgresql://postgres@localhost:5432/stepcare_smoke
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-postgres test-browser lint fmt check-migrations bench bench-load install assets chromium pango demo clean ci smoke-prod pg-client
+.PHONY: help run test test-postgres test-browser lint fmt check-migrations bench bench-load bench-audit install assets chromium pango demo clean ci smoke-prod pg-client
 
 help: ## list the targets (this text)
 	@echo "Stepcare: make <target>"
@@ -111,6 +111,13 @@ BENCH_LOAD_ARGS ?= --rate 30 --duration 60
 bench-load: install ## load benchmark: gunicorn (2 workers) on loopback against DATABASE_URL=postgresql://… holding the demo
 	@test -n "$(DATABASE_URL)" || { echo "Say which database: make bench-load DATABASE_URL=postgresql://postgres@localhost:5432/stepcare"; exit 2; }
 	$(BIN)/python bench/load.py --serve --database-url "$(DATABASE_URL)" $(BENCH_LOAD_ARGS)
+# The information-governance officer's pages over a long audit trail: tops the trail of
+# DATABASE_URL (a benchmark database holding the demo) up to BENCH_AUDIT_EVENTS synthetic events.
+BENCH_AUDIT_EVENTS ?= 1000000
+.PHONY: bench-audit
+bench-audit: install ## the audit search and access log over a trail of BENCH_AUDIT_EVENTS events (PostgreSQL)
+	@test -n "$(DATABASE_URL)" || { echo "Say which database: make bench-audit DATABASE_URL=postgresql://postgres@localhost:5432/stepcare_large"; exit 2; }
+	$(BIN)/python bench/audit_trail.py --database-url "$(DATABASE_URL)" --events $(BENCH_AUDIT_EVENTS)
 # The KPI dashboard on the large demo service (built on first run, about 120,000 referrals), on
 # PostgreSQL: DATABASE_URL=postgresql://… make bench-reporting (default BENCH_PG_URL).
 BENCH_PG_URL ?= postgresql://postgres@localhost:5432/stepcare_large

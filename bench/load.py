@@ -19,22 +19,30 @@ authenticators are the demo's. Nothing leaves the machine: a base URL that is no
 refused. Production settings mark cookies Secure and expect TLS at a proxy, so the client
 says so as a proxy would (X-Forwarded-Proto) and sends its cookies itself.
 
+The simulated users are started over one period of a user (each asks every users/rate
+seconds), so requests arrive spread over each second; started all at once, they asked in waves
+and the waves set the latency (at 30/s the /health/ p50 was 610 ms, 230 ms spread out).
+
 Measured on 30 November 2026 on the shared 2-core development machine (gunicorn, 2 sync
-workers; PostgreSQL, Redis and this client on the same two cores; 60 s a rate):
+workers; PostgreSQL, Redis and this client on the same two cores; 60 s a rate). The large demo
+(120,000 referrals) also held 5,000,000 synthetic audit events (bench/audit_trail.py), so every
+page view wrote to a trail of a service's years:
 
-| demo | asked | served | errors | /health/ p50 / p95 | worst page p95 / health's |
-|---|---|---|---|---|---|
-| large, before docs/adr/0021 | 30/s | 16.0/s | 0 | 3.3 s / 4.5 s | 2.0x |
-| large | 30/s | 30.0/s | 0 | 0.82 s / 2.0 s | 1.1x |
-| large | 40/s | 33.8/s | 0 | 2.3 s / 2.9 s | 1.0x |
-| large | 50/s | 32.6/s | 0 | 3.0 s / 3.6 s | 1.0x |
-| 1,000 patients | 50/s | 34.0/s | 0 | 2.8 s / 3.2 s | 1.0x |
+| demo | asked | served | errors | /health/ p50 / p95 | pages' p95 | worst page p95 / health's |
+|---|---|---|---|---|---|---|
+| large, earlier that day, before docs/adr/0021 | 30/s | 16.0/s | 0 | 3.3 s / 4.5 s | | 2.0x |
+| large, users started at once | 60/s | 60.0/s | 0 | 1.2 s / 1.8 s | 1.5–1.8 s | 1.0x |
+| large, users started at once | 50/s | 50.0/s | 0 | 0.93 s / 1.6 s | 1.6–1.7 s | 1.1x |
+| 1,000 patients, users started at once | 50/s | 50.0/s | 0 | 0.72 s / 1.3 s | 1.3 s | 1.0x |
+| large | 30/s | 30.0/s | 0 | 0.23 s / 0.45 s | 0.48–0.54 s | 1.2x |
+| large | 50/s | 50.0/s | 0 | 0.44 s / 0.80 s | 0.76–0.83 s | 1.0x |
 
-The large service is served as fast as the small one, but on this machine neither holds
-more than about 34 requests a second: at 30 a second requests already queue (the /health/
-p50 of 0.8 s is time waiting for a worker), so the p95 ratios of 1.0x say every page waits
-alike, not that the server keeps up. Each request costs about 45 ms of a worker's CPU and
-12 ms of PostgreSQL's on average over the mix (team week 118 + 31 ms, health 1 + 2 ms).
+This client adds time of its own: at 10/s it reported a /health/ p50 of 59–78 ms where a plain
+client of threads with the same users and page mix saw 4 ms. With that plain client (the same
+demo and server, 40 s a rate): at 30/s every page's p95 was 37–153 ms (/health/ 12 ms); at 50/s
+49.7/s were served, /health/ p50 53 ms and every page's p95 229–289 ms. The server holds 50
+requests a second on this machine; a worker spends about 26 ms of CPU and PostgreSQL about 5 ms
+on the average request of the mix (team week about 56 + 12 ms, /health/ about 1 ms).
 """
 
 from __future__ import annotations
@@ -283,7 +291,10 @@ def run_load(base: str, requests_mix: list[Request], rate: float, duration: int,
 
     env = Environment(user_classes=[Staff], events=locust.events)
     runner = env.create_local_runner()
-    runner.start(users, spawn_rate=users)
+    # Started over one period of a user (users / rate seconds), so their requests arrive spread
+    # evenly over each second: started all at once, every user asks in the same instant each
+    # period, and the waves (not the server) set the latency.
+    runner.start(users, spawn_rate=rate)
     gevent.spawn_later(duration, runner.quit)
     runner.greenlet.join()
     return env

@@ -8,8 +8,8 @@ their own name eight patients shown, as list pages do), then times each of the o
 searches and a patient's access log through Django's test client as the demo's IG officer, and
 prints the fastest of ``--repeat`` requests, the query count and the page's caption.
 
-    .venv/bin/python bench/bench_audit.py --database-url postgresql://postgres@localhost:5432/stepcare_big
-    .venv/bin/python bench/bench_audit.py --database-url ... --events 5000000 --repeat 3
+    .venv/bin/python bench/audit_trail.py --database-url postgresql://postgres@localhost:5432/stepcare_big
+    .venv/bin/python bench/audit_trail.py --database-url ... --events 5000000 --repeat 3
 
 The events it adds are synthetic and stay (the trail is append-only): use a database built for
 benchmarks, never a service's. Topping up 5,000,000 events takes about four minutes here.
