@@ -27,13 +27,15 @@ prints its figures as JSON on its last line. The sizes are measured in turns (``
 drifts, one run of each size read as much as 1.7x on pages that cost the same.
 
 Measured (30 November 2026, PostgreSQL, the shared 2-core development machine; 1,000-patient
-demo against the large demo of 120,000 referrals, 15 requests a page, 2 rounds; fastest ms):
-my day 43.6 / 48.6 (1.12x), my week 1.01x, team week 56.3 / 83.5 (1.48x: its six clinicians
-draw 164 KB of cards at the large demo against 75 KB), patient 1.03x, record 0.84x, referral
-1.19x, inbox 1.18x, waiting list 1.14x, caseload 1.20x, search 12.8 / 30.6 (2.38x: the
-surname searched matches 50 people, the page's limit, against 3), KPI dashboard 1.14x; every
-page at most 15 queries at both sizes. Earlier the same day, before docs/adr/0021, the team
-week took 332 ms at the large demo and the waiting list 137 ms (medians of one run).
+demo against the large demo of 120,000 referrals and 5,000,000 audit events, 15 requests a
+page, 2 rounds; fastest ms): my day 21.9 / 31.5 (1.44x), my week 1.28x, team week 30.0 / 49.8
+(1.66x: its clinicians draw 173 KB of cards at the large demo against 73 KB), patient 0.81x,
+record 0.79x, referral 0.92x, inbox 1.03x, waiting list 0.91x, caseload 1.27x, search 7.6 /
+19.1 (2.52x: the surname searched matches 50 people, the page's limit, against 3), KPI
+dashboard 1.07x; every page at most 15 queries at both sizes. The pages over 1.2x show more at
+the large demo (fuller weeks and caseloads), with the same queries. Earlier the same day,
+before docs/adr/0021, the team week took 332 ms at the large demo and the waiting list 137 ms
+(medians of one run).
 """
 
 from __future__ import annotations
