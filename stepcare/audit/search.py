@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -106,12 +106,13 @@ def search_audit_events(*, filters: AuditFilters, page: str | int | None) -> Pag
     if filters.break_glass_only:
         qs = qs.filter(action=AuditEvent.Action.BREAK_GLASS)
     # A list page's event names up to hundreds of patients (the officer's own searches too):
-    # the page names the first few of each and counts the rest.
+    # the page names the first few of each and counts the rest (``shown_more``).
     named = AuditEventPatient.objects.select_related("patient").order_by("patient_id")[:SHOWN_NAMED]
     how_many = AuditEventPatient.objects.filter(event=OuterRef("pk")).order_by().values("event")
     qs = (
         qs.select_related("user", "patient")
         .annotate(shown_count=Coalesce(Subquery(how_many.annotate(n=Count("pk")).values("n")), 0))
+        .annotate(shown_more=Greatest(F("shown_count") - SHOWN_NAMED, 0))
         .prefetch_related(Prefetch("shown", queryset=named, to_attr="shown_named"))
     )
     return CountedUpTo(qs.order_by("-at", "-id"), AUDIT_PAGE_SIZE, limit=AUDIT_COUNT_LIMIT).get_page(page)

@@ -54,7 +54,6 @@ def _patients_named(events: list[AuditEvent]) -> list[Patient]:
     named = {e.patient_id: e.patient for e in events if e.patient is not None}
     for event in events:
         named.update({s.patient_id: s.patient for s in event.shown_named})  # type: ignore[attr-defined]
-        event.shown_more = event.shown_count - len(event.shown_named)  # type: ignore[attr-defined]
     return list(named.values())
 
 

@@ -259,8 +259,8 @@ def access_log(request: StaffRequest, pk: int) -> HttpResponse:
             patient=patient,
             detail={"page": "access_log"},
         )
-    events = Paginator(patient_access_log(patient=patient), ACCESS_LOG_PAGE_SIZE)
-    page = events.get_page(request.GET.get("page"))
+    log = Paginator(patient_access_log(patient=patient), ACCESS_LOG_PAGE_SIZE)
+    page = log.get_page(request.GET.get("page"))
     return render(
         request,
         "patients/access_log.html",
