@@ -132,6 +132,30 @@ def test_the_mix_is_national_like(large: str) -> None:
     assert figures["first_treatment_within_18_weeks_rate"] >= 0.9
 
 
+def test_a_clinicians_week_is_a_real_working_week() -> None:
+    """No clinician has more contacts in a week than a full-time clinician sees (DOMAIN.md: a
+    HIT about 20-25 a week): five hour-long sessions a day at step 3, seven half-hour contacts
+    a day at step 2, so the diaries and caseloads read as a real service's at any size. Built
+    with too few clinicians for its referrals, so every slot is wanted."""
+    call_command(
+        "demo", "--scale", "large", "--years", "1", "--referrals-per-year", "1200", "--clinicians", "6",
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    clinical = Membership.objects.filter(role__in=[Role.PWP, Role.HIGH_INTENSITY_THERAPIST])
+    step_of = dict(clinical.values_list("user", "role"))
+    weekly = Counter(
+        (clinician, start.isocalendar()[:2])
+        for clinician, start in AppointmentClinician.objects.values_list("clinician_id", "starts_at")
+    )
+    assert weekly
+    for (clinician, _week), contacts in weekly.items():
+        most = 35 if step_of.get(clinician) == Role.PWP else 25
+        assert contacts <= most, (clinician, contacts)
+    hit = Role.HIGH_INTENSITY_THERAPIST
+    hits = [n for (clinician, _w), n in weekly.items() if step_of.get(clinician) == hit]
+    assert max(hits) >= 10  # the weeks are worked, not empty
+
+
 @pytest.mark.django_db(transaction=True)  # --reset flushes, which PostgreSQL runs outside a transaction
 def test_the_same_seed_gives_the_same_service() -> None:
     args = ("demo", "--scale", "large", "--years", "1", "--referrals-per-year", "60", "--seed", "3")

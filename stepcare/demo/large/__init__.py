@@ -1,7 +1,9 @@
 """The large synthetic service (``stepcare demo --scale large``): a realistic volume for reports.
 
-About 40,000 referrals a year for three years, about 100 clinicians (PWPs at step 2, HITs and
-trainees at step 3) with working patterns and leave, their appointments, session-by-session
+About 40,000 referrals a year for three years, about 220 clinicians (PWPs at step 2, HITs and
+trainees at step 3) with working patterns and leave and a working week of clinical contacts as
+a real clinician's (a full-time HIT about 25 sessions a week, not a session every hour), their
+appointments, session-by-session
 scores and endings, in a national-like mix: about half of finished courses recover, about two
 thirds improve reliably, some deteriorate, some have no score pair.
 

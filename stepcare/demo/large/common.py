@@ -14,10 +14,21 @@ from stepcare.referrals.models import (
 S = Referral.Status
 Progress = Callable[[str], None]
 
-# Step-2 (PWP) contacts are half an hour, step-3 (HIT) an hour.
-PWP_TIMES = tuple(dt.time(h, m) for h in (9, 10, 11, 12, 13, 14, 15, 16) for m in (0, 30))
-HIT_TIMES = tuple(dt.time(h) for h in (9, 10, 11, 12, 13, 14, 15, 16, 17))
-LATE_TIMES = tuple(dt.time(h) for h in (12, 13, 14, 15, 16, 17, 18, 19))
+# A clinician's weekly slots: as many as the clinical contacts of a working week, the rest of
+# the day being notes, letters, supervision and liaison. A full-time HIT sees about 20-25
+# people a week (DOMAIN.md, section 6), five hour-long sessions a day; a PWP's step-2 contacts
+# are half an hour, seven a day (about 35 a week, UNVERIFIED: a planning figure).
+PWP_TIMES = (
+    dt.time(9),
+    dt.time(9, 30),
+    dt.time(10, 30),
+    dt.time(11),
+    dt.time(13, 30),
+    dt.time(14),
+    dt.time(15),
+)
+HIT_TIMES = tuple(dt.time(h) for h in (9, 10, 11, 14, 15))
+LATE_TIMES = tuple(dt.time(h) for h in (12, 13, 15, 18, 19))
 # How a past appointment went (national attendance codes), by weight.
 PAST_OUTCOMES = (("5", 84), ("6", 3), ("3", 6), ("7", 1), ("2", 4), ("4", 2))
 # (pattern, weight, fraction of the starting severity left at the end)
@@ -39,14 +50,16 @@ FAMILY_NAMES = 400
 class LargeOptions:
     years: int = 3
     referrals_per_year: int = 40_000
-    clinicians: int | None = None  # default: about one per 380 referrals a year (105 for 40,000)
+    # Default: about one clinician per 180 referrals a year (222 for 40,000): enough sessions
+    # at the weekly slots above for the referrals taken on.
+    clinicians: int | None = None
     batch: int = 2_000
 
     @property
     def clinician_count(self) -> int:
         if self.clinicians is not None:
             return self.clinicians
-        return max(6, round(self.referrals_per_year / 380))
+        return max(6, round(self.referrals_per_year / 180))
 
     @property
     def total(self) -> int:

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             choices=("small", "large"),
             default="small",
             help="small (default: the demo service above) or large (about 40,000 referrals a year "
-            "for three years and about 100 clinicians; see stepcare/demo/large/)",
+            "for three years and about 220 clinicians; see stepcare/demo/large/)",
         )
         parser.add_argument("--years", type=int, default=3, help="(large) years of referrals (default 3)")
         parser.add_argument(
