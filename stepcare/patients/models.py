@@ -232,7 +232,9 @@ class Patient(models.Model):
         help_text="e.g. a member of staff or a person at risk from someone who could look them up",
     )
 
-    # Derived search keys, kept by save(); indexed for search on large services.
+    # Derived search keys, kept by save(); indexed for search on large services. The name keys'
+    # own indexes (db_index) answer both a prefix and the order of results (byte order: the
+    # "C" collation on PostgreSQL, see patients/lookups.py).
     search_name = SearchKeyField(max_length=201, editable=False, db_index=True)
     search_given = SearchKeyField(max_length=100, editable=False, db_index=True)
     search_mobile = SearchKeyField(max_length=20, editable=False, db_index=True, default="")
@@ -264,16 +266,6 @@ class Patient(models.Model):
         ]
         indexes = [
             models.Index(fields=["date_of_birth"]),
-            models.Index(
-                fields=["search_name"],
-                name="patient_search_name_prefix",
-                opclasses=["varchar_pattern_ops"],
-            ),
-            models.Index(
-                fields=["search_given"],
-                name="patient_search_given_prefix",
-                opclasses=["varchar_pattern_ops"],
-            ),
             models.Index(
                 fields=["search_mobile"],
                 name="patient_search_mobile_prefix",

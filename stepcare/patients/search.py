@@ -52,6 +52,39 @@ def parse_query(text: str) -> ParsedQuery:
     return ParsedQuery(date_of_birth=dob, name_tokens=tuple(names))
 
 
+def key_searches(parsed: ParsedQuery) -> list[tuple[Q, tuple[str, ...]]]:
+    """The search by its keys, reading by reading (see ``name_searches``): a name; a phone
+    number as a mobile, then as a home number; otherwise (an NHS number, a date of birth) one
+    reading in order of name, among the few people those name."""
+    if parsed.name_tokens:
+        return name_searches(parsed.name_tokens)
+    if parsed.phone:
+        return [
+            (Q(search_mobile__prefix=parsed.phone), ("search_mobile", "search_name", "id")),
+            (Q(search_home__prefix=parsed.phone), ("search_home", "search_name", "id")),
+        ]
+    return [(Q(), ("search_name", "id"))]
+
+
+def name_searches(tokens: tuple[str, ...]) -> list[tuple[Q, tuple[str, ...]]]:
+    """A name search as its readings, each a condition with the order its matches are shown in,
+    in turn: a surname (then a first name) for one word; surname first (then surname last) for
+    more. Each condition is a prefix of one search key and its order starts with that key, so
+    one index answers both, and the first page of a common name is read without the rest."""
+    if len(tokens) == 1:
+        (t,) = tokens
+        return [
+            (Q(search_name__prefix=t), ("search_name", "id")),
+            (Q(search_given__prefix=t), ("search_given", "search_name", "id")),
+        ]
+    first, rest = tokens[0], " ".join(tokens[1:])
+    last, before = tokens[-1], " ".join(tokens[:-1])
+    return [
+        (Q(search_name__prefix=f"{first} {rest}"), ("search_name", "id")),
+        (Q(search_name__prefix=f"{last} {before}"), ("search_name", "id")),
+    ]
+
+
 def name_filter(tokens: tuple[str, ...]) -> Q:
     if len(tokens) == 1:
         (t,) = tokens

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
@@ -21,17 +22,27 @@ from stepcare.patients.models import (
     RiskFlag,
     identity_name_key,
 )
-from stepcare.patients.search import name_filter, parse_query
+from stepcare.patients.search import key_searches, parse_query
 from stepcare.patients.search import patient_matches as patient_matches  # re-exported for callers
 
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 20  # a screen of results; when more match, the page asks for more of the name
 
 
-def search_patients(*, user: User, query: str, whole_service: bool = False) -> QuerySet[Patient]:
-    """Patients matching ``query``: in the user's own teams, or (for break-glass) the service."""
+@dataclass(frozen=True)
+class SearchResults:
+    patients: list[Patient]
+    more: bool  # more patients match than are shown
+
+
+def search_patients(*, user: User, query: str, whole_service: bool = False) -> SearchResults:
+    """The first ``SEARCH_LIMIT`` patients matching ``query``, in the user's own teams or (for
+    break-glass) the service, and whether more match. A name or phone number is looked up one
+    reading at a time (``key_searches``: surname matches before first-name matches), each in its index's
+    order and cut at the limit, so a common surname costs the same in a service of 1,000 or
+    100,000 people; a reading is not looked up once the page is full."""
     parsed = parse_query(query)
     if parsed.is_empty:
-        return Patient.objects.none()
+        return SearchResults(patients=[], more=False)
     qs = Patient.objects.all()
     if not whole_service:
         # Whole teams, and for an employment adviser only the patients referred to them.
@@ -46,13 +57,17 @@ def search_patients(*, user: User, query: str, whole_service: bool = False) -> Q
         )
     if parsed.nhs_number:
         qs = qs.filter(nhs_number=parsed.nhs_number)
-    if parsed.phone:
-        qs = qs.filter(Q(search_mobile__prefix=parsed.phone) | Q(search_home__prefix=parsed.phone))
     if parsed.date_of_birth:
         qs = qs.filter(date_of_birth=parsed.date_of_birth)
-    if parsed.name_tokens:
-        qs = qs.filter(name_filter(parsed.name_tokens))
-    return qs.select_related("team", "allocated_clinician").order_by("search_name", "id")[:SEARCH_LIMIT]
+    qs = qs.select_related("team", "allocated_clinician")
+    found: dict[int, Patient] = {}
+    for condition, order in key_searches(parsed):
+        if len(found) > SEARCH_LIMIT:
+            break
+        for patient in qs.filter(condition).order_by(*order)[: SEARCH_LIMIT + 1]:
+            found.setdefault(patient.pk, patient)
+    patients = list(found.values())
+    return SearchResults(patients=patients[:SEARCH_LIMIT], more=len(patients) > SEARCH_LIMIT)
 
 
 def possible_duplicates(

@@ -44,14 +44,12 @@ def search(request: StaffRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     can_audit = has_permission(request.user, Permission.VIEW_AUDIT)
     results: list[Patient] = []
-    searched = False
-    whole_service = False
+    more = searched = whole_service = False
     if form.is_valid() and form.cleaned_data["q"].strip():
         searched = True
         whole_service = _whole_service(request, asked=form.cleaned_data["whole_service"], can_audit=can_audit)
-        results = list(
-            search_patients(user=request.user, query=form.cleaned_data["q"], whole_service=whole_service)
-        )
+        found = search_patients(user=request.user, query=form.cleaned_data["q"], whole_service=whole_service)
+        results, more = found.patients, found.more
         audit_actions.record(
             by=request.user,
             action=AuditEvent.Action.SEARCH,
@@ -65,6 +63,7 @@ def search(request: StaffRequest) -> HttpResponse:
         {
             "form": form,
             "results": results,
+            "more": more,
             "searched": searched,
             "whole_service": whole_service,
             "own_teams": own_teams,
