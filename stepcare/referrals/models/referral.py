@@ -175,6 +175,15 @@ class Referral(models.Model):
                 name="referral_waiting_oldest_first",
                 condition=Q(status__in=["waiting", "allocated"]),
             ),
+            # The reports' cohorts of a period: referrals that entered treatment in it, and
+            # those that ended in it (finished courses, the equity tables). With received_on's
+            # index, the KPI counts read the period's referrals, not the years before it.
+            models.Index(
+                fields=["first_treatment_date"],
+                name="referral_entered_treatment",
+                condition=Q(first_treatment_date__isnull=False),
+            ),
+            models.Index(fields=["discharge_date"], name="referral_ended_on", condition=Q(status="ended")),
         ]
         constraints = [
             models.CheckConstraint(
