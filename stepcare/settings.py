@@ -308,6 +308,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stepcare.exports.tasks.expire_export_files",
         "schedule": 60 * 60,  # seconds
     },
+    # A new day's expected-response curves, computed before the first caseload asks for them
+    # (seconds of work at service scale); a run finding them cached does nothing.
+    "expected-curves": {
+        "task": "stepcare.outcomes.tasks.warm_expected_curves",
+        "schedule": 15 * 60,  # seconds
+    },
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -13,6 +13,10 @@ and wording files, and the curve rules in ``outcomes.expected``):
 - a change of configuration takes effect at once: it changes the key, so no curve computed
   under the old configuration is read again (hazard H56);
 - entries expire after about a day and a half (``CURVE_CACHE_SECONDS``) whatever happens.
+
+A new day's curves are worked out before anyone asks (``warm_curves``, a Celery beat job every
+quarter of an hour that computes only what the cache lacks), so no clinician's caseload waits
+the seconds they take; a caseload still computes a curve missing from the cache itself.
 """
 
 from __future__ import annotations
@@ -132,3 +136,29 @@ def service_curves(
         cache.set_many({keys[m]: curve for m, curve in fresh.items()}, CURVE_CACHE_SECONDS)
         curves.update(fresh)
     return {m: curves[m] for m in wanted}
+
+
+def curve_measures() -> list[str]:
+    """Every measure a caseload can ask a curve of: PHQ-9, GAD-7 and each ADSM in the
+    measures registry in force (the anxiety measure of some problem descriptor)."""
+    from stepcare.outcomes.registry import service_registry
+
+    adsms = [m.code for m in service_registry() if m.is_adsm]
+    return sorted({due_rules.DEPRESSION, due_rules.BACKUP_ANXIETY, *adsms})
+
+
+def warm_curves(*, today: dt.date | None = None) -> int:
+    """Today's curves of every service, computed where the cache lacks them and kept: the
+    beat job's work. Returns how many services had curves to compute."""
+    from stepcare.accounts.models import Service
+
+    today = today or timezone.localdate()
+    measures = curve_measures()
+    digest = configuration_digest()
+    computed = 0
+    for service_id in Service.objects.order_by("id").values_list("id", flat=True):
+        keys = [curve_cache_key(service_id, m, today, digest) for m in measures]
+        if len(cache.get_many(keys)) < len(keys):
+            service_curves(service_id, measures, today=today)
+            computed += 1
+    return computed

@@ -9,6 +9,8 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from stepcare.accounts.permissions import Role
@@ -24,6 +26,7 @@ HIT = Role.HIGH_INTENSITY_THERAPIST
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 MONDAY_NOON = dt.datetime(2026, 6, 1, 12, 0, tzinfo=LONDON)
 PHQ = "PHQ-9"
+MEASURES = 'FROM "outcomes_measureresponse"'
 
 
 @pytest.fixture
@@ -120,3 +123,36 @@ def test_the_caseload_shows_the_cached_curve_and_its_source(
         response = client.get(url)
     assert response.context["caseload"].curve.courses == 2
     assert "own finished courses (2)" in response.content.decode()
+
+
+def test_the_beat_job_works_out_a_new_days_curves_before_a_caseload_asks(
+    service, client_for, few_courses_make_a_curve, django_assert_max_num_queries
+) -> None:
+    """Each service's curves of every measure a caseload can ask for, computed once a day by
+    the job; the caseload then reads them from the cache (no query of the courses)."""
+    from django.conf import settings
+
+    from stepcare.outcomes import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["expected-curves"]
+    assert entry == {"task": "stepcare.outcomes.tasks.warm_expected_curves", "schedule": 900}
+    assert tasks.warm_expected_curves.name == entry["task"]
+    elsewhere = TeamFactory(name="Elsewhere team", service__name="Elsewhere Talking Therapies")
+    measures = curve_cache.curve_measures()
+    assert {PHQ, "GAD-7", "SPIN", "PCL-5"} <= set(measures)
+    with time_machine.travel(MONDAY_NOON, tick=False):
+        for hour in (9, 11):
+            _finished_course(service.team, service.staff[HIT], [20, 15, 10], hour=hour)
+        assert tasks.warm_expected_curves() == 2  # both services
+        with django_assert_max_num_queries(1):  # the services, then the cache only
+            assert tasks.warm_expected_curves() == 0  # all cached: nothing to compute
+            cached = service_curves(service.team.service_id, measures)
+        assert cached[PHQ].courses == 2 and service_curves(elsewhere.service_id, [PHQ])[PHQ].courses == 0
+    with time_machine.travel(MONDAY_NOON + dt.timedelta(days=1), tick=False):
+        assert tasks.warm_expected_curves() == 2  # a new day: new keys
+        with CaptureQueriesContext(connection) as caseload:
+            client_for(HIT).get(reverse("outcomes:caseload"))
+        courses_read = [
+            q for q in caseload.captured_queries if "discharge_date" in q["sql"] and MEASURES in q["sql"]
+        ]
+        assert not courses_read, "the caseload worked a curve out itself"
