@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -259,12 +260,17 @@ def my_caseload(request: StaffRequest) -> HttpResponse:
     )
 
 
+SUPERVISEES_PER_PAGE = 25  # a page of the supervisor's team colleagues
+
+
 @login_required
 def supervisee_list(request: StaffRequest) -> HttpResponse:
     if not has_permission(request.user, Permission.SUPERVISE):
         raise PermissionDenied
-    people = list(selectors.supervisees(request.user)[:200])
-    return render(request, "outcomes/supervisees.html", {"people": people})
+    people = Paginator(selectors.supervisees(request.user), SUPERVISEES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "outcomes/supervisees.html", {"people": people, "page": people})
 
 
 @login_required

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -41,7 +42,7 @@ from stepcare.supervision.views.common import (
 OPEN_ACTIONS_SHOWN = 50
 
 
-SUPERVISEES_SHOWN = 200
+SUPERVISEES_SHOWN = 25  # a page of the supervisor's team colleagues
 
 
 @login_required
@@ -111,7 +112,13 @@ def supervision_list(request: StaffRequest) -> HttpResponse:
     )
     open_actions = list(actions_page.object_list)
     supervises = has_permission(request.user, P.SUPERVISE)
-    people = list(outcome_selectors.supervisees(request.user)[:SUPERVISEES_SHOWN]) if supervises else []
+    people = (
+        Paginator(outcome_selectors.supervisees(request.user), SUPERVISEES_SHOWN).get_page(
+            request.GET.get("people")
+        )
+        if supervises
+        else None
+    )
     _shown(request, [a.discussion.patient for a in open_actions])
     return render(
         request,
