@@ -234,6 +234,9 @@ def gunicorn(database_url: str, redis_url: str, workers: int) -> Iterator[str]:
     )
     env.pop("NOTIFY_API_KEY", None)
     subprocess.run([str(BIN / "stepcare"), "collectstatic", "--no-input", "-v0"], env=env, check=True)
+    # Today's expected-response curves, as the beat job keeps them in service (seconds of work
+    # at the large demo that the first caseload would otherwise wait for).
+    subprocess.run([str(BIN / "stepcare"), "warm-curves"], env=env, check=True, stdout=subprocess.DEVNULL)
     log = (work / "gunicorn.log").open("w")
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "stepcare.wsgi:application", "--bind", f"127.0.0.1:{port}",

@@ -156,3 +156,15 @@ def test_the_beat_job_works_out_a_new_days_curves_before_a_caseload_asks(
             q for q in caseload.captured_queries if "discharge_date" in q["sql"] and MEASURES in q["sql"]
         ]
         assert not courses_read, "the caseload worked a curve out itself"
+
+
+def test_the_warm_curves_command_does_the_jobs_work(service) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    first, again = io.StringIO(), io.StringIO()
+    call_command("warm_curves", stdout=first)
+    call_command("warm_curves", stdout=again)
+    assert "Curves worked out for 1 service(s)" in first.getvalue()
+    assert "already in the cache" in again.getvalue()
