@@ -28,14 +28,16 @@ drifts, one run of each size read as much as 1.7x on pages that cost the same.
 
 Measured (30 November 2026, PostgreSQL, the shared 2-core development machine; 1,000-patient
 demo against the large demo of 120,000 referrals and 5,000,000 audit events, 15 requests a
-page, 2 rounds; fastest ms): my day 21.9 / 31.5 (1.44x), my week 1.28x, team week 30.0 / 49.8
-(1.66x: its clinicians draw 173 KB of cards at the large demo against 73 KB), patient 0.81x,
-record 0.79x, referral 0.92x, inbox 1.03x, waiting list 0.91x, caseload 1.27x, search 7.6 /
-19.1 (2.52x: the surname searched matches 50 people, the page's limit, against 3), KPI
-dashboard 1.07x; every page at most 15 queries at both sizes. The pages over 1.2x show more at
-the large demo (fuller weeks and caseloads), with the same queries. Earlier the same day,
-before docs/adr/0021, the team week took 332 ms at the large demo and the waiting list 137 ms
-(medians of one run).
+page, 3 rounds; fastest ms): my day 20.2 / 20.4 (1.01x), my week 0.96x, team week 26.2 / 30.0
+(1.14x: six clinicians' full weeks against a small team's lighter ones), patient 1.03x, record
+0.80x, referral 1.02x, inbox 17.1 / 21.5 (1.26x: a full page of 50 against the small demo's
+shorter inbox), waiting list 1.08x, caseload 1.20x, search 7.2 / 9.7 (1.34x: a screen of 20
+people of the surname against 3; the same search read 8.8 ms, 1.17x, in an earlier run),
+KPI dashboard 1.09x; every page at most 15 queries at both sizes. The pages near or over 1.2x
+show more rows at the large demo, with the same queries and the same database time (search:
+2.4 ms of queries at both sizes). Earlier the same day, before the large demo's clinicians
+worked a real week (a HIT about 25 sessions, not 45) and before the search read one page from
+its index: my day 1.44x, my week 1.28x, team week 1.66x, caseload 1.27x, search 2.52x.
 """
 
 from __future__ import annotations

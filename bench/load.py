@@ -36,6 +36,9 @@ page view wrote to a trail of a service's years:
 | 1,000 patients, users started at once | 50/s | 50.0/s | 0 | 0.72 s / 1.3 s | 1.3 s | 1.0x |
 | large | 30/s | 30.0/s | 0 | 0.23 s / 0.45 s | 0.48–0.54 s | 1.2x |
 | large | 50/s | 50.0/s | 0 | 0.44 s / 0.80 s | 0.76–0.83 s | 1.0x |
+| large, a real working week, curves warm | 30/s | 30.0/s | 0 | 0.19 s / 0.36 s | 0.38–0.44 s | 1.2x |
+| large, the same | 50/s | 50.0/s | 0 | 0.32 s / 0.64 s | 0.64–0.69 s | 1.1x |
+| 1,000 patients, the same code | 50/s | 50.0/s | 0 | 0.30 s / 0.55 s | 0.57–0.60 s | 1.1x |
 
 This client adds time of its own: at 10/s it reported a /health/ p50 of 59–78 ms where a plain
 client of threads with the same users and page mix saw 4 ms. With that plain client (the same
