@@ -135,5 +135,6 @@ def test_a_common_surname_reads_one_page_from_the_index_as_the_service_grows(ser
         (sql,) = [q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"]]
         figures.append(_explain_rows_read(sql))
     _small, (large_read, large_sorts) = figures
+    print(f"a common surname: {figures[0][0]} then {large_read} patient rows read")  # shown with -s
     assert not large_sorts, "the matches were sorted, not read in the index's order"
     assert large_read <= 4 * (SEARCH_LIMIT + 1), figures
