@@ -25,7 +25,13 @@ class User(AbstractUser):
         ordering = ["last_name", "first_name"]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """How a member of staff is named (``str(user)``), from the three columns alone: for
+        lists of people read as values rather than as objects."""
+        return f"{first_name} {last_name}".strip() or username
 
     @cached_property
     def _memberships(self) -> list[tuple[int, str]]:

@@ -169,3 +169,20 @@ def test_the_oldest_first_sort_can_be_served_by_its_index_without_sorting(servic
             plan = " ".join(str(row[0]) for row in cursor.fetchall())
             served = any(index in plan for index in ("referral_inbox_oldest_first", "referral_oldest_first"))
             assert served and "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("url_name", list(LISTS))
+@pytest.mark.parametrize("wrong", ["abc", "999999", "-1"])
+def test_a_clinician_not_offered_is_refused_with_a_message(service, client_for, url_name, wrong) -> None:
+    """The clinician filter offers the lists' teams' clinicians by key and name only; any other
+    value is refused as a choice not offered, and the list is shown unfiltered."""
+    ReferralFactory(team=service.team, **LISTS[url_name])
+    client = client_for(Role.SERVICE_MANAGER if "waiting" in url_name else Role.ADMINISTRATOR)
+    response = client.get(reverse(url_name), {"clinician": wrong})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert len(response.context["rows"]) == 1
+    names = dict(response.context["form"].fields["clinician"].choices)
+    assert names[service.staff[Role.HIGH_INTENSITY_THERAPIST].pk] == str(
+        service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    )
