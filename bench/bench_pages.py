@@ -28,16 +28,17 @@ drifts, one run of each size read as much as 1.7x on pages that cost the same.
 
 Measured (30 November 2026, PostgreSQL, the shared 2-core development machine; 1,000-patient
 demo against the large demo of 120,000 referrals and 5,000,000 audit events, 15 requests a
-page, 3 rounds; fastest ms): my day 20.2 / 20.4 (1.01x), my week 0.96x, team week 26.2 / 30.0
-(1.14x: six clinicians' full weeks against a small team's lighter ones), patient 1.03x, record
-0.80x, referral 1.02x, inbox 17.1 / 21.5 (1.26x: a full page of 50 against the small demo's
-shorter inbox), waiting list 1.08x, caseload 1.20x, search 7.2 / 9.7 (1.34x: a screen of 20
-people of the surname against 3; the same search read 8.8 ms, 1.17x, in an earlier run),
-KPI dashboard 1.09x; every page at most 15 queries at both sizes. The pages near or over 1.2x
-show more rows at the large demo, with the same queries and the same database time (search:
-2.4 ms of queries at both sizes). Earlier the same day, before the large demo's clinicians
-worked a real week (a HIT about 25 sessions, not 45) and before the search read one page from
-its index: my day 1.44x, my week 1.28x, team week 1.66x, caseload 1.27x, search 2.52x.
+page, 3 rounds; fastest ms): my day 18.1 / 18.8 (1.04x), my week 0.98x, team week 23.7 / 28.1
+(1.18x: six clinicians' full weeks against a small team's lighter ones), patient 0.90x, record
+0.83x, referral 1.02x, inbox 14.1 / 17.2 (1.22x: a full page, and a clinician filter of 224
+people against 12), waiting list 1.11x, caseload 1.20x, search 6.9 / 8.6 (1.25x: a screen of
+20 people of the surname against 3; 1.17x and 1.34x in two earlier runs), KPI dashboard 1.09x;
+every page at most 15 queries at both sizes. The pages near or over 1.2x show more rows at the
+large demo, with the same queries and the same database time (search: 2.4 ms of queries at
+both sizes). Earlier the same day, before the large demo's clinicians worked a real week (a
+HIT about 25 sessions, not 45), before the search read one page from its index and before the
+lists' clinician filter was read as plain choices: my day 1.44x, my week 1.28x, team week
+1.66x, caseload 1.27x, search 2.52x.
 """
 
 from __future__ import annotations
