@@ -86,13 +86,12 @@ def name_searches(tokens: tuple[str, ...]) -> list[tuple[Q, tuple[str, ...]]]:
 
 
 def name_filter(tokens: tuple[str, ...]) -> Q:
-    if len(tokens) == 1:
-        (t,) = tokens
-        return Q(search_name__prefix=t) | Q(search_given__prefix=t)
-    first, rest = tokens[0], " ".join(tokens[1:])
-    last, before = tokens[-1], " ".join(tokens[:-1])
-    # "smith jane" (surname first) or "jane smith" (surname last).
-    return Q(search_name__prefix=f"{first} {rest}") | Q(search_name__prefix=f"{last} {before}")
+    """Every reading of a name search as one condition (the lists that filter, not page by
+    reading: the audit search, the API, group and agenda pickers)."""
+    condition = Q()
+    for reading, _order in name_searches(tokens):
+        condition |= reading
+    return condition
 
 
 def patient_matches(query: str) -> Q | None:

@@ -244,9 +244,6 @@ def list_clinicians(*, team_ids: set[int]) -> QuerySet[User]:
         )
         .distinct()
         .order_by("last_name", "first_name")
-        # A filter's options name each person: only the columns a name needs (a large service's
-        # lists offer two hundred clinicians).
-        .only("id", "username", "first_name", "last_name")
     )
 
 
