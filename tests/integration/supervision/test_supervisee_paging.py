@@ -48,3 +48,12 @@ def test_a_page_of_supervisees_costs_the_same_queries_however_many(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(reverse("outcomes:supervisees")).content.decode()
     assert "1 to 25 shown" in body
+
+
+@pytest.mark.parametrize("wrong", ["abc", "0", "-3", "999"])
+def test_a_wrong_page_number_shows_a_page_not_an_error(service, client_for, colleagues, wrong) -> None:
+    client = client_for(SUPERVISOR)
+    for url, param in (("supervision:list", "people"), ("outcomes:supervisees", "page")):
+        response = client.get(reverse(url), {param: wrong})
+        assert response.status_code == 200
+        assert "clinicians in the teams you supervise" in response.content.decode()
