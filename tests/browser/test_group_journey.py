@@ -1,5 +1,5 @@
-"""Journey: a therapist starts an 8-week MBCT group, adds two members and takes the register
-for the first session."""
+"""Journey: a therapist of two teams starts an 8-week MBCT group for one of them (choosing the
+team first), adds two members and takes the register for the first session."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def test_start_an_mbct_group_add_two_members_and_take_the_register(page: Page, l
     team = TeamFactory(name="North team")
     therapist = UserFactory(username="ana.therapist", first_name="Ana", last_name="Okafor")
     MembershipFactory(user=therapist, team=team, role=Role.HIGH_INTENSITY_THERAPIST)
+    south = TeamFactory(name="South team", service=team.service)
+    MembershipFactory(user=therapist, team=south, role=Role.HIGH_INTENSITY_THERAPIST)
+    MembershipFactory(
+        user=UserFactory(first_name="Sunita", last_name="Southgate"),
+        team=south,
+        role=Role.HIGH_INTENSITY_THERAPIST,
+    )
     TOTPDeviceFactory(user=therapist)
     RoomFactory(site=SiteFactory(service=team.service, name="Riverside"), name="Group room", capacity=16)
     marion = PatientFactory(team=team, given_name="Marion", family_name="Ashdown")
@@ -48,6 +55,13 @@ def test_start_an_mbct_group_add_two_members_and_take_the_register(page: Page, l
     sign_in(page, base, "ana.therapist")
     page.get_by_role("link", name="Groups").first.click()
     page.get_by_role("link", name="Start a group").click()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Choose the team the group is for.").first).to_be_visible()
+    _shot(page, "0-team")
+    page.get_by_label("North team").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("For North team")).to_be_visible()
+    expect(page.get_by_label("Sunita Southgate")).to_have_count(0)
     page.get_by_label("Name").fill("MBCT Tuesday evenings")
     page.get_by_label("Kind of group").select_option(label="Mindfulness-based cognitive therapy (MBCT)")
     page.get_by_label("Places").fill("12")

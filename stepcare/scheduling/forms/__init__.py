@@ -33,6 +33,7 @@ from stepcare.scheduling.forms.groups import (
     GroupForm,
     GroupMemberForm,
     GroupMemberSearchForm,
+    GroupTeamForm,
 )
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "GroupForm",
     "GroupMemberForm",
     "GroupMemberSearchForm",
+    "GroupTeamForm",
     "MoveForm",
     "RebookForm",
     "UnavailabilityForm",

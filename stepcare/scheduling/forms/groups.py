@@ -27,7 +27,29 @@ GROUP_MODES = [
 ]
 
 
+class GroupTeamForm(forms.Form):
+    """The first step of starting a group for someone who books for several teams: the group's
+    team, whose clinicians are then offered as its facilitators."""
+
+    team = ModelChoiceField(
+        queryset=Team.objects.none(),
+        empty_label=None,
+        label="Which team is the group for?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the team the group is for.",
+            "invalid_choice": "Choose one of your teams.",
+        },
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choose_from(self, "team", teams)
+
+
 class GroupForm(forms.Form):
+    """A group of ``team`` (chosen before): its facilitators are the team's clinicians."""
+
     name = forms.CharField(
         label="Name", max_length=120, help_text="For example, MBCT Tuesday evenings, spring"
     )
@@ -94,20 +116,18 @@ class GroupForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        teams: QuerySet[Team],
+        team: Team,
         facilitators: QuerySet[User],
         rooms: QuerySet[Room],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        choose_from(self, "team", teams)
+        choose_from(self, "team", Team.objects.filter(pk=team.pk))
         choose_from(self, "facilitators", facilitators)
         choose_from(self, "room", rooms)
         self.fields["first_date"].initial = timezone.localdate() + dt.timedelta(days=7)
-        team_list = list(teams)
-        if len(team_list) == 1:
-            self.fields["team"].widget = forms.HiddenInput()
-            self.fields["team"].initial = team_list[0].pk
+        self.fields["team"].widget = forms.HiddenInput()
+        self.fields["team"].initial = team.pk
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

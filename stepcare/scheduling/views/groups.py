@@ -26,6 +26,7 @@ from stepcare.scheduling.forms import (
     GroupForm,
     GroupMemberForm,
     GroupMemberSearchForm,
+    GroupTeamForm,
 )
 from stepcare.scheduling.models import Appointment, Group, GroupMember
 from stepcare.scheduling.timeslots import attendance_open
@@ -58,41 +59,61 @@ def group_list(request: StaffRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_new(request: StaffRequest) -> HttpResponse:
+    """Start a group: first its team (asked only of someone booking for several teams), then the
+    group, whose facilitators are that team's clinicians, so the form stays the size of a team."""
     team_ids = _group_team_ids(request.user)
     if not team_ids:
         raise PermissionDenied
     teams = Team.objects.filter(pk__in=team_ids).order_by("name")
+    choice = GroupTeamForm(request.POST or request.GET or None, teams=teams)
+    if len(team_ids) == 1:
+        team = teams.get()
+    elif choice.is_valid():
+        team = choice.cleaned_data["team"]
+    else:
+        return render(request, "scheduling/group_team.html", {"form": choice})
     form = GroupForm(
         request.POST or None,
-        teams=teams,
-        facilitators=selectors.clinicians_in_teams(team_ids),
-        rooms=Room.objects.filter(site__service_id__in={t.service_id for t in teams})
+        team=team,
+        facilitators=selectors.clinicians_in_teams([team.pk]),
+        rooms=Room.objects.filter(site__service_id=team.service_id)
         .select_related("site")
         .order_by("site__name", "name"),
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            group = actions.start_group(
-                by=request.user,
-                team=data["team"],
-                name=data["name"],
-                kind=data["kind"],
-                capacity=data["capacity"],
-                facilitators=list(data["facilitators"]),
-                room=data["room"],
-                delivery_mode=data["delivery_mode"],
-                first_date=data["first_date"],
-                local_time=data["time"],
-                sessions=data["sessions"],
-                duration=dt.timedelta(minutes=data["duration"]),
+        group = _start_group(request, form)
+        if group is not None:
+            messages.success(
+                request, f"{group.name} created with {form.cleaned_data['sessions']} weekly sessions."
             )
-        except actions.BookingRefused as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"{group.name} created with {data['sessions']} weekly sessions.")
             return redirect("scheduling:group", group_pk=group.pk)
-    return render(request, "scheduling/group_new.html", {"form": form})
+    return render(
+        request, "scheduling/group_new.html", {"form": form, "team": team, "several_teams": len(team_ids) > 1}
+    )
+
+
+def _start_group(request: StaffRequest, form: GroupForm) -> Group | None:
+    """The group the valid ``form`` describes, with its sessions booked; None, with the refusal
+    on the form, when the booking is refused."""
+    data = form.cleaned_data
+    try:
+        return actions.start_group(
+            by=request.user,
+            team=data["team"],
+            name=data["name"],
+            kind=data["kind"],
+            capacity=data["capacity"],
+            facilitators=list(data["facilitators"]),
+            room=data["room"],
+            delivery_mode=data["delivery_mode"],
+            first_date=data["first_date"],
+            local_time=data["time"],
+            sessions=data["sessions"],
+            duration=dt.timedelta(minutes=data["duration"]),
+        )
+    except actions.BookingRefused as exc:
+        form.add_error(None, str(exc))
+        return None
 
 
 @login_required

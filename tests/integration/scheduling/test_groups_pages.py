@@ -13,7 +13,7 @@ from stepcare.accounts.permissions import Role
 from stepcare.scheduling import actions
 from stepcare.scheduling.models import Appointment, Attendee, Group, GroupMember
 from stepcare.scheduling.timeslots import LONDON
-from tests.factories.accounts import RoomFactory, SiteFactory
+from tests.factories.accounts import MembershipFactory, RoomFactory, SiteFactory
 from tests.factories.referrals import AllocatedReferralFactory
 from tests.factories.scheduling import clinician_in, next_weekday, participant, start_group
 
@@ -200,3 +200,45 @@ def test_group_list_query_count_is_pinned(service, client_for, django_assert_num
     with django_assert_num_queries(expected):
         body = client.get(reverse("scheduling:groups")).content.decode()
     assert body.count('<td class="nhsuk-table__cell"><a href="/diary/groups/') == 5 and "Group 3" in body
+
+
+def test_someone_booking_for_two_teams_chooses_the_team_first_and_is_offered_its_clinicians_only(
+    service, client_for
+) -> None:
+    """Starting a group asks the team first of someone who books for several teams, then offers
+    that team's clinicians as facilitators: the form is the size of one team, not the service."""
+    MembershipFactory(user=service.staff[ADMIN], team=service.other_team, role=ADMIN)
+    south = clinician_in(service.other_team, user__first_name="Sunita", user__last_name="Southgate")
+    north = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    client = client_for(ADMIN)
+    url = reverse("scheduling:group_new")
+    first = client.get(url).content.decode()
+    assert "Which team is the group for?" in first and "North team" in first and "South team" in first
+    assert 'name="facilitators"' not in first
+    form = client.get(url, {"team": service.other_team.pk}).content.decode()
+    assert "For South team" in form and "choose another team" in form
+    assert south.get_full_name() in form and north.get_full_name() not in form
+    refused = client.post(url, _new_group_form(service, team=service.other_team.pk)).content.decode()
+    assert "There is a problem" in refused and "Select a valid choice" in refused  # a North clinician
+    assert not Group.objects.exists()
+    room = RoomFactory(site=SiteFactory(service=service.other_team.service), capacity=16)
+    started = client.post(
+        url, _new_group_form(service, team=service.other_team.pk, facilitators=[south.pk], room=room.pk)
+    )
+    group = Group.objects.get()
+    assert started.status_code == 302 and group.team == service.other_team
+    assert list(group.facilitators.all()) == [south]
+
+
+@pytest.mark.parametrize("team", ["abc", "-1", "99999", "1" * 30])
+def test_a_team_not_the_users_is_refused_with_a_message(service, client_for, team) -> None:
+    MembershipFactory(user=service.staff[ADMIN], team=service.other_team, role=ADMIN)
+    response = client_for(ADMIN).get(reverse("scheduling:group_new"), {"team": team})
+    body = response.content.decode()
+    assert response.status_code == 200 and "Choose one of your teams." in body
+    assert 'name="facilitators"' not in body
+
+
+def test_someone_booking_for_one_team_goes_straight_to_the_form(service, client_for) -> None:
+    body = client_for(ADMIN).get(reverse("scheduling:group_new")).content.decode()
+    assert 'name="facilitators"' in body and "For North team" in body and "choose another team" not in body
