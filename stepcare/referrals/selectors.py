@@ -68,7 +68,7 @@ class ListFilters:
 
     team_id: int | None = None
     step: str = ""
-    clinician_id: int | None = None
+    clinician_ids: tuple[int, ...] = ()  # screened by (the inbox) or allocated to (waiting) any of these
     source: str = ""
     urgency: str = ""
     screened: str = ""  # "yes", "no" or ""
@@ -80,8 +80,8 @@ def _filtered(qs: QuerySet[Referral], f: ListFilters, *, clinician_field: str, t
         qs = qs.filter(team_id=f.team_id)
     if f.step:
         qs = qs.filter(step=f.step)
-    if f.clinician_id is not None:
-        qs = qs.filter(**{f"{clinician_field}_id": f.clinician_id})
+    if f.clinician_ids:
+        qs = qs.filter(**{f"{clinician_field}_id__in": f.clinician_ids})
     if f.source:
         qs = qs.filter(source=f.source)
     if f.urgency:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from stepcare.accounts.models import Team, User
@@ -141,14 +141,20 @@ class AgencySearchForm(forms.Form):
         return "", ""
 
 
+# A list's clinician filter is a choice of names up to this many clinicians in its teams; beyond
+# it, the filter asks for a name (a service of two hundred clinicians is not a list to scroll,
+# and the page stays the same size as the service grows).
+CLINICIAN_CHOICES_MOST = 40
+
+
 class ReferralListFilterForm(forms.Form):
     """Filters for the referral inbox and the waiting list (all optional)."""
 
     team = ModelChoiceField(queryset=Team.objects.none(), required=False, empty_label="All my teams")
     step = forms.ChoiceField(label="Step", choices=[("", "Any step"), *Step.choices], required=False)
-    # Offered as plain (key, name) choices read in one query of four columns: a large service's
-    # lists offer two hundred clinicians, whose objects and option dictionaries cost the inbox
-    # 7 ms a view as a model choice field.
+    # Offered as plain (key, name) choices read in one query of four columns: a model choice
+    # field's objects and option dictionaries cost the inbox 7 ms a view at two hundred names.
+    # Replaced by a name field when the teams hold more than CLINICIAN_CHOICES_MOST clinicians.
     clinician = forms.TypedChoiceField(label="Clinician", coerce=int, empty_value=None, required=False)
     source = forms.ChoiceField(
         label="Source of referral", choices=[("", "Any source"), *SourceOfReferral.choices], required=False
@@ -175,20 +181,50 @@ class ReferralListFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         choose_from(self, "team", teams if teams is not None else Team.objects.none())
-        people = clinicians if clinicians is not None else User.objects.none()
-        clinician_field = self.fields["clinician"]
-        assert isinstance(clinician_field, forms.TypedChoiceField)
-        clinician_field.choices = [
-            ("", "Anyone"),
-            *(
-                (pk, User.name_of(first, last, username))
-                for pk, first, last, username in people.values_list(
-                    "pk", "first_name", "last_name", "username"
-                )
-            ),
-        ]
+        self.clinicians = clinicians if clinicians is not None else User.objects.none()
+        people = list(
+            self.clinicians.values_list("pk", "first_name", "last_name", "username")[
+                : CLINICIAN_CHOICES_MOST + 1
+            ]
+        )
+        if len(people) > CLINICIAN_CHOICES_MOST:
+            self.fields["clinician"] = forms.CharField(
+                label="Clinician",
+                required=False,
+                max_length=100,
+                help_text="A name or its start, for example: hughes",
+            )
+        else:
+            clinician_field = self.fields["clinician"]
+            assert isinstance(clinician_field, forms.TypedChoiceField)
+            clinician_field.choices = [
+                ("", "Anyone"),
+                *((pk, User.name_of(first, last, username)) for pk, first, last, username in people),
+            ]
         if clinician_label:
-            clinician_field.label = clinician_label
+            self.fields["clinician"].label = clinician_label
+
+    def clean_clinician(self) -> tuple[int, ...]:
+        """The clinicians chosen: the one picked, or those whose names start with the words typed
+        (each word the start of their first or last name); none chosen is no filter."""
+        value = self.cleaned_data.get("clinician")
+        if not isinstance(value, str):
+            return () if value is None else (value,)
+        words = value.split()
+        if not words:
+            return ()
+        named = self.clinicians
+        for word in words:
+            named = named.filter(Q(first_name__istartswith=word) | Q(last_name__istartswith=word))
+        found = tuple(named.values_list("pk", flat=True)[: CLINICIAN_CHOICES_MOST + 1])
+        if not found:
+            raise forms.ValidationError(f"No clinician of these teams has a name starting “{value.strip()}”.")
+        if len(found) > CLINICIAN_CHOICES_MOST:
+            raise forms.ValidationError(
+                f"More than {CLINICIAN_CHOICES_MOST} clinicians have a name starting “{value.strip()}”: "
+                "type more of the name."
+            )
+        return found
 
     def filters(self) -> ListFilters:
         if not self.is_valid():
@@ -197,7 +233,7 @@ class ReferralListFilterForm(forms.Form):
         return ListFilters(
             team_id=d["team"].pk if d["team"] else None,
             step=d["step"] or "",
-            clinician_id=d["clinician"],
+            clinician_ids=d["clinician"],
             source=d["source"] or "",
             urgency=d["urgency"] or "",
             screened=d["screened"] or "",

@@ -186,3 +186,58 @@ def test_a_clinician_not_offered_is_refused_with_a_message(service, client_for, 
     assert names[service.staff[Role.HIGH_INTENSITY_THERAPIST].pk] == str(
         service.staff[Role.HIGH_INTENSITY_THERAPIST]
     )
+
+
+@pytest.mark.parametrize("url_name", list(LISTS))
+def test_teams_of_many_clinicians_filter_by_a_name_typed_not_a_list_of_every_name(
+    service, client_for, django_assert_num_queries, monkeypatch, url_name
+) -> None:
+    """Beyond CLINICIAN_CHOICES_MOST clinicians the filter asks for a name (the page stays the
+    size of a small service's): each word typed starts the first or last name of the clinicians
+    matched, among the lists' teams only; a name matching nobody, or too many, is a message and
+    the list is shown unfiltered."""
+    from stepcare.referrals.forms import staff as staff_forms
+
+    monkeypatch.setattr(staff_forms, "CLINICIAN_CHOICES_MOST", 4)
+    field = "allocated_to" if "waiting" in url_name else "screened_by"
+    role = Role.HIGH_INTENSITY_THERAPIST
+    people = {
+        name: MembershipFactory(
+            team=service.team, role=role, user__first_name=name.split()[0], user__last_name=name.split()[1]
+        ).user
+        for name in ("Ben Hughes", "Bella Hughes", "Ben Hughson", "Tom Ashdown", "Nia Okafor")
+    }
+    outsider = MembershipFactory(
+        team=service.other_team, role=role, user__first_name="Ben", user__last_name="Hughes"
+    ).user
+    fields = {**LISTS[url_name], "status": S.ALLOCATED} if "waiting" in url_name else LISTS[url_name]
+    by = {
+        name: ReferralFactory(team=service.team, **{**fields, field: user}) for name, user in people.items()
+    }
+    ReferralFactory(team=service.team, **{**fields, field: outsider})
+    client = client_for(Role.SERVICE_MANAGER if "waiting" in url_name else Role.ADMINISTRATOR)
+    url = reverse(url_name)
+    client.get(url)
+    expected = 12 if "waiting" in url_name else 11
+    with django_assert_num_queries(expected):
+        body = client.get(url).content.decode()
+    assert '<input type="text" name="clinician"' in body
+    assert f'<option value="{people["Tom Ashdown"].pk}"' not in body  # no select of every name
+
+    def shown(typed: str) -> set[Referral]:
+        return {r.referral for r in client.get(url, {"clinician": typed}).context["rows"]}
+
+    with django_assert_num_queries(expected + 1):  # the clinicians named
+        client.get(url, {"clinician": "hugh"})
+    assert shown("hugh") == {by["Ben Hughes"], by["Bella Hughes"], by["Ben Hughson"]}
+    assert shown("  BEN  hu ") == {by["Ben Hughes"], by["Ben Hughson"]}
+    assert shown("hughes bella") == {by["Bella Hughes"]}
+    assert shown("o'brien%_") == set(by.values()) | {Referral.objects.get(**{field: outsider})}  # refused
+    for typed, message in (
+        ("zed", "No clinician of these teams has a name starting “zed”."),
+        ("hugh", "More than 2 clinicians have a name starting “hugh”: type more of the name."),
+    ):
+        monkeypatch.setattr(staff_forms, "CLINICIAN_CHOICES_MOST", 2)
+        response = client.get(url, {"clinician": typed})
+        assert response.status_code == 200 and message in response.content.decode()
+        assert len(response.context["rows"]) == 6  # refused: the list unfiltered
