@@ -25,7 +25,13 @@ from django.utils import timezone
 
 from stepcare.patients.models import Patient
 from stepcare.referrals.actions import TreatmentContacts
-from stepcare.referrals.models import ASSESSED_ONLY_CODES, NOT_ASSESSED_CODES, TAKEN_ON_CODES, Referral
+from stepcare.referrals.models import (
+    ASSESSED_ONLY_CODES,
+    NOT_ASSESSED_CODES,
+    TAKEN_ON_CODES,
+    Allocation,
+    Referral,
+)
 from stepcare.scheduling.models import (
     ASSESSMENT_TYPES,
     TREATMENT_TYPES,
@@ -34,7 +40,7 @@ from stepcare.scheduling.models import (
     Attendee,
 )
 from stepcare.scheduling.referral_link import attended_assessment_dates, attended_treatment_dates
-from stepcare.scheduling.timeslots import local_date
+from stepcare.scheduling.timeslots import local, local_date
 
 if TYPE_CHECKING:
     from stepcare.demo.generator import DemoBuilder
@@ -48,6 +54,7 @@ def tell_one_story(builder: DemoBuilder) -> None:
     _cancel_after_discharge()
     _attend_where_taken_on(now)
     _recompute(now)
+    _record_who_finished_each_course()
     _sync_patient_clinicians()
 
 
@@ -194,6 +201,42 @@ def _recompute(now: dt.datetime) -> None:
             "assessment_date",
             "assessed_by",
             "end_code",
+        ],
+        batch_size=500,
+    )
+
+
+def _record_who_finished_each_course() -> None:
+    """Ending a referral ends its allocation and clears ``allocated_to``, so the allocations say
+    who treated a finished course (the caseload page counts them). Each course ended after
+    treatment keeps, as the actions leave it, an ended allocation to the clinician of its last
+    attended session."""
+    ended = {
+        pk: day
+        for pk, day in Referral.objects.filter(
+            status=S.ENDED, treatment_contact_count__gt=0, allocations__isnull=True
+        ).values_list("pk", "discharge_date")
+        if day is not None
+    }
+    last: dict[int, int] = {}
+    for referral_id, clinician_id in (
+        AppointmentClinician.objects.filter(
+            appointment__attendees__referral_id__in=list(ended),
+            appointment__attendees__attendance__in=Attendee.ATTENDED,
+        )
+        .order_by("appointment__starts_at")
+        .values_list("appointment__attendees__referral_id", "clinician_id")
+    ):
+        last[referral_id] = clinician_id
+    Allocation.objects.bulk_create(
+        [
+            Allocation(
+                referral_id=referral_id,
+                therapist_id=clinician_id,
+                allocated_by_id=clinician_id,
+                ended_at=local(ended[referral_id], dt.time(17)),
+            )
+            for referral_id, clinician_id in last.items()
         ],
         batch_size=500,
     )

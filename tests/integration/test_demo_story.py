@@ -109,3 +109,25 @@ def test_each_team_s_employment_adviser_has_people_referred_to_them_and_sees_onl
     referred = {s.patient_id for s in supports if s.adviser_id == adviser.pk}
     others = Patient.objects.filter(team_id=supports[0].patient.team_id).exclude(pk__in=referred)[:5]
     assert not any(has_permission(adviser, Permission.VIEW_PATIENT, obj=p) for p in others)
+
+
+def test_every_course_ended_after_treatment_was_allocated_to_a_clinician_who_saw_it(demo) -> None:
+    """Ending a referral clears ``allocated_to``; the demo keeps, as the actions do, the ended
+    allocation saying who treated it, so a clinician's caseload counts the courses they finished."""
+    from stepcare.outcomes.selectors.caseload import _finished_courses
+    from stepcare.referrals.models import Allocation
+    from stepcare.scheduling.models import AppointmentClinician
+
+    ended = Referral.objects.filter(status=S.ENDED, treatment_contact_count__gt=0)
+    assert ended.count() > 10
+    for referral in ended:
+        allocation = Allocation.objects.filter(referral=referral).order_by("pk").last()
+        assert allocation is not None and allocation.ended_at is not None, referral.reference
+        assert AppointmentClinician.objects.filter(
+            clinician=allocation.therapist, appointment__attendees__referral=referral
+        ).exists(), referral.reference
+    today = timezone.localdate()
+    therapists = {
+        a.therapist for a in Allocation.objects.filter(referral__in=ended).select_related("therapist")
+    }
+    assert sum(_finished_courses(t, today).count() for t in therapists) > 0

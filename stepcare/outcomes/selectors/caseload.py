@@ -32,8 +32,9 @@ from stepcare.outcomes.selectors.curves import service_curves
 from stepcare.patients.models import RiskFlag
 from stepcare.records import nice
 from stepcare.records.models import TreatmentPlan
-from stepcare.referrals.models import ProblemDescriptorRecord, Referral
-from stepcare.scheduling.models import TREATMENT_TYPES, Attendee, WorkingHours
+from stepcare.referrals.models import Allocation, ProblemDescriptorRecord, Referral
+from stepcare.scheduling.models import TREATMENT_TYPES, WorkingHours
+from stepcare.scheduling.timeslots import local
 
 # The caseload ------------------------------------------------------------------------------------
 
@@ -170,27 +171,22 @@ def service_of(user: User) -> int | None:
 
 
 def _finished_courses(user: User, today: dt.date) -> Any:
-    """The user's courses finished in the last year: ended with at least two attended treatment
-    appointments (the treatment count read by a subquery, so the set can be counted inside
-    another query)."""
-    treatments = (
-        Attendee.objects.filter(
-            referral=OuterRef("pk"), attendance__in=ATTENDED, appointment__app_type__in=TREATMENT_TYPES
-        )
-        .order_by()
-        .values("referral")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        Referral.objects.filter(
-            allocated_to=user,
-            status=Referral.Status.ENDED,
-            discharge_date__gt=today - dt.timedelta(days=365),
-        )
-        .annotate(treatments=Coalesce(Subquery(treatments), 0))
-        .filter(treatments__gte=2)
-    )
+    """The user's courses finished in the last year, as the user's allocations that ended them:
+    referrals ended with at least two attended treatment contacts (the referral's count, kept
+    by the diary, as the KPI reports read it) whose last allocation was the user's. Ending a
+    referral ends its allocation and clears ``allocated_to``, so the allocations say who treated
+    it; a course handed on counts for the clinician who finished it. An allocation ends when its
+    referral ends, on or after the discharge date, so the therapist's allocations ended in the
+    year are read (index ``allocation_ended_by_therapist``), not their whole history."""
+    since = today - dt.timedelta(days=365)
+    handed_on = Allocation.objects.filter(referral=OuterRef("referral"), pk__gt=OuterRef("pk"))
+    return Allocation.objects.filter(
+        therapist=user,
+        ended_at__gte=local(since, dt.time.min),
+        referral__status=Referral.Status.ENDED,
+        referral__discharge_date__gt=since,
+        referral__treatment_contact_count__gte=2,
+    ).exclude(Exists(handed_on))
 
 
 def service_and_settings(
@@ -203,7 +199,7 @@ def service_and_settings(
     mine = OutcomeSettings.objects.filter(service_id=OuterRef("service_id")).order_by("pk")
     extra: dict[str, Any] = {}
     if finished_by is not None:
-        finished = _finished_courses(user, finished_by).order_by().values("allocated_to")
+        finished = _finished_courses(user, finished_by).order_by().values("therapist")
         extra["s_finished"] = Coalesce(Subquery(finished.annotate(n=Count("pk")).values("n")[:1]), 0)
     found = (
         Team.objects.filter(memberships__user=user, memberships__active=True)

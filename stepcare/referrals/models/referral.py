@@ -423,6 +423,15 @@ class Allocation(models.Model):
                 fields=["referral"], condition=Q(ended_at__isnull=True), name="allocation_one_current"
             )
         ]
+        indexes = [
+            # A therapist's allocations ended in a period: the courses they finished in the last
+            # year (their caseload page), not their whole history of allocations.
+            models.Index(
+                fields=["therapist", "ended_at"],
+                name="allocation_ended_by_therapist",
+                condition=Q(ended_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.therapist} from {self.allocated_at:%d/%m/%Y}"

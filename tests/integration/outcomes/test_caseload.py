@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 
+import time_machine
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from stepcare.accounts.permissions import Role
 from stepcare.audit.models import AuditEvent
 from stepcare.measures import classify_course
-from stepcare.referrals.models import Referral
+from stepcare.referrals import actions as referral_actions
+from stepcare.referrals.models import Allocation, Referral
 from stepcare.scheduling.models import Appointment
+from tests.conftest import sign_in
 from tests.factories.outcomes import OutcomeSettingsFactory, contact, gad7, phq9, scores
 from tests.factories.patients import RiskFlagFactory
 from tests.factories.referrals import AllocatedReferralFactory
-from tests.factories.scheduling import WorkingHoursFactory
+from tests.factories.scheduling import WorkingHoursFactory, attend, clinician_in
 
 HIT = Role.HIGH_INTENSITY_THERAPIST
 URL = reverse("outcomes:caseload")
@@ -116,6 +121,12 @@ def test_capacity_comes_from_the_working_pattern_and_the_services_setting(servic
 
 def test_a_finished_course_counts_against_capacity(service, client_for) -> None:
     referral = _patient_in_treatment(service, [(14, 10), (9, 7)])
+    Allocation.objects.create(
+        referral=referral,
+        therapist=service.staff[HIT],
+        allocated_by=service.staff[HIT],
+        ended_at=timezone.now(),
+    )
     Referral.objects.filter(pk=referral.pk).update(
         status=Referral.Status.ENDED,
         end_code="46",
@@ -152,3 +163,34 @@ def test_a_course_above_its_expected_range_is_flagged_not_on_track_with_the_curv
     assert rows[stuck.pk].not_on_track and not rows[improving.pk].not_on_track
     body = response.content.decode()
     assert 'data-testid="not-on-track"' in body and "UNVERIFIED and illustrative" in body
+
+
+def test_courses_finished_through_the_actions_count_for_the_clinician_who_finished_them(
+    service, client_for
+) -> None:
+    """Ending a referral ends its allocation and clears ``allocated_to``: the count reads the
+    allocations, so a course finished through the real actions counts for the clinician it was
+    allocated to last (before, it counted for nobody); a course ended after one treatment
+    contact is not finished; a year later none of them counts."""
+    manager, hit = service.staff[Role.SERVICE_MANAGER], service.staff[HIT]
+    colleague = clinician_in(service.team)
+    today = dt.date.today()
+
+    def course(contacts: int, *, hour: int, handed_to=None) -> None:
+        referral = AllocatedReferralFactory(patient__team=service.team, status=Referral.Status.WAITING)
+        referral_actions.allocate(by=manager, referral=referral, therapist=hit)
+        for n in range(contacts):
+            attend(referral, on=today - dt.timedelta(days=7 * (contacts - n)), hour=hour, clinician=hit)
+        if handed_to is not None:
+            referral_actions.allocate(by=manager, referral=referral, therapist=handed_to)
+        referral_actions.end_referral(
+            by=hit, referral=referral, end_code="46", discharge_date=today, summary="Course finished."
+        )
+
+    course(6, hour=9)
+    course(1, hour=11)
+    course(3, hour=13, handed_to=colleague)
+    assert client_for(HIT).get(URL).context["caseload"].capacity.finished_last_year == 1
+    assert sign_in(Client(), colleague).get(URL).context["caseload"].capacity.finished_last_year == 1
+    with time_machine.travel(dt.datetime.now(tz=dt.UTC) + dt.timedelta(days=370)):
+        assert client_for(HIT).get(URL).context["caseload"].capacity.finished_last_year == 0
