@@ -246,6 +246,24 @@ def capacity_for(
     )
 
 
+# The columns of a score the caseload and the supervision pack read: not the answers (a JSON
+# document per score, a course of weekly scores is a few hundred) nor who recorded or corrected it.
+ROW_SCORE_FIELDS = (
+    "referral_id",
+    "appointment_id",
+    "measure",
+    "total",
+    "severity",
+    "caseness",
+    "item9",
+    "timepoint",
+    "session_number",
+    "completed_on",
+    "recorded_at",
+    "status",
+)
+
+
 def caseload(
     *,
     user: User,
@@ -275,7 +293,9 @@ def caseload(
     referrals = list(page.object_list)
     ids = [r.pk for r in referrals]
     by_referral: dict[int, list[MeasureResponse]] = defaultdict(list)
-    for response in MeasureResponse.objects.current().filter(referral_id__in=ids).in_order():
+    for response in (
+        MeasureResponse.objects.current().filter(referral_id__in=ids).in_order().only(*ROW_SCORE_FIELDS)
+    ):
         by_referral[response.referral_id].append(response)
     descriptors: dict[int, str] = {}
     for d in ProblemDescriptorRecord.objects.filter(
