@@ -1,4 +1,4 @@
-"""The diaries' cards, written out in Python: ``{% diary_entry entry visible_teams %}``.
+"""The diaries' cards, written out in Python: ``{% diary_entries day.entries card_access %}``.
 
 A team's week shows a few hundred cards (an appointment, time away or free time each), and the
 card template included once per card was most of the page's cost. This tag writes the same
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from django import template
@@ -25,6 +26,23 @@ from stepcare.templatetags.stepcare import url_for_key
 register = template.Library()
 
 NOTE, MEASURES = "records:appointment_note", "outcomes:contact"  # a card's links beside its title
+
+
+@dataclass(frozen=True)
+class CardAccess:
+    """What a diary's cards show the user, by the appointment's team: its patients' names (and
+    risk), and each link only where the page behind it opens for them (a service manager sees a
+    team's names but does not book, write notes or record measures)."""
+
+    names: frozenset[int]
+    opens: frozenset[int]  # the appointment's page (booking)
+    notes: frozenset[int]
+    measures: frozenset[int]
+
+    @classmethod
+    def everything_in(cls, teams: Collection[int]) -> CardAccess:
+        every = frozenset(teams)
+        return cls(names=every, opens=every, notes=every, measures=every)
 
 
 def _hm(moment: dt.datetime) -> str:
@@ -101,38 +119,48 @@ def _what(appointment: Any) -> str:
     return f'<span class="stepcare-entry__what">{"".join(parts)}</span>'
 
 
-def appointment_card(appointment: Any, visible_teams: Collection[int]) -> str:
+def appointment_card(appointment: Any, access: CardAccess) -> str:
     attendees = appointment.card_attendees
-    visible = appointment.team_id in visible_teams
-    href = url_for_key(appointment.pk, "scheduling:appointment")
+    team = appointment.team_id
+    visible = team in access.names
     kind = escape(appointment.kind)
+    who = _who(appointment, attendees, visible)
+    href = url_for_key(appointment.pk, "scheduling:appointment")
     lines = [
         f'<li class="stepcare-entry stepcare-entry--{kind}" data-testid="diary-appointment">',
         _span(appointment.starts_at, appointment.ends_at),
-        f'<a href="{href}" class="stepcare-entry__who">{_who(appointment, attendees, visible)}</a>',
+        f'<a href="{href}" class="stepcare-entry__who">{who}</a>'
+        if team in access.opens
+        else f'<span class="stepcare-entry__who">{who}</span>',
         _records(appointment, attendees) if visible and appointment.kind != "group" else "",
         _risks(appointment, attendees) if visible else "",
         (
             f'<a class="stepcare-entry__note" href="{url_for_key(appointment.pk, NOTE)}" '
             'data-testid="diary-note-link">Note</a>'
         )
-        if visible and appointment.kind == "individual" and not appointment.is_cancelled
+        if visible
+        and team in access.notes
+        and appointment.kind == "individual"
+        and not appointment.is_cancelled
         else "",
         (
             f'<a class="stepcare-entry__measures" href="{url_for_key(appointment.pk, MEASURES)}" '
             'data-testid="diary-measures">Measures</a>'
         )
-        if visible and appointment.kind != "group" and appointment.status != "cancelled"
+        if visible
+        and team in access.measures
+        and appointment.kind != "group"
+        and appointment.status != "cancelled"
         else "",
         _what(appointment),
     ]
     return "\n" + "\n  ".join(lines) + "\n</li>\n"
 
 
-def entry_card(entry: Any, visible_teams: Collection[int]) -> str:
+def entry_card(entry: Any, access: CardAccess) -> str:
     """One card of a diary day (an appointment, time away, or free time), as escaped markup."""
     if entry.kind == "appointment":
-        return appointment_card(entry.appointment, visible_teams)
+        return appointment_card(entry.appointment, access)
     span = _span(entry.starts_at, entry.ends_at)
     if entry.kind == "away":
         note = entry.away.note and f' <span class="stepcare-entry__what">{escape(entry.away.note)}</span>'
@@ -147,6 +175,9 @@ def entry_card(entry: Any, visible_teams: Collection[int]) -> str:
 
 
 @register.simple_tag
-def diary_entries(entries: Any, visible_teams: Collection[int]) -> SafeString:
-    """A diary day's cards, in order: ``{% diary_entries day.entries visible_teams %}``."""
-    return mark_safe("".join(entry_card(entry, visible_teams) + "\n" for entry in entries))  # noqa: S308
+def diary_entries(entries: Any, access: CardAccess | Collection[int]) -> SafeString:
+    """A diary day's cards, in order: ``{% diary_entries day.entries card_access %}`` (a set of
+    teams: every name and link of those teams)."""
+    if not isinstance(access, CardAccess):
+        access = CardAccess.everything_in(access)
+    return mark_safe("".join(entry_card(entry, access) + "\n" for entry in entries))  # noqa: S308

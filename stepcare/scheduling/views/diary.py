@@ -28,6 +28,7 @@ from stepcare.scheduling.views.common import (
     _diary_team_ids,
     _requested_day,
 )
+from stepcare.templatetags.diary import CardAccess
 
 TEAM_DIARY_PAGE_SIZE = 6  # clinicians per page of a team's diary
 
@@ -66,9 +67,19 @@ def _diary_context(
         "previous_day": first_day - step,
         "next_day": first_day + step,
         "today": timezone.localdate(),
-        # Patient names show for the teams whose patients one sees (not an adviser's teams).
-        "visible_teams": teams_seen_whole(request.user, Permission.VIEW_PATIENT),
+        "card_access": card_access(request.user),
     }
+
+
+def card_access(user: User) -> CardAccess:
+    """What the diary cards show this user: patients' names for the teams whose patients they
+    see (not an adviser's teams), and each link only where its page opens for them."""
+    return CardAccess(
+        names=frozenset(teams_seen_whole(user, Permission.VIEW_PATIENT)),
+        opens=frozenset(team_ids_with_permission(user, Permission.BOOK_APPOINTMENTS)),
+        notes=frozenset(team_ids_with_permission(user, Permission.WRITE_CLINICAL_NOTES)),
+        measures=frozenset(team_ids_with_permission(user, Permission.RECORD_OUTCOMES)),
+    )
 
 
 def _scope(request: HttpRequest) -> tuple[dt.date, int]:

@@ -105,3 +105,28 @@ def test_free_time_and_time_away_show_as_cards(service, client_for) -> None:
     assert "stepcare-entry--away" in body and "CBT &lt;workshop&gt;" in body
     assert '<span class="stepcare-entry__time">09:00–11:00</span>' in body
     assert 'data-testid="diary-free"' in body
+
+
+def test_a_card_links_only_to_the_pages_that_open_for_the_user(service, client_for) -> None:
+    """A service manager sees a team's names and risk on its diary but does not book, write notes
+    or record measures: the card names the patient and links to their record, not to the
+    appointment, note or measures pages (each of which refuses them). A therapist's card links
+    to all three, and every link on either card opens."""
+    hit = service.staff[HIT]
+    week = next_weekday(0)
+    part = participant(team=service.team, given_name="Ada", family_name="Lovell")
+    appointment = book(clinician=hit, participants=[part], mode="02", starts_at=local(week, dt.time(10)))
+    url = reverse("scheduling:team_diary", args=[service.team.pk])
+    links = {
+        "appointment": reverse("scheduling:appointment", args=[appointment.pk]),
+        "note": reverse("records:appointment_note", args=[appointment.pk]),
+        "measures": reverse("outcomes:contact", args=[appointment.pk]),
+        "record": reverse("patients:detail", args=[part.patient.pk]),
+    }
+    for role, shown in ((Role.SERVICE_MANAGER, {"record"}), (HIT, set(links))):
+        client = client_for(role)
+        body = client.get(url, {"date": week.isoformat()}).content.decode()
+        assert "LOVELL, Ada" in body, role
+        assert {name for name, href in links.items() if f'href="{href}' in body} == shown, role
+        for name in shown:
+            assert client.get(links[name], follow=True).status_code == 200, (role, name)
