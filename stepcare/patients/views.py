@@ -132,6 +132,7 @@ def detail(request: StaffRequest, pk: int) -> HttpResponse:
         {
             "patient": patient,
             "can_edit": has_permission(request.user, Permission.EDIT_PATIENT, obj=patient),
+            "can_see_record": has_permission(request.user, Permission.VIEW_CLINICAL_RECORD, obj=patient),
             "can_flag_risk": has_permission(request.user, Permission.WRITE_CLINICAL_NOTES, obj=patient),
             "can_clear_risk": has_permission(request.user, Permission.CLEAR_RISK_FLAG, obj=patient),
             "risk_form": RiskFlagForm(),

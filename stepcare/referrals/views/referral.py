@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from stepcare.accounts.permissions import Permission, has_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
@@ -37,6 +38,9 @@ def detail(request: StaffRequest, referral_pk: int) -> HttpResponse:
             "referral": referral,
             "patient": referral.patient,
             "can": moves_open_to(request.user, referral),
+            "can_book": referral.patient is not None
+            and has_permission(request.user, Permission.BOOK_APPOINTMENTS, obj=referral.patient),
+            "can_see_outcomes": has_permission(request.user, Permission.VIEW_OUTCOMES, obj=referral),
             "problem": selectors.current_problem(referral),
             "wait": wait,
         },

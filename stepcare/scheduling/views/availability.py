@@ -12,10 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stepcare.accounts.models import Site, Team, User
-from stepcare.accounts.permissions import (
-    Permission,
-    team_ids_with_permission,
-)
 from stepcare.http import StaffRequest
 from stepcare.scheduling import actions, selectors
 from stepcare.scheduling.forms import (
@@ -23,6 +19,7 @@ from stepcare.scheduling.forms import (
     WorkingPatternForm,
 )
 from stepcare.scheduling.models import Unavailability
+from stepcare.scheduling.views.common import overseen_team_ids
 
 
 def _get_clinician_for_user(request: StaffRequest, clinician_pk: int) -> User:
@@ -31,9 +28,7 @@ def _get_clinician_for_user(request: StaffRequest, clinician_pk: int) -> User:
     clinician = get_object_or_404(User, pk=clinician_pk, is_active=True)
     if clinician == request.user:
         return clinician
-    overseen = team_ids_with_permission(request.user, Permission.MANAGE_STAFF) | team_ids_with_permission(
-        request.user, Permission.SUPERVISE
-    )
+    overseen = overseen_team_ids(request.user)
     if not overseen & selectors.team_ids_of(clinician):
         raise PermissionDenied
     return clinician

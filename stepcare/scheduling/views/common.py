@@ -83,3 +83,11 @@ def _get_appointment_for_user(
 def _single_patient(appointment: Appointment) -> Patient | None:
     attendees = list(appointment.attendees.all())
     return attendees[0].patient if len(attendees) == 1 else None
+
+
+def overseen_team_ids(user: User) -> set[int]:
+    """Teams whose members' working patterns and leave the user may open: those they manage
+    or supervise (the pattern page's rule, and the diaries' link to it)."""
+    return team_ids_with_permission(user, Permission.MANAGE_STAFF) | team_ids_with_permission(
+        user, Permission.SUPERVISE
+    )

@@ -27,6 +27,7 @@ from stepcare.scheduling.timeslots import week_start
 from stepcare.scheduling.views.common import (
     _diary_team_ids,
     _requested_day,
+    overseen_team_ids,
 )
 from stepcare.templatetags.diary import CardAccess
 
@@ -144,6 +145,7 @@ def clinician_diary(request: StaffRequest, clinician_pk: int) -> HttpResponse:
 
 
 def _clinician_diary(request: StaffRequest, clinician: User) -> HttpResponse:
+    their_teams: set[int] = set()
     if clinician != request.user:
         their_teams = set(
             Membership.objects.filter(user=clinician, active=True).values_list("team_id", flat=True)
@@ -165,6 +167,10 @@ def _clinician_diary(request: StaffRequest, clinician: User) -> HttpResponse:
             "diary": diary,
             "clinician": clinician,
             "is_me": clinician == request.user,
+            # Links only to pages that open: a colleague's pattern for those who manage or
+            # supervise their team, the groups for those who book.
+            "can_see_pattern": bool(their_teams & overseen_team_ids(request.user)),
+            "can_see_groups": bool(team_ids_with_permission(request.user, Permission.BOOK_APPOINTMENTS)),
             "tasks": list(selectors.open_follow_up_tasks(user=clinician)[:20])
             if clinician == request.user
             else [],
