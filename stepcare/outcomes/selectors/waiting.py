@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Max, Q
+from django.db.models import F, OuterRef, Subquery
 
 from stepcare.measures import Registry
 from stepcare.outcomes import due as due_rules
@@ -51,7 +51,7 @@ class WaitingRow:
 
 @dataclass
 class WaitingMonitor:
-    page: Page[Referral]
+    page: Page[tuple[int, dt.date | None]]
     rows: list[WaitingRow]
 
 
@@ -66,24 +66,31 @@ def waiting_monitor(
     """People on the waiting list in these teams, longest since their last check first, paged
     in the database, with their latest PHQ-9 and GAD-7 and any flags."""
     registry = registry or service_registry()
-    qs = (
-        Referral.objects.filter(
-            team_id__in=list(team_ids),
-            status__in=WAITING_STATUSES,
-            first_treatment_date__isnull=True,
-            patient__isnull=False,
-        )
-        .select_related("patient", "team")
-        .annotate(
-            last_check=Max(
-                "measure_responses__completed_on",
-                filter=Q(measure_responses__status=MeasureResponse.Status.CURRENT),
-            )
-        )
-        .order_by(F("last_check").asc(nulls_first=True), "received_on", "pk")
+    waiting = Referral.objects.filter(
+        team_id__in=list(team_ids),
+        status__in=WAITING_STATUSES,
+        first_treatment_date__isnull=True,
+        patient__isnull=False,
     )
-    page = Paginator(qs, per_page).get_page(page_number)
-    referrals = list(page.object_list)
+    # The page's keys first, each ordered by its latest current score's date read from the
+    # scores' index (narrow rows: the waiting list of a large service is thousands), then the
+    # page's referrals with their patients and teams.
+    latest = (
+        MeasureResponse.objects.filter(referral=OuterRef("pk"), status=MeasureResponse.Status.CURRENT)
+        .order_by("-completed_on")
+        .values("completed_on")[:1]
+    )
+    keys = (
+        waiting.annotate(last_check=Subquery(latest))
+        .order_by(F("last_check").asc(nulls_first=True), "received_on", "pk")
+        .values_list("pk", "last_check")
+    )
+    paginator = Paginator(keys, per_page)
+    paginator.count = waiting.count()  # counted without the scores each row's date is read from
+    page = paginator.get_page(page_number)
+    checked = dict(page.object_list)
+    found = Referral.objects.select_related("patient", "team").in_bulk(list(checked))
+    referrals = [found[pk] for pk in checked]
     by_referral: dict[int, list[MeasureResponse]] = defaultdict(list)
     for r in (
         MeasureResponse.objects.current()
@@ -94,7 +101,7 @@ def waiting_monitor(
     rows = [
         WaitingRow(
             referral=x,
-            last_check=x.last_check,
+            last_check=checked[x.pk],
             latest={r.measure: r for r in by_referral[x.pk]},
             flags=waiting_flags(by_referral[x.pk], registry),
         )

@@ -83,9 +83,42 @@ def test_the_waiting_monitor_query_count_does_not_grow(
     _check(service, _waiting(service), 3, 10, 8)
     client = client_for(PWP)
     client.get(reverse("outcomes:waiting"))
-    with django_assert_num_queries(8):  # one patient shown: the audit event names them itself
+    # The page's keys (ordered by each one's latest score from the scores' index), then its
+    # referrals with their patients and teams: one query more than one wide sorted query, which
+    # grouped every waiting referral's whole row (26 ms at the large demo's 1,983; now 8).
+    with django_assert_num_queries(9):  # one patient shown: the audit event names them itself
         client.get(reverse("outcomes:waiting"))
     for _ in range(4):
         _check(service, _waiting(service), 3, 12, 9)
-    with django_assert_num_queries(9):  # several: one more insert names them all, however many
+    with django_assert_num_queries(10):  # several: one more insert names them all, however many
         client.get(reverse("outcomes:waiting"))
+
+
+def test_the_longest_since_a_check_come_first_and_the_page_goes_on(service, client_for) -> None:
+    """Never checked first (longest waiting first), then the oldest latest check; a score entered
+    in error is not a check; the second page goes on where the first stopped."""
+    from stepcare.outcomes.selectors.waiting import waiting_monitor
+
+    today = dt.date.today()
+    never_old = AllocatedReferralFactory(
+        patient__team=service.team, status=Referral.Status.WAITING, received_on=today - dt.timedelta(days=90)
+    )
+    never_new = AllocatedReferralFactory(
+        patient__team=service.team, status=Referral.Status.WAITING, received_on=today - dt.timedelta(days=10)
+    )
+    checked_long_ago, checked_lately, corrected = _waiting(service), _waiting(service), _waiting(service)
+    _check(service, checked_long_ago, 40, 10, 8)
+    _check(service, checked_long_ago, 30, 10, 8)
+    _check(service, checked_lately, 3, 10, 8)
+    _check(service, corrected, 50, 10, 8)
+    _check(service, corrected, 2, 10, 8)
+    for wrong in MeasureResponse.objects.filter(
+        referral=corrected, completed_on=today - dt.timedelta(days=2)
+    ):
+        actions.mark_entered_in_error(by=service.staff[PWP], response=wrong, reason="Wrong person.")
+    expected = [never_old, never_new, corrected, checked_long_ago, checked_lately]
+    first = waiting_monitor(team_ids=[service.team.pk], per_page=3)
+    second = waiting_monitor(team_ids=[service.team.pk], per_page=3, page_number=2)
+    assert [row.referral for row in first.rows + second.rows] == expected
+    assert [row.last_check for row in first.rows] == [None, None, today - dt.timedelta(days=50)]
+    assert first.page.paginator.count == 5 and first.page.has_next() and not second.page.has_next()
