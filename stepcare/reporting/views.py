@@ -217,7 +217,10 @@ def referrals(request: StaffRequest) -> HttpResponse:
     page = None
     if viewable:
         rows = selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(viewable))
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = Paginator(rows, PAGE_SIZE)
+        if viewable == team_ids:
+            paginator.count = total  # the same referrals, counted once (a year's cohort is thousands)
+        page = paginator.get_page(request.GET.get("page"))
     audit_actions.record(
         by=request.user,
         action=AuditEvent.Action.VIEW,
@@ -235,7 +238,14 @@ def referrals(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "reporting/referrals.html",
-        {"chosen": chosen, "label": label, "total": total, "page": page, "query": query.urlencode()},
+        {
+            "chosen": chosen,
+            "label": label,
+            "total": total,
+            "page": page,
+            "query": query.urlencode(),
+            "order": selectors.DRILLDOWN_ORDER_TEXT[selectors.drilldown_order(key)],
+        },
     )
 
 

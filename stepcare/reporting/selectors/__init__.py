@@ -20,8 +20,10 @@ from stepcare.reporting.selectors.figures import (
     DASHBOARD,
     DENOMINATOR_LABELS,
     DRILLDOWN_KEYS,
+    DRILLDOWN_ORDER_TEXT,
     Figure,
     drilldown,
+    drilldown_order,
     figures,
 )
 from stepcare.reporting.selectors.kpis import (
@@ -63,6 +65,7 @@ __all__ = [
     "DASHBOARD_KEY_VERSION",
     "DENOMINATOR_LABELS",
     "DRILLDOWN_KEYS",
+    "DRILLDOWN_ORDER_TEXT",
     "EIGHTEEN_WEEKS",
     "HIDDEN_WAIT",
     "LONDON",
@@ -85,6 +88,7 @@ __all__ = [
     "denominator",
     "dna_counts",
     "drilldown",
+    "drilldown_order",
     "ending_reasons",
     "figures",
     "kpi_counts",

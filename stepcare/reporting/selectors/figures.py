@@ -112,14 +112,30 @@ def figures(result: dict[str, Any], targets: dict[str, float]) -> list[Figure]:
 
 
 DRILLDOWN_KEYS = frozenset(COUNT_KEYS)
+# Each figure's referrals in the order of the date that puts them in its period (the cohort's
+# own index serves that order and stops after a page: ordered by date received, a year's
+# courses that entered treatment were read from among every referral received before them).
+DRILLDOWN_ORDER = {"referrals_received": "received_on", "entered_treatment": "first_treatment_date"}
+DRILLDOWN_ORDER_TEXT = {
+    "received_on": "the order they were received",
+    "first_treatment_date": "the order they entered treatment",
+    "discharge_date": "the order they ended",
+}
+
+
+def drilldown_order(key: str) -> str:
+    """The date field the referrals behind figure ``key`` are listed by (every other figure is a
+    set of ended referrals)."""
+    return DRILLDOWN_ORDER.get(key, "discharge_date")
 
 
 def drilldown(key: str, period_start: dt.date, period_end: dt.date, referrals: Any) -> Any:
-    """The referrals behind a count, oldest first (a queryset to page in the database)."""
+    """The referrals behind a count, earliest first by the date that puts them in the period
+    (a queryset to page in the database)."""
     if key not in DRILLDOWN_KEYS:
         raise ReportRefused("Choose a figure from the dashboard.")
     return (
         referrals.filter(cohort_filters(period_start, period_end)[key])
         .select_related("patient", "team", "allocated_to")
-        .order_by("received_on", "pk")
+        .order_by(drilldown_order(key), "pk")
     )

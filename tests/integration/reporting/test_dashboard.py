@@ -145,3 +145,48 @@ def test_the_monthly_trend_is_an_svg_with_the_same_values_in_a_table(service, cl
     )
     assert 'data-testid="target-line"' in page
     assert "September 2026" in page and "100.0%" in page
+
+
+def test_the_referrals_behind_a_figure_are_listed_by_the_date_that_counts_them(
+    service, client_for, django_assert_num_queries
+) -> None:
+    """Entered treatment: by the first treatment date; a figure of ended referrals: by the
+    discharge date; received: by the date received; the page says which. The count is read once
+    when every referral counted may be listed."""
+    later_received = ReferralFactory(
+        team=service.team,
+        received_on=dt.date(2026, 5, 1),
+        status=Referral.Status.IN_TREATMENT,
+        first_treatment_date=dt.date(2026, 5, 10),
+        treatment_contact_count=1,
+    )
+    earlier_received = ReferralFactory(
+        team=service.team,
+        received_on=dt.date(2026, 4, 2),
+        status=Referral.Status.IN_TREATMENT,
+        first_treatment_date=dt.date(2026, 7, 1),
+        treatment_contact_count=1,
+    )
+    client = client_for(MANAGER)
+    client.get(DRILL, {**PERIOD, "figure": "entered_treatment"})
+    with django_assert_num_queries(9), CaptureQueriesContext(connection) as queries:
+        response = client.get(DRILL, {**PERIOD, "figure": "entered_treatment"})
+    assert sum("COUNT(" in q["sql"] for q in queries.captured_queries) == 1  # counted once
+    assert list(response.context["page"].object_list) == [later_received, earlier_received]
+    assert "Listed in the order they entered treatment." in response.content.decode()
+    received = client.get(DRILL, {**PERIOD, "figure": "referrals_received"})
+    assert list(received.context["page"].object_list) == [earlier_received, later_received]
+    assert "Listed in the order they were received." in received.content.decode()
+    first_ended, last_ended = (
+        ReferralFactory(
+            team=service.team,
+            received_on=dt.date(2026, 4, 1),
+            status=Referral.Status.ENDED,
+            end_code="50",
+            discharge_date=day,
+        )
+        for day in (dt.date(2026, 9, 20), dt.date(2026, 6, 1))
+    )
+    ended = client.get(DRILL, {**PERIOD, "figure": "ended"})
+    assert list(ended.context["page"].object_list) == [last_ended, first_ended]
+    assert "Listed in the order they ended." in ended.content.decode()
