@@ -190,6 +190,15 @@ def suppress(groups: list[Group], limit: int) -> None:
                 others[0].suppressed = True
 
 
+@dataclass(frozen=True)
+class EquityTable:
+    """One characteristic's groups and when they were counted (kept a few minutes, as the
+    dashboard's figures are)."""
+
+    groups: list[Group]
+    computed_at: dt.datetime
+
+
 def equity(period_start: dt.date, period_end: dt.date, referrals: Any, dimension: str) -> list[Group]:
     """Finished courses' outcomes and waits by one characteristic (one grouped query)."""
     if dimension not in DIMENSIONS:

@@ -258,13 +258,29 @@ def equity_view(request: StaffRequest) -> HttpResponse:
     if dimension not in equity.DIMENSIONS:
         chosen.errors.append("Choose a characteristic from the list.")
         dimension = "ethnic_category"
-    groups = equity.equity(chosen.start, chosen.end, chosen.referrals(team_ids), dimension)
+    table = selectors.kept_for_a_while(
+        team_ids,
+        {
+            **chosen.scope(),
+            "start": chosen.start,
+            "end": chosen.end,
+            "equity": dimension,
+            "at": equity.threshold(),
+        },
+        lambda: equity.EquityTable(
+            groups=equity.equity(chosen.start, chosen.end, chosen.referrals(team_ids), dimension),
+            computed_at=timezone.now(),
+        ),
+        today=timezone.localdate(),
+        kind=equity.EquityTable,
+    )
     return render(
         request,
         "reporting/equity.html",
         {
             "chosen": chosen,
-            "groups": groups,
+            "groups": table.groups,
+            "computed_at": table.computed_at,
             "dimension": dimension,
             "dimensions": equity.DIMENSIONS.items(),
             "threshold": equity.threshold(),

@@ -15,6 +15,7 @@ from stepcare.reporting.selectors.dashboard import (
     compute_dashboard,
     dashboard,
     dashboard_cache_key,
+    kept_for_a_while,
 )
 from stepcare.reporting.selectors.figures import (
     DASHBOARD,
@@ -91,6 +92,7 @@ __all__ = [
     "drilldown_order",
     "ending_reasons",
     "figures",
+    "kept_for_a_while",
     "kpi_counts",
     "kpis",
     "kpis_for",

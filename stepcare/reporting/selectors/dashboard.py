@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -52,6 +52,9 @@ class DashboardData:
     sessions: list[SessionsRow]
     waiting: WaitingNow
     computed_at: dt.datetime
+
+
+T = TypeVar("T")
 
 
 def dashboard_cache_key(team_ids: Iterable[int], scope: dict[str, Any], today: dt.date) -> str:
@@ -112,13 +115,29 @@ def dashboard(
     """The dashboard's figures from the cache when computed in the last few minutes for the same
     teams, period and filters on the same day; otherwise counted now and kept."""
     today = timezone.localdate()
+    return kept_for_a_while(
+        team_ids,
+        {**scope, "start": start, "end": end, "modality": modality},
+        lambda: compute_dashboard(start, end, referrals, modality=modality, today=today),
+        today=today,
+        kind=DashboardData,
+    )
+
+
+def kept_for_a_while(
+    team_ids: Iterable[int], scope: dict[str, Any], compute: Callable[[], T], *, today: dt.date, kind: type[T]
+) -> T:
+    """A report's figures from the cache when computed in the last few minutes
+    (``REPORTING_DASHBOARD_CACHE_SECONDS``) for the same teams, period and filters (``scope``)
+    on the same day; otherwise ``compute()``, kept. Counting a year of a large service's courses
+    takes a good part of a second; the page says when its figures were counted."""
     seconds = int(getattr(settings, "REPORTING_DASHBOARD_CACHE_SECONDS", 0) or 0)
     if seconds <= 0:
-        return compute_dashboard(start, end, referrals, modality=modality, today=today)
-    key = dashboard_cache_key(team_ids, {**scope, "start": start, "end": end, "modality": modality}, today)
+        return compute()
+    key = dashboard_cache_key(team_ids, scope, today)
     found = cache.get(key)
-    if isinstance(found, DashboardData):
+    if isinstance(found, kind):
         return found
-    data = compute_dashboard(start, end, referrals, modality=modality, today=today)
+    data = compute()
     cache.set(key, data, seconds)
     return data
