@@ -153,20 +153,18 @@ def test_the_referrals_behind_a_figure_are_listed_by_the_date_that_counts_them(
     """Entered treatment: by the first treatment date; a figure of ended referrals: by the
     discharge date; received: by the date received; the page says which. The count is read once
     when every referral counted may be listed."""
-    later_received = ReferralFactory(
-        team=service.team,
-        received_on=dt.date(2026, 5, 1),
-        status=Referral.Status.IN_TREATMENT,
-        first_treatment_date=dt.date(2026, 5, 10),
-        treatment_contact_count=1,
-    )
-    earlier_received = ReferralFactory(
-        team=service.team,
-        received_on=dt.date(2026, 4, 2),
-        status=Referral.Status.IN_TREATMENT,
-        first_treatment_date=dt.date(2026, 7, 1),
-        treatment_contact_count=1,
-    )
+
+    def in_treatment(received: dt.date, first: dt.date) -> Referral:
+        return ReferralFactory(
+            team=service.team,
+            received_on=received,
+            status=Referral.Status.IN_TREATMENT,
+            first_treatment_date=first,
+            treatment_contact_count=1,
+        )
+
+    later_received = in_treatment(dt.date(2026, 5, 1), dt.date(2026, 5, 10))
+    earlier_received = in_treatment(dt.date(2026, 4, 2), dt.date(2026, 7, 1))
     client = client_for(MANAGER)
     client.get(DRILL, {**PERIOD, "figure": "entered_treatment"})
     with django_assert_num_queries(9), CaptureQueriesContext(connection) as queries:
