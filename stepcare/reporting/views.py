@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -197,6 +197,22 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     )
 
 
+def _figure_page(
+    request: StaffRequest, key: str, chosen: Choices, team_ids: set[int]
+) -> tuple[int, Page[Any] | None]:
+    """The count behind figure ``key`` in the report's teams, and the page of its referrals in
+    the teams whose patients the user may see (None when there are none)."""
+    viewable = team_ids & team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
+    total = selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(team_ids)).count()
+    if not viewable:
+        return total, None
+    rows = selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(viewable))
+    paginator = Paginator(rows, PAGE_SIZE)
+    if viewable == team_ids:
+        paginator.count = total  # the same referrals, counted once (a year's cohort is thousands)
+    return total, paginator.get_page(request.GET.get("page"))
+
+
 @login_required
 def referrals(request: StaffRequest) -> HttpResponse:
     """The referrals behind one figure, a page at a time, for users who may see the patients;
@@ -212,25 +228,13 @@ def referrals(request: StaffRequest) -> HttpResponse:
             {"refused": "Choose a figure from the dashboard."},
             status=400,
         )
-    viewable = team_ids & team_ids_with_permission(request.user, Permission.VIEW_PATIENT)
-    total = selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(team_ids)).count()
-    page = None
-    if viewable:
-        rows = selectors.drilldown(key, chosen.start, chosen.end, chosen.referrals(viewable))
-        paginator = Paginator(rows, PAGE_SIZE)
-        if viewable == team_ids:
-            paginator.count = total  # the same referrals, counted once (a year's cohort is thousands)
-        page = paginator.get_page(request.GET.get("page"))
+    total, page = _figure_page(request, key, chosen, team_ids)
+    shown = list(page.object_list) if page is not None else []
     audit_actions.record(
         by=request.user,
         action=AuditEvent.Action.VIEW,
-        detail={
-            "page": "reporting:referrals",
-            "figure": key,
-            "patients": [r.patient_id for r in page.object_list] if page is not None else [],
-        },
-        # Each patient listed also finds this event in their own access log.
-        patients=[r.patient for r in page.object_list] if page is not None else [],
+        detail={"page": "reporting:referrals", "figure": key, "patients": [r.patient_id for r in shown]},
+        patients=[r.patient for r in shown],  # each patient listed finds this event in their access log
     )
     query = QueryDict(mutable=True)
     query.update({k: v for k, v in chosen.values.items() if v})
@@ -249,16 +253,9 @@ def referrals(request: StaffRequest) -> HttpResponse:
     )
 
 
-@login_required
-def equity_view(request: StaffRequest) -> HttpResponse:
-    """Outcomes and waits by a characteristic, small numbers suppressed (counts only, no patients)."""
-    team_ids, teams = _report_teams(request)
-    chosen = _choices(request.GET, team_ids, teams)
-    dimension = request.GET.get("by", "ethnic_category")
-    if dimension not in equity.DIMENSIONS:
-        chosen.errors.append("Choose a characteristic from the list.")
-        dimension = "ethnic_category"
-    table = selectors.kept_for_a_while(
+def _equity_table(chosen: Choices, team_ids: set[int], dimension: str) -> equity.EquityTable:
+    """The equity table for one characteristic, kept a few minutes as the dashboard's figures."""
+    return selectors.kept_for_a_while(
         team_ids,
         {
             **chosen.scope(),
@@ -274,6 +271,18 @@ def equity_view(request: StaffRequest) -> HttpResponse:
         today=timezone.localdate(),
         kind=equity.EquityTable,
     )
+
+
+@login_required
+def equity_view(request: StaffRequest) -> HttpResponse:
+    """Outcomes and waits by a characteristic, small numbers suppressed (counts only, no patients)."""
+    team_ids, teams = _report_teams(request)
+    chosen = _choices(request.GET, team_ids, teams)
+    dimension = request.GET.get("by", "ethnic_category")
+    if dimension not in equity.DIMENSIONS:
+        chosen.errors.append("Choose a characteristic from the list.")
+        dimension = "ethnic_category"
+    table = _equity_table(chosen, team_ids, dimension)
     return render(
         request,
         "reporting/equity.html",
