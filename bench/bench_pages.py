@@ -39,6 +39,13 @@ both sizes). Earlier the same day, before the large demo's clinicians worked a r
 HIT about 25 sessions, not 45), before the search read one page from its index and before the
 lists' clinician filter was read as plain choices: my day 1.44x, my week 1.28x, team week
 1.66x, caseload 1.27x, search 2.52x.
+
+Measured again on 1 December 2026 on a new machine of the same kind (slower by about a third),
+the same demos: my day 26.5 / 29.4 (1.11x), my week 1.01x, team week 36.0 / 42.1 (1.17x),
+patient 1.02x, record 0.79x, referral 1.01x, inbox 0.94x (the clinician filter a name typed at
+224 clinicians, no longer 224 options), waiting list 0.94x, caseload 36.0 / 41.7 (1.16x: 19 open
+cases against 13), search 10.9 / 12.5 (1.15x), KPI dashboard 1.00x; every page at most 15
+queries at both sizes.
 """
 
 from __future__ import annotations
