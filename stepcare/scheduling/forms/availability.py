@@ -80,6 +80,11 @@ class WorkingPatternForm(forms.Form):
             self.fields[f"{key}_site"] = ModelChoiceField(
                 queryset=sites, required=False, label=f"{day.label} site", empty_label="Any site or remote"
             )
+        # The sites are read once for the seven lists (each list read them again to render).
+        site_fields = [field for field in self.fields.values() if isinstance(field, forms.ModelChoiceField)]
+        options = list(site_fields[0].iterator(site_fields[0]))
+        for field in site_fields:
+            field.choices = options
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -35,7 +35,8 @@ def _get_clinician_for_user(request: StaffRequest, clinician_pk: int) -> User:
 
 
 def _pattern_sites(request: StaffRequest, clinician: User) -> Any:
-    services = Team.objects.filter(pk__in=selectors.team_ids_of(clinician)).values("service_id")
+    """The sites of the clinician's teams' services (their teams read inside the same query)."""
+    services = Team.objects.filter(memberships__user=clinician, memberships__active=True).values("service_id")
     return Site.objects.filter(service_id__in=services).order_by("name")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -141,18 +142,34 @@ def my_week(request: StaffRequest) -> HttpResponse:
 def clinician_diary(request: StaffRequest, clinician_pk: int) -> HttpResponse:
     if clinician_pk == request.user.pk:
         return _clinician_diary(request, request.user)
-    return _clinician_diary(request, get_object_or_404(User, pk=clinician_pk, is_active=True))
+    # The colleague, whether they share a diary team with the user, and whether the user
+    # oversees one of their teams (their pattern's link), in one query.
+    colleague = get_object_or_404(
+        User.objects.annotate(
+            shares_diary=_member_of(_diary_team_ids(request.user)),
+            overseen=_member_of(overseen_team_ids(request.user)),
+        ),
+        pk=clinician_pk,
+        is_active=True,
+    )
+    if not colleague.shares_diary:  # type: ignore[attr-defined]
+        raise PermissionDenied
+    return _clinician_diary(request, colleague, can_see_pattern=colleague.overseen)  # type: ignore[attr-defined]
 
 
-def _clinician_diary(request: StaffRequest, clinician: User) -> HttpResponse:
-    their_teams: set[int] = set()
-    if clinician != request.user:
-        their_teams = set(
-            Membership.objects.filter(user=clinician, active=True).values_list("team_id", flat=True)
-        )
-        if not their_teams & _diary_team_ids(request.user):
-            raise PermissionDenied
-    elif not _diary_team_ids(request.user) and not has_permission(request.user, Permission.VIEW_PATIENT):
+def _member_of(team_ids: set[int]) -> Exists:
+    return Exists(Membership.objects.filter(user=OuterRef("pk"), active=True, team_id__in=team_ids))
+
+
+def _clinician_diary(
+    request: StaffRequest, clinician: User, *, can_see_pattern: bool = False
+) -> HttpResponse:
+    mine = clinician == request.user
+    if (
+        mine
+        and not _diary_team_ids(request.user)
+        and not has_permission(request.user, Permission.VIEW_PATIENT)
+    ):
         raise PermissionDenied
     first_day, days = _scope(request)
     (diary,) = selectors.clinician_diaries(clinicians=[clinician], first_day=first_day, days=days)
@@ -169,7 +186,7 @@ def _clinician_diary(request: StaffRequest, clinician: User) -> HttpResponse:
             "is_me": clinician == request.user,
             # Links only to pages that open: a colleague's pattern for those who manage or
             # supervise their team, the groups for those who book.
-            "can_see_pattern": bool(their_teams & overseen_team_ids(request.user)),
+            "can_see_pattern": can_see_pattern,
             "can_see_groups": bool(team_ids_with_permission(request.user, Permission.BOOK_APPOINTMENTS)),
             "tasks": list(selectors.open_follow_up_tasks(user=clinician)[:20])
             if clinician == request.user
