@@ -86,17 +86,20 @@ def _start(
     request: StaffRequest, model: type[ClinicalDocument], patient: Patient, referrals: ReferralQuerySet
 ) -> _Start:
     appointment = _appointment_from(request, patient)
-    default_referral = referrals.first()
     if model is SessionNote:
         links: dict[str, Any] = {}
+        booked_for = None
         if appointment is not None:
             links["appointment"] = appointment
-            default_referral = next(
-                (a.referral for a in appointment.attendees.all() if a.patient_id == patient.pk),
-                default_referral,
+            booked_for = next(
+                (a.referral for a in appointment.attendees.all() if a.patient_id == patient.pk), None
             )
-        initial = prefill.session_note(patient=patient, referral=default_referral, appointment=appointment)
-        return _Start(initial, links, default_referral, appointment)
+        # The note of an appointment is filed under the referral it was booked for (the
+        # patient's latest referral is read only when there is none).
+        referral = booked_for or referrals.first()
+        initial = prefill.session_note(patient=patient, referral=referral, appointment=appointment)
+        return _Start(initial, links, referral, appointment)
+    default_referral = referrals.first()
     if model is RiskAssessment:
         return _Start(prefill.risk_assessment(patient=patient), {}, default_referral, appointment)
     if model is SafetyPlan:
