@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,11 +37,6 @@ class CardAccess:
     opens: frozenset[int]  # the appointment's page (booking)
     notes: frozenset[int]
     measures: frozenset[int]
-
-    @classmethod
-    def everything_in(cls, teams: Collection[int]) -> CardAccess:
-        every = frozenset(teams)
-        return cls(names=every, opens=every, notes=every, measures=every)
 
 
 def _hm(moment: dt.datetime) -> str:
@@ -175,9 +169,6 @@ def entry_card(entry: Any, access: CardAccess) -> str:
 
 
 @register.simple_tag
-def diary_entries(entries: Any, access: CardAccess | Collection[int]) -> SafeString:
-    """A diary day's cards, in order: ``{% diary_entries day.entries card_access %}`` (a set of
-    teams: every name and link of those teams)."""
-    if not isinstance(access, CardAccess):
-        access = CardAccess.everything_in(access)
+def diary_entries(entries: Any, access: CardAccess) -> SafeString:
+    """A diary day's cards, in order: ``{% diary_entries day.entries card_access %}``."""
     return mark_safe("".join(entry_card(entry, access) + "\n" for entry in entries))  # noqa: S308

@@ -183,14 +183,12 @@ def _clinician_diary(
             **_diary_context(request, first_day, days),
             "diary": diary,
             "clinician": clinician,
-            "is_me": clinician == request.user,
+            "is_me": mine,
             # Links only to pages that open: a colleague's pattern for those who manage or
             # supervise their team, the groups for those who book.
             "can_see_pattern": can_see_pattern,
             "can_see_groups": bool(team_ids_with_permission(request.user, Permission.BOOK_APPOINTMENTS)),
-            "tasks": list(selectors.open_follow_up_tasks(user=clinician)[:20])
-            if clinician == request.user
-            else [],
+            "tasks": list(selectors.open_follow_up_tasks(user=clinician)[:20]) if mine else [],
         },
     )
 
