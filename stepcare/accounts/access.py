@@ -74,7 +74,17 @@ def _only_as_employment_adviser(user: User, permission: Permission, team_id: int
 
 
 def _supports(user: User, patient: Any) -> bool:
-    return EmploymentSupport.objects.filter(patient=patient, adviser=user, ended_at__isnull=True).exists()
+    return patient.pk in supported_patient_ids(user)
+
+
+def supported_patient_ids(user: User) -> set[int]:
+    """The patients referred to ``user`` for employment support (those an adviser sees): read
+    once per request, like the user's memberships, however many checks a page makes."""
+    found: set[int] | None = user.__dict__.get("_supported_patient_ids")
+    if found is None:
+        current = EmploymentSupport.objects.filter(adviser=user, ended_at__isnull=True)
+        found = user.__dict__["_supported_patient_ids"] = set(current.values_list("patient_id", flat=True))
+    return found
 
 
 def _relationship_holds(user: User, permission: Permission, patient: Any) -> bool:

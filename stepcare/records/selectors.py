@@ -71,7 +71,9 @@ def overdue_drafts(*, user: User, days: int | None = None, limit: int = 100) -> 
     found: list[Any] = []
     for kind in DOCUMENT_KINDS.values():
         drafts = (
-            kind.objects.drafts().filter(whose, created_at__lt=before).select_related("patient", "author")
+            kind.objects.drafts()
+            .filter(whose, created_at__lt=before)
+            .select_related("patient__team", "author")
         )
         found += drafts.order_by("created_at", "id")[: 2 * limit]
     return _own_and_team(found, user, limit, key=lambda d: d.created_at)
@@ -447,7 +449,7 @@ def unsent_letters(*, user: User, days: int | None = None, limit: int = 100) -> 
         Letter.objects.signed()
         .filter(_own_or_supervised(user), signed_at__lt=before)
         .exclude(pk__in=LetterDispatch.objects.values("letter_id"))
-        .select_related("patient", "author")
+        .select_related("patient__team", "author")
         .order_by("signed_at", "id")
     )
     return _own_and_team(list(unsent[: 2 * limit]), user, limit, key=lambda d: d.signed_at)

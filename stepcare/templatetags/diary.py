@@ -34,6 +34,7 @@ class CardAccess:
     team's names but does not book, write notes or record measures)."""
 
     names: frozenset[int]
+    supported: frozenset[int]  # patients an employment adviser sees (referred to them)
     opens: frozenset[int]  # the appointment's page (booking)
     notes: frozenset[int]
     measures: frozenset[int]
@@ -113,10 +114,21 @@ def _what(appointment: Any) -> str:
     return f'<span class="stepcare-entry__what">{"".join(parts)}</span>'
 
 
+def reach(appointment: Any, access: CardAccess) -> tuple[bool, bool]:
+    """Does the card name the appointment's patients, and does it link its page? A team's
+    patients are named to those who see the whole team; an employment adviser sees an
+    appointment's names when every patient in it was referred to them, and opens its page when
+    one was (the access policy's rule)."""
+    team = appointment.team_id
+    theirs = [att.patient_id in access.supported for att in appointment.card_attendees]
+    whole = team in access.names
+    return whole or (bool(theirs) and all(theirs)), team in access.opens and (whole or any(theirs))
+
+
 def appointment_card(appointment: Any, access: CardAccess) -> str:
     attendees = appointment.card_attendees
     team = appointment.team_id
-    visible = team in access.names
+    visible, opens = reach(appointment, access)
     kind = escape(appointment.kind)
     who = _who(appointment, attendees, visible)
     href = url_for_key(appointment.pk, "scheduling:appointment")
@@ -124,7 +136,7 @@ def appointment_card(appointment: Any, access: CardAccess) -> str:
         f'<li class="stepcare-entry stepcare-entry--{kind}" data-testid="diary-appointment">',
         _span(appointment.starts_at, appointment.ends_at),
         f'<a href="{href}" class="stepcare-entry__who">{who}</a>'
-        if team in access.opens
+        if opens
         else f'<span class="stepcare-entry__who">{who}</span>',
         _records(appointment, attendees) if visible and appointment.kind != "group" else "",
         _risks(appointment, attendees) if visible else "",

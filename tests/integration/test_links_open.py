@@ -14,10 +14,16 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from stepcare.accounts.permissions import Role
+from stepcare.audit.models import AuditEvent
+from stepcare.patients.actions import refer_for_employment_support
+from stepcare.records.models import SessionNote
 from stepcare.scheduling.timeslots import local
-from tests.factories.scheduling import book, next_weekday, participant
+from tests.factories.patients import PatientFactory
+from tests.factories.records import SessionNoteFactory
+from tests.factories.scheduling import book, next_weekday, participant, start_group
 
 pytestmark = pytest.mark.django_db
 SKIPPED = re.compile(r"^/(static|media)/|sign-out|/logout|\.(ics|pdf|csv)$|/download|export")
@@ -64,3 +70,86 @@ def test_every_link_on_the_pages_a_day_starts_from_opens(service, client_for, ro
             if status != 200:
                 refused.append((page, link, status))
     assert not refused, refused
+
+
+ROLES_WITH_ADVISER = [
+    Role.SERVICE_MANAGER,
+    Role.HIGH_INTENSITY_THERAPIST,
+    Role.PWP,
+    Role.CLINICAL_SUPERVISOR,
+    Role.ADMINISTRATOR,
+    Role.EMPLOYMENT_ADVISER,
+]
+
+
+@pytest.mark.parametrize("role", ROLES_WITH_ADVISER)
+def test_every_link_on_the_pages_one_reaches_next_opens(service, client_for, role) -> None:
+    """One step further: a patient's appointments, an appointment's page, the list of groups,
+    the drafts not signed, and the diaries as an employment adviser sees them (their own
+    client's appointment named and linked, other patients' neither). Before, a service
+    manager's list of a patient's appointments linked each one, an administrator's appointment
+    page linked the session note and the measures, the patient's page linked each referral to
+    an adviser, and an adviser's groups list and team diary linked pages refused to them."""
+    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    adviser = service.staff[Role.EMPLOYMENT_ADVISER]
+    today = timezone.localdate()
+    client_of_adviser = participant(team=service.team, given_name="Ada", family_name="Lovell")
+    other = participant(team=service.team, given_name="Bea", family_name="Marsh")
+    refer_for_employment_support(by=hit, patient=client_of_adviser.patient, adviser=adviser)
+    ours = book(clinician=hit, participants=[client_of_adviser], starts_at=local(today, dt.time(0, 5)))
+    book(clinician=hit, participants=[other], starts_at=local(today, dt.time(1, 30)))
+    start_group(team=service.team, facilitator=hit)
+    moved = PatientFactory(team=service.other_team)
+    SessionNoteFactory(patient=moved, author=service.staff[role])  # a draft left before a move
+    SessionNote.objects.filter(patient=moved).update(created_at=timezone.now() - dt.timedelta(days=30))
+    client = client_for(role)
+    pages = [
+        reverse("scheduling:patient_appointments", args=[client_of_adviser.patient.pk]),
+        reverse("scheduling:appointment", args=[ours.pk]),
+        reverse("scheduling:groups"),
+        reverse("records:drafts"),
+        reverse("patients:detail", args=[client_of_adviser.patient.pk]),
+        reverse("scheduling:team_diary", args=[service.team.pk]) + f"?date={today.isoformat()}",
+        reverse("scheduling:clinician_diary", args=[hit.pk]) + f"?date={today.isoformat()}&view=day",
+    ]
+    refused = []
+    for page in pages:
+        response = client.get(page)
+        if response.status_code != 200:
+            continue
+        for link in sorted(_links(response.content.decode())):
+            status = client.get(link, follow=True).status_code
+            if status != 200:
+                refused.append((page, link, status))
+    assert not refused, refused
+
+
+def test_an_adviser_sees_their_own_clients_appointments_in_the_diary_and_no_one_elses(service, client_for):
+    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    adviser = service.staff[Role.EMPLOYMENT_ADVISER]
+    today = timezone.localdate()
+    theirs = participant(team=service.team, given_name="Ada", family_name="Lovell")
+    other = participant(team=service.team, given_name="Bea", family_name="Marsh")
+    refer_for_employment_support(by=hit, patient=theirs.patient, adviser=adviser)
+    ours = book(clinician=hit, participants=[theirs], starts_at=local(today, dt.time(0, 5)))
+    book(clinician=hit, participants=[other], starts_at=local(today, dt.time(1, 30)))
+    response = client_for(Role.EMPLOYMENT_ADVISER).get(
+        reverse("scheduling:clinician_diary", args=[hit.pk]) + f"?date={today.isoformat()}&view=day"
+    )
+    body = response.content.decode()
+    assert "LOVELL, Ada" in body
+    assert "MARSH" not in body and "Booked (another team)" in body
+    assert reverse("scheduling:appointment", args=[ours.pk]) in body
+    shown = AuditEvent.objects.filter(user=adviser, action=AuditEvent.Action.VIEW).latest("id")
+    named = {shown.patient_id} | set(shown.shown.values_list("patient_id", flat=True))
+    assert named - {None} == {theirs.patient.pk}
+
+
+def test_a_draft_about_a_patient_since_moved_is_listed_without_a_link(service, client_for) -> None:
+    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    moved = PatientFactory(team=service.other_team)
+    note = SessionNoteFactory(patient=moved, author=hit)
+    SessionNote.objects.filter(pk=note.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
+    body = client_for(Role.HIGH_INTENSITY_THERAPIST).get(reverse("records:drafts")).content.decode()
+    assert reverse("records:document", args=[SessionNote.KIND, note.pk]) not in body
+    assert "the patient is now with South team" in body

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import resolve
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from stepcare.accounts.permissions import Role
@@ -212,3 +212,51 @@ NOT_PATIENT_PAGES: dict[str, str] = {
     "supervision:portfolio_csv": "the clinician's own CPD",
     "tokens:list": "the user's own API tokens",
 }
+
+
+# The pages a working day goes through, counted for every role that opens them (the list above
+# counts each page once, for one role): an administrator's and a supervisor's appointment page
+# read the banner's patient twice (16 queries) until it was read with the attendees.
+EVERY_ROLE_PAGES = (
+    "scheduling:appointment",
+    "scheduling:my_week",
+    "scheduling:team_diary",
+    "scheduling:clinician_diary",
+    "scheduling:patient_appointments",
+    "patients:detail",
+    "records:record",
+    "referrals:detail",
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "role"), [(name, role) for name in EVERY_ROLE_PAGES for role in sorted(ACCESS[name].own)]
+)
+def test_the_working_days_pages_run_at_most_15_queries_for_every_role(service, name: str, role: Role) -> None:
+    _seed(service, role)
+    url, _patient = _url(name, ACCESS[name], service.team, service)
+    client = sign_in(Client(), service.staff[role])
+    status, queries, sql = _counted(client, url)
+    if status != 200:
+        pytest.skip(f"{name} is not open to {role} for this patient ({status})")
+    if queries > MOST_QUERIES:
+        pytest.fail(f"{name} ({url}) as {role} ran {queries} queries:\n" + "\n".join(sql), pytrace=False)
+
+
+@pytest.mark.parametrize("role", [R.CLINICAL_SUPERVISOR, R.ADMINISTRATOR, R.HIGH_INTENSITY_THERAPIST])
+def test_an_attended_sessions_page_runs_at_most_15_queries_for_those_who_open_it(service, role: Role) -> None:
+    """An attended treatment session with no scores shows the pair's gap and the patient's
+    banner: the banner's patient is read with the attendees, not again (16 queries to 13)."""
+    from tests.factories.patients import PatientFactory, RiskFlagFactory
+    from tests.factories.referrals import AllocatedReferralFactory
+    from tests.factories.scheduling import attend
+
+    hit = service.staff[R.HIGH_INTENSITY_THERAPIST]
+    patient = PatientFactory(team=service.team)
+    RiskFlagFactory(patient=patient, raised_by=hit)
+    referral = AllocatedReferralFactory(patient=patient, allocated_to=hit)
+    attendee = attend(referral, clinician=hit)
+    client = sign_in(Client(), service.staff[role])
+    status, queries, sql = _counted(client, reverse("scheduling:appointment", args=[attendee.appointment_id]))
+    assert status == 200
+    assert queries <= 13, "\n".join(sql)

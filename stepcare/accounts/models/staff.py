@@ -34,8 +34,27 @@ class User(AbstractUser):
         return f"{first_name} {last_name}".strip() or username
 
     @cached_property
+    def _membership_rows(self) -> list[tuple[int, str, str, int]]:
+        """(team id, role, team name, team's service id) of each active membership: one query."""
+        rows = self.memberships.filter(active=True).values_list(
+            "team_id", "role", "team__name", "team__service_id"
+        )
+        return list(rows)
+
+    @cached_property
     def _memberships(self) -> list[tuple[int, str]]:
-        return list(self.memberships.filter(active=True).values_list("team_id", "role"))
+        return [(team_id, role) for team_id, role, _name, _service in self._membership_rows]
+
+    def membership_teams(self) -> dict[int, Team]:
+        """The teams of the user's active memberships, read with them (no query of their own):
+        each with its name and service; any other field is read when first asked for."""
+        teams = {}
+        for team_id, _role, name, service_id in self._membership_rows:
+            known = {"id": team_id, "name": name, "service_id": service_id}
+            # ``from_db`` takes the values in the model's field order; the rest are deferred.
+            values = [known[f.attname] for f in Team._meta.concrete_fields if f.attname in known]
+            teams[team_id] = Team.from_db(None, list(known), values)
+        return teams
 
     def active_memberships(self) -> list[tuple[int, str]]:
         """(team id, role) pairs, loaded once per request."""

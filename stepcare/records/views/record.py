@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from stepcare.accounts.permissions import has_permission
+from stepcare.accounts.permissions import has_permission, team_ids_with_permission
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.fetch import fetch_patient
 from stepcare.audit.models import AuditEvent
@@ -74,6 +74,9 @@ def drafts(request: StaffRequest) -> HttpResponse:
             "unsent_own": unsent["own"],
             "unsent_team": unsent["team"],
             "unsent_days": settings.RECORDS_UNSENT_LETTER_DAYS,
+            # A document opens where one writes notes: one about a patient since moved to a
+            # team of someone else's is listed without a link (its new supervisors see it).
+            "writing_teams": team_ids_with_permission(request.user, P.WRITE_CLINICAL_NOTES),
         },
     )
 

@@ -142,7 +142,8 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         else:
             shown = self.select_related("room__site", "team", "series", "group")
             clinician_rows = clinician_rows.select_related("clinician")
-            attendees = attendees.select_related("referral")
+            # A page about one appointment shows its patient's banner: their team and clinician.
+            attendees = attendees.select_related("referral", "patient__team", "patient__allocated_clinician")
         # Cards get plain lists (``card_clinician_rows``, ``card_attendees``): a related
         # manager's queryset made for each of hundreds of cards cost more than the rows.
         return shown.prefetch_related(

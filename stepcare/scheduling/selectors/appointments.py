@@ -10,7 +10,13 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from stepcare.accounts.models import User
-from stepcare.patients.models import BANNER_ANNOTATIONS, Patient, item9_annotations, risk_review_annotations
+from stepcare.patients.models import (
+    BANNER_ANNOTATIONS,
+    Patient,
+    copy_banner_annotations,
+    item9_annotations,
+    risk_review_annotations,
+)
 from stepcare.scheduling.models import (
     Appointment,
     Attendee,
@@ -38,8 +44,14 @@ def appointments_for_page() -> QuerySet[Appointment]:
 
 
 def with_banner_risk(appointment: Appointment) -> Appointment:
-    """The appointment, its attendees' patients given the banner's risk values (one query)."""
-    _with_banner_risk([a.patient for a in appointment.attendees.all()])
+    """The appointment, its attendees' patients given the banner's risk values: copied from the
+    attendees when they were read with them (``for_display``), else read in one query."""
+    attendees = list(appointment.attendees.all())
+    if all(hasattr(a, "banner_risk_reviewed_at") for a in attendees):
+        for attendee in attendees:
+            copy_banner_annotations(attendee, attendee.patient)
+    else:
+        _with_banner_risk([a.patient for a in attendees])
     return appointment
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from stepcare.accounts.models import User
@@ -65,7 +65,8 @@ def groups_in_teams(*, team_ids: Iterable[int]) -> QuerySet[Group]:
             member_count=Count("members", filter=Q(members__left_at__isnull=True), distinct=True),
             next_session=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
         )
-        .order_by("name")
+        # Running groups first, by their next session; then the rest by name.
+        .order_by(F("next_session").asc(nulls_last=True), "name", "id")
     )
 
 

@@ -50,13 +50,13 @@ def messages_for_patient(*, patient_id: int) -> QuerySet[Message]:
     """Texts and emails sent to a patient, newest first: what, when and how; never the body."""
     return (
         Message.objects.filter(patient_id=patient_id)
-        .select_related("referral")
+        .select_related("referral", "appointment")
         .only(
             "sent_at",
             "channel",
             "kind",
             "status",
-            "appointment_id",
+            "appointment__team_id",
             "referral__reference",
             "patient_id",
             "referral_id",

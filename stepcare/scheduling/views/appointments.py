@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from stepcare.accounts.access import has_permission
 from stepcare.accounts.models import Room
+from stepcare.accounts.roles import Permission
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
 from stepcare.scheduling import actions, selectors
@@ -34,10 +36,23 @@ from stepcare.scheduling.views.common import (
 def outcomes_context(appointment: Appointment, attendees: list[Attendee]) -> dict[str, Any]:
     from stepcare.outcomes.selectors import pair_gaps
 
-    one = attendees[0].patient_id if len(attendees) == 1 else None
+    # The one patient's banner: read with the attendees (``for_display``), else read here.
+    one = attendees[0].patient if len(attendees) == 1 else None
+    if one is not None and not hasattr(one, "risk_reviewed_at"):
+        one = Patient.objects.for_banner().get(pk=one.pk)
     return {
-        "patient": Patient.objects.for_banner().get(pk=one) if one else None,
+        "patient": one,
         "pair_gaps": pair_gaps(appointment, attendees),
+    }
+
+
+def links_context(user: Any, appointment: Appointment, attendees: list[Attendee]) -> dict[str, Any]:
+    """Which of the page's clinical links open for the user: each patient's session note and
+    the contact's outcome measures (an administrator books, but writes neither)."""
+    notes = Permission.WRITE_CLINICAL_NOTES
+    return {
+        "note_patient_ids": {a.patient_id for a in attendees if has_permission(user, notes, obj=a.patient)},
+        "may_record_measures": has_permission(user, Permission.RECORD_OUTCOMES, obj=appointment),
     }
 
 
@@ -71,6 +86,7 @@ def _appointment_page(request: StaffRequest, appointment: Appointment, **extra: 
             "place_cancelled_code": Attendee.AttendOrDNA.CANCELLED_BY_PATIENT.value,
             # Outcome measures: the banner's PHQ-9 item 9 prompt and scores missing for the pair.
             **outcomes_context(appointment, attendees),
+            **links_context(request.user, appointment, attendees),
             **extra,
         },
     )

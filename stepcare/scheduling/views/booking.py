@@ -17,6 +17,7 @@ from stepcare.accounts.permissions import (
     Permission,
     Role,
     has_permission,
+    team_ids_with_permission,
 )
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.fetch import fetch_patient
@@ -35,6 +36,9 @@ from stepcare.scheduling.timeslots import LONDON
 from stepcare.scheduling.views.common import (
     _found_referrals,
 )
+
+# A patient's page of appointments lists their latest texts and emails (each names its appointment).
+MESSAGES_SHOWN = 50
 
 
 def _bookable_referrals(patient: Patient) -> Any:
@@ -82,7 +86,11 @@ def patient_appointments(request: StaffRequest, pk: int) -> HttpResponse:
             "upcoming": [a for a in appointments if a.ends_at >= now and not a.is_cancelled],
             "past": [a for a in reversed(appointments) if a.ends_at < now or a.is_cancelled],
             "can_book": has_permission(request.user, Permission.BOOK_APPOINTMENTS, obj=patient),
-            "sent_messages": list(selectors.messages_for_patient(patient_id=patient.pk)),
+            # An appointment's page opens for those who book in its team (ADR 0012's advisers
+            # reach this page only for the patients referred to them).
+            "opening_teams": team_ids_with_permission(request.user, Permission.BOOK_APPOINTMENTS),
+            "sent_messages": list(selectors.messages_for_patient(patient_id=patient.pk)[:MESSAGES_SHOWN]),
+            "messages_shown": MESSAGES_SHOWN,
         },
     )
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from stepcare.accounts.access import supported_patient_ids
 from stepcare.accounts.models import Membership, Room, Team, User
 from stepcare.accounts.permissions import (
     Permission,
@@ -30,7 +31,7 @@ from stepcare.scheduling.views.common import (
     _requested_day,
     overseen_team_ids,
 )
-from stepcare.templatetags.diary import CardAccess
+from stepcare.templatetags.diary import CardAccess, reach
 
 TEAM_DIARY_PAGE_SIZE = 6  # clinicians per page of a team's diary
 
@@ -40,12 +41,12 @@ def _audit_diary(
 ) -> None:
     """One event for the diary page, naming every patient whose name it shows (those of the
     viewer's own teams; other teams' bookings show as "Booked (another team)")."""
-    visible = teams_seen_whole(request.user, Permission.VIEW_PATIENT)
+    access = card_access(request.user)
     shown = [
         attendee.patient
         for day in days
         for entry in day.entries
-        if entry.appointment is not None and entry.appointment.team_id in visible
+        if entry.appointment is not None and reach(entry.appointment, access)[0]
         for attendee in entry.appointment.card_attendees  # type: ignore[attr-defined]
     ]
     audit_actions.record(
@@ -75,13 +76,21 @@ def _diary_context(
 
 def card_access(user: User) -> CardAccess:
     """What the diary cards show this user: patients' names for the teams whose patients they
-    see (not an adviser's teams), and each link only where its page opens for them."""
-    return CardAccess(
-        names=frozenset(teams_seen_whole(user, Permission.VIEW_PATIENT)),
-        opens=frozenset(team_ids_with_permission(user, Permission.BOOK_APPOINTMENTS)),
-        notes=frozenset(team_ids_with_permission(user, Permission.WRITE_CLINICAL_NOTES)),
-        measures=frozenset(team_ids_with_permission(user, Permission.RECORD_OUTCOMES)),
-    )
+    see (an employment adviser: the patients referred to them), and each link only where its
+    page opens for them."""
+    found: CardAccess | None = getattr(user, "_card_access", None)  # the page's audit asks too
+    if found is None:
+        names = teams_seen_whole(user, Permission.VIEW_PATIENT)
+        as_adviser = team_ids_with_permission(user, Permission.VIEW_PATIENT) - names
+        found = CardAccess(
+            names=frozenset(names),
+            supported=frozenset(supported_patient_ids(user)) if as_adviser else frozenset(),
+            opens=frozenset(team_ids_with_permission(user, Permission.BOOK_APPOINTMENTS)),
+            notes=frozenset(team_ids_with_permission(user, Permission.WRITE_CLINICAL_NOTES)),
+            measures=frozenset(team_ids_with_permission(user, Permission.RECORD_OUTCOMES)),
+        )
+        user._card_access = found  # type: ignore[attr-defined]
+    return found
 
 
 def _scope(request: HttpRequest) -> tuple[dt.date, int]:
@@ -92,9 +101,12 @@ def _scope(request: HttpRequest) -> tuple[dt.date, int]:
 
 
 def _diary_links(user: User) -> dict[str, Any]:
-    """The team and room diaries (and the waiting list) this person may open (two queries)."""
+    """The team and room diaries (and the waiting list) this person may open: the teams read
+    with the user's memberships, the rooms in one query."""
     team_ids = _diary_team_ids(user)
-    teams = list(Team.objects.filter(pk__in=team_ids).order_by("name"))
+    teams = sorted(
+        (t for t in user.membership_teams().values() if t.pk in team_ids), key=lambda t: (t.name, t.pk)
+    )
     rooms = list(
         Room.objects.filter(site__service_id__in={t.service_id for t in teams})
         .select_related("site")
@@ -224,9 +236,8 @@ def team_diary(request: StaffRequest, team_pk: int) -> HttpResponse:
 @login_required
 def room_diary(request: StaffRequest, room_pk: int) -> HttpResponse:
     room = get_object_or_404(Room.objects.select_related("site"), pk=room_pk)
-    allowed_services = set(
-        Team.objects.filter(pk__in=_diary_team_ids(request.user)).values_list("service_id", flat=True)
-    )
+    teams = request.user.membership_teams()
+    allowed_services = {teams[team_id].service_id for team_id in _diary_team_ids(request.user)}
     if room.site.service_id not in allowed_services:
         raise PermissionDenied
     first_day, days = _scope(request)

@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,6 +17,7 @@ from stepcare.accounts.models import Room, Team, User
 from stepcare.accounts.permissions import (
     Permission,
     team_ids_with_permission,
+    teams_seen_whole,
 )
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.fetch import fetch_for_user
@@ -30,6 +32,8 @@ from stepcare.scheduling.forms import (
 )
 from stepcare.scheduling.models import Appointment, Group, GroupMember
 from stepcare.scheduling.timeslots import attendance_open
+
+GROUPS_PAGE_SIZE = 25  # groups per page of the list, running groups first
 
 
 def _group_team_ids(user: User) -> set[int]:
@@ -51,9 +55,12 @@ def group_list(request: StaffRequest) -> HttpResponse:
     team_ids = _group_team_ids(request.user)
     if not team_ids:
         raise PermissionDenied
-    return render(
-        request, "scheduling/group_list.html", {"groups": list(selectors.groups_in_teams(team_ids=team_ids))}
+    page = Paginator(selectors.groups_in_teams(team_ids=team_ids), GROUPS_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    # A group's page opens for those who see its team's patients (not an employment adviser).
+    opening = teams_seen_whole(request.user, Permission.BOOK_APPOINTMENTS)
+    return render(request, "scheduling/group_list.html", {"page": page, "opening_teams": opening})
 
 
 @login_required

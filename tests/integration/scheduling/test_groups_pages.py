@@ -185,7 +185,7 @@ def test_group_page_query_count_is_pinned_and_does_not_grow(
 def test_group_list_query_count_is_pinned(service, client_for, django_assert_num_queries) -> None:
     start_group(team=service.team, sessions=2)
     client = client_for(ADMIN)
-    expected = 5
+    expected = 6  # the list is paged: its count, then one page of groups (5 before it was paged)
     with django_assert_num_queries(expected):
         client.get(reverse("scheduling:groups"))
     facilitator = clinician_in(service.team)
@@ -242,3 +242,32 @@ def test_a_team_not_the_users_is_refused_with_a_message(service, client_for, tea
 def test_someone_booking_for_one_team_goes_straight_to_the_form(service, client_for) -> None:
     body = client_for(ADMIN).get(reverse("scheduling:group_new")).content.decode()
     assert 'name="facilitators"' in body and "For North team" in body and "choose another team" not in body
+
+
+def test_the_group_list_is_paged_running_groups_first(service, client_for, monkeypatch) -> None:
+    """Years of groups are not one list: a page of them, those with a session to come first."""
+    from stepcare.scheduling.views import groups as group_views
+
+    facilitator = clinician_in(service.team)
+    with time_machine.travel(dt.datetime.now(tz=LONDON) - dt.timedelta(weeks=4)):
+        for n in range(3):  # groups whose sessions are all past
+            start_group(
+                team=service.team,
+                sessions=1,
+                facilitator=facilitator,
+                name=f"Finished {n}",
+                first_date=next_weekday(n, weeks_ahead=1),
+            )
+    start_group(
+        team=service.team,
+        sessions=2,
+        facilitator=facilitator,
+        name="Zebra running",
+        first_date=next_weekday(3, weeks_ahead=1),
+    )
+    client = client_for(ADMIN)
+    monkeypatch.setattr(group_views, "GROUPS_PAGE_SIZE", 2)
+    first = client.get(reverse("scheduling:groups")).content.decode()
+    second = client.get(reverse("scheduling:groups"), {"page": 2}).content.decode()
+    assert first.index("Zebra running") < first.index("Finished 0") and "Finished 1" not in first
+    assert "Page 1 of 2 (4 groups)" in first and "Finished 1" in second and "Finished 2" in second
