@@ -3,8 +3,8 @@
 A team's week shows a few hundred cards (an appointment, time away or free time each), and the
 card template included once per card was most of the page's cost. This tag writes the same
 markup directly, every value escaped as the template engine escapes it. The appointment's
-attendees and clinicians are the lists the diary selectors prefetch (``card_attendees``), so a
-card costs no query and no queryset.
+attendees and clinicians are the lists the diary selectors attach (``card_attendees``,
+``card_clinician_ids``), so a card costs no query and no queryset.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _risks(appointment: Any, attendees: list[Any]) -> str:
     for att in attendees:
         patient = att.patient
         whose = "" if appointment.kind == "individual" else f": {escape(patient.given_name)}"
-        if patient.active_risk_flags:
+        if patient.risk_concerns:
             tags.append(
                 f'<strong class="stepcare-tag stepcare-tag--risk" data-testid="diary-risk">'
                 f"Risk concerns{whose}</strong> "

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from stepcare.patients.models import RiskFlag, banner_annotations, card_annotations
+from stepcare.patients.models import RiskFlag, banner_annotations
 
 DEFAULT_DURATION = dt.timedelta(minutes=60)
 
@@ -128,39 +128,30 @@ CARD_ATTENDEE_FIELDS = (
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
     def for_display(self, *, cards: bool = False) -> AppointmentQuerySet:
         """Appointments with their clinicians and attendees (with each patient's risk).
-        ``cards``: only what a diary card shows, for the diaries' hundreds of cards: the
-        clinicians' rows without their accounts, the attendees without their referrals."""
-        clinician_rows = AppointmentClinician.objects.all()
-        attendees = Attendee.objects.select_related("patient")
-        flags = RiskFlag.objects.filter(cleared_at__isnull=True)
+        ``cards``: only the columns a diary card shows, for the diaries' hundreds of cards; their
+        clinicians and attendees are read by ``scheduling.selectors.diary`` as plain rows (a
+        prefetch's objects and machinery cost more than the rows themselves)."""
         if cards:
-            # A card names the room and the group, and each patient by name: only those columns.
-            shown = self.select_related("room", "group").only(*CARD_APPOINTMENT_FIELDS)
-            clinician_rows = clinician_rows.only("id", "appointment_id", "clinician_id")
-            flags = flags.only("id", "patient_id")  # a card says whether there are concerns, not what
-            attendees = attendees.only(*CARD_ATTENDEE_FIELDS)
-        else:
-            shown = self.select_related("room__site", "team", "series", "group")
-            clinician_rows = clinician_rows.select_related("clinician")
-            # A page about one appointment shows its patient's banner: their team and clinician.
-            attendees = attendees.select_related("referral", "patient__team", "patient__allocated_clinician")
-        # Cards get plain lists (``card_clinician_rows``, ``card_attendees``): a related
-        # manager's queryset made for each of hundreds of cards cost more than the rows.
-        return shown.prefetch_related(
+            return self.select_related("room", "group").only(*CARD_APPOINTMENT_FIELDS)
+        return self.select_related("room__site", "team", "series", "group").prefetch_related(
             models.Prefetch(
-                "clinician_rows", queryset=clinician_rows, to_attr="card_clinician_rows" if cards else None
+                "clinician_rows", queryset=AppointmentClinician.objects.select_related("clinician")
             ),
             models.Prefetch(
                 "attendees",
-                to_attr="card_attendees" if cards else None,
-                queryset=attendees
-                # The banner's and the cards' risk-review values, copied onto each patient.
-                .annotate(**(card_annotations if cards else banner_annotations)("patient_id"))
+                queryset=Attendee.objects.select_related(
+                    # A page about one appointment shows its patient's banner: their team and clinician.
+                    "patient__team",
+                    "patient__allocated_clinician",
+                    "referral",
+                )
+                # The banner's risk-review values, copied onto each patient.
+                .annotate(**banner_annotations("patient_id"))
                 .prefetch_related(
                     # Risk is shown wherever a patient appears in a diary.
                     models.Prefetch(
                         "patient__risk_flags",
-                        queryset=flags,
+                        queryset=RiskFlag.objects.filter(cleared_at__isnull=True),
                         to_attr="active_risk_flags",
                     )
                 )

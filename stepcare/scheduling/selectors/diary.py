@@ -8,19 +8,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from stepcare.accounts.models import Room, User
-from stepcare.patients.models import RiskFlag, copy_banner_annotations
+from stepcare.patients.models import RiskFlag, card_annotations, copy_banner_annotations
 from stepcare.referrals.models import Referral
 from stepcare.scheduling.models import (
     Appointment,
     AppointmentClinician,
+    Attendee,
     Unavailability,
     WorkingHours,
 )
-from stepcare.scheduling.models.appointments import LONGEST_APPOINTMENT
+from stepcare.scheduling.models.appointments import CARD_ATTENDEE_FIELDS, LONGEST_APPOINTMENT
 from stepcare.scheduling.slots import (
     _pattern_by_weekday,
     _working_on,
@@ -83,12 +84,32 @@ def _booked_between(start: dt.datetime, end: dt.datetime) -> QuerySet[Appointmen
 
 
 def _cards(appointments: QuerySet[Appointment]) -> list[Appointment]:
-    """The diary cards' appointments (``for_display(cards=True)``), each attendee's patient
-    given the risk-review values read with the attendees."""
+    """The diary cards' appointments (``for_display(cards=True)``), each given the ids of its
+    clinicians (``card_clinician_ids``) and its attendees (``card_attendees``), each attendee's
+    patient with the risk-review date and whether risk concerns are recorded: three queries,
+    read as rows and attached by hand."""
     found = list(appointments)
+    ids = [a.pk for a in found]
+    clinicians: dict[int, list[int]] = defaultdict(list)
+    for appointment_id, clinician_id in AppointmentClinician.objects.filter(
+        appointment_id__in=ids
+    ).values_list("appointment_id", "clinician_id"):
+        clinicians[appointment_id].append(clinician_id)
+    open_flags = RiskFlag.objects.filter(patient_id=OuterRef("patient_id"), cleared_at__isnull=True)
+    attendees: dict[int, list[Attendee]] = defaultdict(list)
+    for attendee in (
+        Attendee.objects.filter(appointment_id__in=ids)
+        .select_related("patient")
+        .only(*CARD_ATTENDEE_FIELDS)
+        .annotate(**card_annotations("patient_id"), risk_concerns=Exists(open_flags))
+        .order_by("id")
+    ):
+        copy_banner_annotations(attendee, attendee.patient)
+        attendee.patient.risk_concerns = attendee.risk_concerns  # type: ignore[attr-defined]
+        attendees[attendee.appointment_id].append(attendee)
     for appointment in found:
-        for attendee in appointment.card_attendees:  # type: ignore[attr-defined]
-            copy_banner_annotations(attendee, attendee.patient)
+        appointment.card_clinician_ids = clinicians[appointment.pk]  # type: ignore[attr-defined]
+        appointment.card_attendees = attendees[appointment.pk]  # type: ignore[attr-defined]
     return found
 
 
@@ -123,7 +144,7 @@ def clinician_diaries(
     appointments = _cards(_led_by(ids, start, end).order_by("starts_at", "id"))
     led: dict[int, list[Appointment]] = defaultdict(list)
     for appointment in appointments:
-        for clinician_id in {r.clinician_id for r in appointment.card_clinician_rows}:  # type: ignore[attr-defined]
+        for clinician_id in set(appointment.card_clinician_ids):  # type: ignore[attr-defined]
             led[clinician_id].append(appointment)
     away = list(
         Unavailability.objects.filter(

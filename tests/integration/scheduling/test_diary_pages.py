@@ -174,8 +174,9 @@ def test_week_view_query_count_is_pinned_and_does_not_grow(
     _fill_week(service, clinician, week, 3)
     # risk flags for the cards; team and room diaries to link to; the audit event and the patients it names
     # (the diary's owner and the team are not read a second time; the teams to link to are read
-    # with the user's memberships, the rooms alone: 15 to 14)
-    expected = 14
+    # with the user's memberships, the rooms alone: 15 to 14; whether each card's patient has
+    # risk concerns is read with the attendees: 14 to 13)
+    expected = 13
     with django_assert_num_queries(expected):
         assert client.get(url, {"date": week.isoformat()}).status_code == 200
     for n in range(20):  # a busier week, and a year of appointments elsewhere
