@@ -111,6 +111,8 @@ def test_my_day_shows_todays_sessions_the_people_not_yet_seen_and_open_referrals
     assert "QUENBY" not in body and reverse("referrals:detail", args=[someone_elses.pk]) not in body
     event = AuditEvent.objects.filter(detail__page="my_day").get()
     assert set(event.detail["patients"]) == {patient.pk, waiting.patient_id, treating.patient_id}
+    # Named as a list page names them, so the read is in each patient's access log.
+    assert set(event.shown.values_list("patient_id", flat=True)) == set(event.detail["patients"])
 
 
 def test_my_days_referral_lists_show_the_longest_waiting_with_the_count_and_the_way_to_the_rest(
@@ -153,8 +155,9 @@ def test_my_day_query_count_is_pinned_and_does_not_grow(
     client = client_for(R.HIGH_INTENSITY_THERAPIST)
     _fill_my_day(service, clinician, 0, 1)
     # sign-in 4, sessions 3 (the appointments, their clinicians, their attendees with whether each
-    # patient has risk concerns), two referral lists 3 each, audit 3
-    expected = 14
+    # patient has risk concerns), two referral lists 3 each, audit 4 (the event and the patients
+    # it names, each found in their access log)
+    expected = 15
     with django_assert_num_queries(expected):
         assert client.get(reverse("scheduling:my_day")).status_code == 200
     _fill_my_day(service, clinician, 1, 6)

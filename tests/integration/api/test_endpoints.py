@@ -81,6 +81,8 @@ def test_a_list_writes_one_audit_event_naming_exactly_the_patients_on_the_page(s
     event = AuditEvent.objects.filter(action="view", detail__api="patients").get()
     assert event.detail["patients"] == sorted(p["id"] for p in body["items"])
     assert set(event.detail["patients"]) <= {p.pk for p in patients}
+    # Each patient listed finds the read in their access log, as a page's list names them.
+    assert sorted(event.shown.values_list("patient_id", flat=True)) == event.detail["patients"]
 
 
 @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"limit": "ten"}])
