@@ -184,3 +184,10 @@ def entry_card(entry: Any, access: CardAccess) -> str:
 def diary_entries(entries: Any, access: CardAccess) -> SafeString:
     """A diary day's cards, in order: ``{% diary_entries day.entries card_access %}``."""
     return mark_safe("".join(entry_card(entry, access) + "\n" for entry in entries))  # noqa: S308
+
+
+@register.filter
+def card_reach(appointment: Any, access: CardAccess) -> tuple[bool, bool]:
+    """``reach`` for a template: ``{% with shown=a|card_reach:card_access %}`` then
+    ``shown.0`` (its patients named) and ``shown.1`` (its page linked)."""
+    return reach(appointment, access)

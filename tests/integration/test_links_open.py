@@ -111,6 +111,7 @@ def test_every_link_on_the_pages_one_reaches_next_opens(service, client_for, rol
         reverse("patients:detail", args=[client_of_adviser.patient.pk]),
         reverse("scheduling:team_diary", args=[service.team.pk]) + f"?date={today.isoformat()}",
         reverse("scheduling:clinician_diary", args=[hit.pk]) + f"?date={today.isoformat()}&view=day",
+        reverse("scheduling:my_day"),
     ]
     refused = []
     for page in pages:

@@ -140,7 +140,7 @@ def my_day(request: StaffRequest) -> HttpResponse:
         {
             "day": day,
             "today": timezone.localdate(),
-            "visible_teams": team_ids_with_permission(request.user, Permission.VIEW_PATIENT),
+            "card_access": card_access(request.user),  # the sessions as the diary's cards show them
             "limit": selectors.MY_DAY_LIMIT,
             "can_see_caseload": has_permission(request.user, Permission.RECORD_OUTCOMES),
         },
