@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,8 +253,22 @@ def referral_for_page(*, pk: int) -> Referral:
     return ready_for_page(referrals_for_page().get(pk=pk))
 
 
-def referrals_for_page() -> QuerySet[Referral]:
-    """Referrals with everything the referral page shows (finish each with ``ready_for_page``).
+# The histories the referral page shows, each with the people in it joined in: one query a
+# history, not two or three.
+HISTORIES: dict[str, QuerySet[Any]] = {
+    "pauses": WaitingPause.objects.select_related("recorded_by"),
+    "decisions": SuitabilityDecision.objects.select_related("decided_by"),
+    "problem_descriptors": ProblemDescriptorRecord.objects.select_related("recorded_by"),
+    "step_changes": StepChange.objects.select_related("changed_by"),
+    "allocations": Allocation.objects.select_related("therapist", "allocated_by"),
+    "onward_referrals": OnwardReferral.objects.select_related("agency", "made_by"),
+}
+
+
+def referrals_for_page(histories: Iterable[str] | None = None) -> QuerySet[Referral]:
+    """Referrals with everything the referral page shows (finish each with ``ready_for_page``);
+    ``histories`` names the histories read with it (all of them by default: a page making one
+    move on the referral reads only those it shows).
 
     The patient's current risk concerns are read in the same query as the referral (the
     banner shows whether there are any and when the latest was raised), and so is the rest of the
@@ -265,6 +280,7 @@ def referrals_for_page() -> QuerySet[Referral]:
         .order_by("-raised_at", "-id")
         .values("raised_at")[:1]
     )
+    wanted = HISTORIES if histories is None else histories
     return (
         Referral.objects.annotate(**banner_annotations("patient_id"))
         # The people named on the page (screened, allocated, ended, marked in error) are read
@@ -272,15 +288,7 @@ def referrals_for_page() -> QuerySet[Referral]:
         # plan (about 10 ms) than the whole page's queries took to run.
         .select_related("patient__team", "patient__allocated_clinician", "team", "previous_referral")
         .annotate(latest_risk_raised_at=Subquery(latest_risk))
-        .prefetch_related(
-            # Each history with the people in it joined in: one query a history, not two or three.
-            _prefetch("pauses", WaitingPause.objects.select_related("recorded_by")),
-            _prefetch("decisions", SuitabilityDecision.objects.select_related("decided_by")),
-            _prefetch("problem_descriptors", ProblemDescriptorRecord.objects.select_related("recorded_by")),
-            _prefetch("step_changes", StepChange.objects.select_related("changed_by")),
-            _prefetch("allocations", Allocation.objects.select_related("therapist", "allocated_by")),
-            _prefetch("onward_referrals", OnwardReferral.objects.select_related("agency", "made_by")),
-        )
+        .prefetch_related(*(_prefetch(name, HISTORIES[name]) for name in wanted))
     )
 
 

@@ -260,3 +260,24 @@ def test_an_attended_sessions_page_runs_at_most_15_queries_for_those_who_open_it
     status, queries, sql = _counted(client, reverse("scheduling:appointment", args=[attendee.appointment_id]))
     assert status == 200
     assert queries <= 13, "\n".join(sql)
+
+
+def test_a_move_page_reads_only_the_histories_it_shows(service) -> None:
+    """A page making one move on a referral (allocating it) showed the referral's summary but
+    read all six of its histories: 16 queries for a referral screened by someone (the people it
+    names are read too). It reads none of them now."""
+    from tests.factories.patients import PatientFactory
+    from tests.factories.referrals import ReferralFactory
+
+    supervisor = service.staff[R.CLINICAL_SUPERVISOR]
+    referral = ReferralFactory(
+        team=service.team,
+        patient=PatientFactory(team=service.team),
+        status="waiting",
+        step="3",
+        screened_by=supervisor,
+    )
+    client = sign_in(Client(), supervisor)
+    status, queries, sql = _counted(client, reverse("referrals:allocate", args=[referral.pk]))
+    assert status == 200
+    assert queries <= 11, "\n".join(sql)

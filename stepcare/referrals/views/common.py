@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django import forms
@@ -40,13 +41,14 @@ def _get_referral_for_user(
     *,
     audit_view: bool = True,
     defer: bool = True,
+    histories: Iterable[str] | None = None,
 ) -> Referral:
-    """The referral, if this user may act on it in its team; reads are audited, refusals too."""
+    """The referral, if this user may act on it in its team; reads are audited, refusals too.
+    ``histories``: those the page shows (``selectors.referrals_for_page``; all by default)."""
     # One fetch with everything the page shows, checked before any of it is shown or audited.
+    found = selectors.referrals_for_page(histories)
     referral = selectors.ready_for_page(
-        fetch_for_user(
-            request, selectors.referrals_for_page(), pk, permission, patient_of=lambda r: r.patient
-        )
+        fetch_for_user(request, found, pk, permission, patient_of=lambda r: r.patient)
     )
     if audit_view:
         audit_actions.record(
@@ -125,6 +127,9 @@ class MovePage(View):
     warning: ClassVar[bool] = False
     # The status of a page re-shown after a POST the referral's state refuses.
     refused_post_status: ClassVar[int] = 200
+    # The referral's histories the page shows (``selectors.HISTORIES``): a move's page shows the
+    # referral's summary and banner, not its histories, unless it names them.
+    histories: ClassVar[tuple[str, ...]] = ()
 
     def get(self, request: StaffRequest, referral_pk: int) -> HttpResponse:
         return self.page(request, referral_pk)
@@ -134,7 +139,11 @@ class MovePage(View):
 
     def page(self, request: StaffRequest, referral_pk: int) -> HttpResponse:
         referral = _get_referral_for_user(
-            request, referral_pk, MOVE_PERMISSION[self.move], audit_view=request.method == "GET"
+            request,
+            referral_pk,
+            MOVE_PERMISSION[self.move],
+            audit_view=request.method == "GET",
+            histories=self.histories,
         )
         refusal = _refusal(referral, self.move)
         form = self.form_class(

@@ -72,6 +72,7 @@ class Decide(MovePage):
     form_class = DecisionForm
     title, button = "Suitability decision", "Record decision"
     template = "referrals/decide.html"
+    histories = ("problem_descriptors",)
     rules_shown: list[dict[str, Any]]
 
     def more_context(self, referral: Referral) -> dict[str, Any]:
@@ -97,6 +98,7 @@ class Problem(MovePage):
     form_class = ProblemForm
     title, button = "Provisional problem descriptor", "Save problem descriptor"
     template = "referrals/problem.html"
+    histories = ("problem_descriptors",)
 
     def initial(self, referral: Referral) -> dict[str, Any]:
         return _today_initial("recorded_on")
