@@ -124,24 +124,20 @@ def _clear(interval: Interval, busy: Busy) -> bool:
 def _person_busy(
     *, clinician: User, patients: Sequence[Patient], start: dt.datetime, end: dt.datetime
 ) -> Busy:
-    """The clinician's bookings and time away, and the patients' bookings, by local day."""
+    """The clinician's bookings and time away, and the patients' bookings, by local day: one
+    query, the union of the three (each part read by its own index)."""
     within = {"starts_at__lt": end, "ends_at__gt": start}
     # Appointments (unlike time away) are never longer than LONGEST_APPOINTMENT: bound the start
     # from below too, so the (..., starts_at) indexes read only the window's rows.
     booked = {"starts_at__gt": start - LONGEST_APPOINTMENT, **within}
-    rows = list(
-        AppointmentClinician.objects.filter(clinician=clinician, live=True, **booked).values_list(
-            "starts_at", "ends_at"
-        )
-    )
-    rows += Unavailability.objects.filter(
-        clinician=clinician, withdrawn_at__isnull=True, **within
-    ).values_list("starts_at", "ends_at")
+    parts = [
+        AppointmentClinician.objects.filter(clinician=clinician, live=True, **booked),
+        Unavailability.objects.filter(clinician=clinician, withdrawn_at__isnull=True, **within),
+    ]
     if patients:
-        rows += Attendee.objects.filter(patient__in=list(patients), live=True, **booked).values_list(
-            "starts_at", "ends_at"
-        )
-    return _by_day(rows)
+        parts.append(Attendee.objects.filter(patient__in=list(patients), live=True, **booked))
+    first, *rest = (part.order_by().values_list("starts_at", "ends_at") for part in parts)
+    return _by_day(list(first.union(*rest, all=True)))
 
 
 @dataclass
