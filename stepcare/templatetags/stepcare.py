@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms, template
 from django.urls import get_script_prefix, reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from stepcare.rendering import widget_class
@@ -91,3 +92,34 @@ def referral_risk_tags(referral: Any) -> SafeString:
             "Risk concerns recorded</strong>"
         )
     return mark_safe(tags)  # noqa: S308 (fixed text)
+
+
+@register.simple_tag
+def patient_search_rows(results: list[Any], own_teams: set[int], can_audit: bool) -> SafeString:
+    """The rows of "Find a patient", written here as the diaries' cards are (docs/adr/0021): the
+    same markup as the table's ``row`` and ``cell`` tags, every value escaped. A search shows
+    up to a screen of people; through the template each row cost more than its query."""
+    rows = []
+    for p in results:
+        name = escape(p.display_name)
+        own = p.team_id in own_teams
+        shown = f'<a href="{url_for_key(p.pk, "patients:detail")}">{name}</a>' if own else name
+        if can_audit:
+            action = f'<a href="{url_for_key(p.pk, "patients:access_log")}">Access log{_for(name)}</a>'
+        elif not own:
+            action = f'<a href="{url_for_key(p.pk, "patients:break_glass")}">Break-glass{_for(name)}</a>'
+        else:
+            action = ""
+        born = p.date_of_birth.strftime("%d/%m/%Y") if p.date_of_birth else ""
+        cells = (shown, escape(p.formatted_nhs_number), born, escape(p.team.name), action)
+        rows.append(
+            '<tr class="nhsuk-table__row">'
+            + "".join(f'<td class="nhsuk-table__cell">{cell}</td>' for cell in cells)
+            + "</tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (each value escaped above)
+
+
+def _for(name: str) -> str:
+    """A link's words made whole for a screen reader: " for SMITH, Jane", visually hidden."""
+    return f'<span class="nhsuk-u-visually-hidden"> for {name}</span>'
