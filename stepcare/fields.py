@@ -57,7 +57,36 @@ def _out_of_range(value: Any) -> bool:
     return not INT64_MIN <= number <= INT64_MAX
 
 
+class ReadOnceChoices(forms.models.ModelChoiceIterator):
+    """A model choice field's options read from the database once per form: Django's iterator
+    asks again each time the options are listed (the widget's context, its length, its groups),
+    and a booking page listed its clinicians and referrals twice."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.rows():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self.rows()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.rows())
+
+    def rows(self) -> list[Any]:
+        """The queryset's objects, read at the first listing; read again for a new queryset
+        (each form's copy of the field, or choices changed by the page)."""
+        read: tuple[Any, list[Any]] | None = getattr(self.field, "read_choices", None)
+        if read is None or read[0] is not self.queryset:
+            read = (self.queryset, list(self.queryset))
+            self.field.read_choices = read  # type: ignore[attr-defined]
+        return read[1]
+
+
 class ModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    iterator = ReadOnceChoices
+
     def to_python(self, value: Any) -> Any:
         if value not in self.empty_values and _out_of_range(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
