@@ -233,7 +233,9 @@ def book(request: StaffRequest, pk: int) -> HttpResponse:
 def find_slots(request: StaffRequest, patient: Patient) -> HttpResponse:
     """The free times matching the finder's choices (none until it is filled in)."""
     kwargs = _finder_form_kwargs(patient, request.GET)
-    form = FindSlotForm(request.GET or None, initial={"clinician": _default_clinician_id(patient)}, **kwargs)
+    # The default clinician only for the empty finder (a filled-in one says whom it asks about).
+    initial = None if request.GET else {"clinician": _default_clinician_id(patient)}
+    form = FindSlotForm(request.GET or None, initial=initial, **kwargs)
     slots = _find_slots(patient, form) if form.is_valid() else []
     return _book_page(request, patient, form, kwargs, slots=slots, booking_error="")
 
@@ -281,7 +283,8 @@ def _book_page(
             "slots": slots,
             "searched": valid,
             "booking_error": booking_error,
-            "no_referral": not kwargs["referrals"].exists(),
+            # The referral choices the form lists anyway (read once): none means nothing to book.
+            "no_referral": not form.fields["referral"].choices,
             "series": valid and form.occurrence_count > 1,
             "occurrences": form.occurrence_count if valid else 1,
             "interval_weeks": form.interval_weeks if valid else 1,
