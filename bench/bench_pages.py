@@ -46,6 +46,14 @@ patient 1.02x, record 0.79x, referral 1.01x, inbox 0.94x (the clinician filter a
 224 clinicians, no longer 224 options), waiting list 0.94x, caseload 36.0 / 41.7 (1.16x: 19 open
 cases against 13), search 10.9 / 12.5 (1.15x), KPI dashboard 1.00x; every page at most 15
 queries at both sizes.
+
+Later on 1 December 2026, the same machine and demos, after the diary cards read their rows
+without prefetches and the search writes its rows in Python: my day 24.7 / 27.4 (1.11x), my
+week 1.01x (13 queries), team week 28.6 / 33.0 (1.15x, 13 queries), patient 1.01x, record
+0.76x, referral 0.96x, inbox 1.04x, waiting list 0.88x, caseload 31.5 / 35.5 (1.13x), search
+9.6 / 8.9 (0.93x: 20 rows cost what 3 did), KPI dashboard 1.07x. Another team's week than
+the mix's can read up to 1.36x (a team of three lighter weeks at the small demo against six
+full ones at the large): the rows shown, not the service's size.
 """
 
 from __future__ import annotations
