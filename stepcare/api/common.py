@@ -79,7 +79,7 @@ def audit_list(user: User, endpoint: str, patient_ids: list[int], paging: Paging
         by=user,
         action=AuditEvent.Action.VIEW,
         detail={"api": endpoint, "offset": paging.offset, "patients": sorted(set(patient_ids))},
-        patients=[Patient(pk=pk) for pk in set(patient_ids)],  # each finds this read in their access log
+        patient_ids=patient_ids,  # each patient listed finds this read in their access log
     )
 
 

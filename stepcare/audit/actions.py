@@ -42,11 +42,13 @@ def record(
     detail: dict[str, Any] | None = None,
     username: str = "",
     patients: Iterable[Patient] = (),
+    patient_ids: Iterable[int] = (),
 ) -> AuditEvent:
     """Append one audit event. Call inside the transaction of the change it describes.
 
     ``patients`` names every patient a response showed (a list page): each is recorded
-    against the one event, and the event appears in each patient's access log.
+    against the one event, and the event appears in each patient's access log. A download of
+    tens of thousands names them by ``patient_ids`` (no model object for each).
     """
     ctx = current.get()
     user = by if by is not None and by.is_authenticated else None
@@ -63,7 +65,8 @@ def record(
         path=ctx.path if ctx else "",
     )
     # The event's own patient is found by its column; the others it showed get a row each.
-    shown = sorted({p.pk for p in patients if p is not None} - ({patient.pk} if patient else set()))
+    named = {p.pk for p in patients if p is not None} | {pk for pk in patient_ids if pk is not None}
+    shown = sorted(named - ({patient.pk} if patient else set()))
     if not shown:
         event.save()
         return event

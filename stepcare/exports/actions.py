@@ -249,5 +249,5 @@ def record_download(*, by: User, job: ExportJob) -> AuditEvent:
         action=AuditEvent.Action.EXPORT,
         obj=job,
         detail={"export": job.kind, "file": job.result_file, "patients": len(ids), **job.params},
-        patients=[Patient(pk=pk) for pk in ids],
+        patient_ids=ids,
     )

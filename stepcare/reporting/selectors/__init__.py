@@ -26,6 +26,7 @@ from stepcare.reporting.selectors.figures import (
     drilldown,
     drilldown_order,
     figures,
+    in_chunks,
 )
 from stepcare.reporting.selectors.kpis import (
     COUNT_KEYS,
@@ -92,6 +93,7 @@ __all__ = [
     "drilldown_order",
     "ending_reasons",
     "figures",
+    "in_chunks",
     "kept_for_a_while",
     "kpi_counts",
     "kpis",

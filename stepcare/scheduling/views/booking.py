@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +22,7 @@ from stepcare.accounts.permissions import (
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.fetch import fetch_patient
 from stepcare.audit.models import AuditEvent
+from stepcare.fields import ModelChoiceField
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
 from stepcare.referrals.models import Referral
@@ -284,7 +285,7 @@ def _book_page(
             "searched": valid,
             "booking_error": booking_error,
             # The referral choices the form lists anyway (read once): none means nothing to book.
-            "no_referral": not form.fields["referral"].choices,
+            "no_referral": not cast(ModelChoiceField, form.fields["referral"]).choices,
             "series": valid and form.occurrence_count > 1,
             "occurrences": form.occurrence_count if valid else 1,
             "interval_weeks": form.interval_weeks if valid else 1,

@@ -24,7 +24,6 @@ from stepcare.accounts.permissions import (
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.models import AuditEvent
 from stepcare.http import StaffRequest
-from stepcare.patients.models import Patient
 from stepcare.scheduling import selectors
 from stepcare.scheduling.timeslots import week_start
 from stepcare.scheduling.views.common import (
@@ -132,7 +131,7 @@ def my_day(request: StaffRequest) -> HttpResponse:
         by=request.user,
         action=AuditEvent.Action.VIEW,
         detail={"page": "my_day", "patients": day.patient_ids},
-        patients=[Patient(pk=pk) for pk in day.patient_ids],  # each finds this read in their access log
+        patient_ids=day.patient_ids,  # each patient listed finds this read in their access log
     )
     return render(
         request,

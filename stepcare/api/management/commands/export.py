@@ -166,7 +166,7 @@ class Command(BaseCommand):
             action=AuditEvent.Action.EXPORT,
             detail={"format": "dataset", "folder": str(target), "from": options["start"],
                     "to": options["end"], "rows": rows, "patients": len(named)},
-            patients=[Patient(pk=pk) for pk in named],
+            patient_ids=named,
         )  # fmt: skip
         summary = ", ".join(f"{name} {count}" for name, count in rows.items())
         self.stdout.write(f"Wrote the dataset for {period.start} to {period.end} to {target}: {summary}")
