@@ -37,6 +37,36 @@ def _links(body: str) -> set[str]:
     }
 
 
+def _refused_links(client, pages: list[str]) -> list[tuple[str, str, int]]:
+    """Every link of each page the client opens, followed: those that did not open. A page this
+    role does not open is not linked for it (the access matrix checks it)."""
+    refused = []
+    for page in pages:
+        response = client.get(page)
+        if response.status_code != 200:
+            continue
+        for link in sorted(_links(response.content.decode())):
+            status = client.get(link, follow=True).status_code
+            if status != 200:
+                refused.append((page, link, status))
+    return refused
+
+
+def _an_advisers_client_booked_today(service):
+    """Today: an appointment with a patient referred to the team's employment adviser, and one
+    with a patient who is not, both with the team's high-intensity therapist."""
+    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    theirs = participant(team=service.team, given_name="Ada", family_name="Lovell")
+    other = participant(team=service.team, given_name="Bea", family_name="Marsh")
+    refer_for_employment_support(
+        by=hit, patient=theirs.patient, adviser=service.staff[Role.EMPLOYMENT_ADVISER]
+    )
+    today = timezone.localdate()
+    ours = book(clinician=hit, participants=[theirs], starts_at=local(today, dt.time(0, 5)))
+    book(clinician=hit, participants=[other], starts_at=local(today, dt.time(1, 30)))
+    return hit, today, theirs, ours
+
+
 @pytest.mark.parametrize(
     "role",
     [
@@ -60,15 +90,7 @@ def test_every_link_on_the_pages_a_day_starts_from_opens(service, client_for, ro
         reverse("patients:detail", args=[part.patient.pk]),
         reverse("referrals:detail", args=[part.referral.pk]),
     ]
-    refused = []
-    for page in pages:
-        response = client.get(page)
-        if response.status_code != 200:
-            continue  # a page this role does not open is not linked for it (checked below)
-        for link in sorted(_links(response.content.decode())):
-            status = client.get(link, follow=True).status_code
-            if status != 200:
-                refused.append((page, link, status))
+    refused = _refused_links(client, pages)
     assert not refused, refused
 
 
@@ -90,14 +112,7 @@ def test_every_link_on_the_pages_one_reaches_next_opens(service, client_for, rol
     manager's list of a patient's appointments linked each one, an administrator's appointment
     page linked the session note and the measures, the patient's page linked each referral to
     an adviser, and an adviser's groups list and team diary linked pages refused to them."""
-    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
-    adviser = service.staff[Role.EMPLOYMENT_ADVISER]
-    today = timezone.localdate()
-    client_of_adviser = participant(team=service.team, given_name="Ada", family_name="Lovell")
-    other = participant(team=service.team, given_name="Bea", family_name="Marsh")
-    refer_for_employment_support(by=hit, patient=client_of_adviser.patient, adviser=adviser)
-    ours = book(clinician=hit, participants=[client_of_adviser], starts_at=local(today, dt.time(0, 5)))
-    book(clinician=hit, participants=[other], starts_at=local(today, dt.time(1, 30)))
+    hit, today, client_of_adviser, ours = _an_advisers_client_booked_today(service)
     start_group(team=service.team, facilitator=hit)
     moved = PatientFactory(team=service.other_team)
     SessionNoteFactory(patient=moved, author=service.staff[role])  # a draft left before a move
@@ -113,27 +128,13 @@ def test_every_link_on_the_pages_one_reaches_next_opens(service, client_for, rol
         reverse("scheduling:clinician_diary", args=[hit.pk]) + f"?date={today.isoformat()}&view=day",
         reverse("scheduling:my_day"),
     ]
-    refused = []
-    for page in pages:
-        response = client.get(page)
-        if response.status_code != 200:
-            continue
-        for link in sorted(_links(response.content.decode())):
-            status = client.get(link, follow=True).status_code
-            if status != 200:
-                refused.append((page, link, status))
+    refused = _refused_links(client, pages)
     assert not refused, refused
 
 
 def test_an_adviser_sees_their_own_clients_appointments_in_the_diary_and_no_one_elses(service, client_for):
-    hit = service.staff[Role.HIGH_INTENSITY_THERAPIST]
+    hit, today, theirs, ours = _an_advisers_client_booked_today(service)
     adviser = service.staff[Role.EMPLOYMENT_ADVISER]
-    today = timezone.localdate()
-    theirs = participant(team=service.team, given_name="Ada", family_name="Lovell")
-    other = participant(team=service.team, given_name="Bea", family_name="Marsh")
-    refer_for_employment_support(by=hit, patient=theirs.patient, adviser=adviser)
-    ours = book(clinician=hit, participants=[theirs], starts_at=local(today, dt.time(0, 5)))
-    book(clinician=hit, participants=[other], starts_at=local(today, dt.time(1, 30)))
     response = client_for(Role.EMPLOYMENT_ADVISER).get(
         reverse("scheduling:clinician_diary", args=[hit.pk]) + f"?date={today.isoformat()}&view=day"
     )
