@@ -90,7 +90,29 @@ class ModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def to_python(self, value: Any) -> Any:
         if value not in self.empty_values and _out_of_range(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
+        read = getattr(self, "read_choices", None)
+        if value in self.empty_values or read is None or read[0] is not self.queryset or self.to_field_name:
+            return super().to_python(value)
+        # The options were listed already (``list_choices``): the answer is one of them or none.
+        if isinstance(value, self.queryset.model):
+            value = value.pk
+        try:
+            key = self.queryset.model._meta.pk.to_python(value)
+        except ValidationError:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+        for obj in read[1]:
+            if obj.pk == key:
+                return obj
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+
+def list_choices(form: forms.BaseForm, *names: str) -> None:
+    """Read the options of these model choice fields now, for a page that lists them anyway:
+    the answer is then checked against them, not read from the database a second time."""
+    for name in names:
+        field = form.fields.get(name)
+        if isinstance(field, ModelChoiceField):
+            ReadOnceChoices(field).rows()
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]

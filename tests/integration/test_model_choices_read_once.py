@@ -38,3 +38,27 @@ def test_the_options_are_read_once_per_form_and_again_for_new_choices() -> None:
     assert len(other_form) == 1
     bound = TeamForm({"team": str(south.pk)})
     assert bound.is_valid() and bound.cleaned_data["team"] == south
+
+
+def test_once_listed_the_answer_is_checked_against_the_options_without_asking_again() -> None:
+    from stepcare.fields import list_choices
+
+    north, south = TeamFactory(name="North"), TeamFactory(name="South")
+    elsewhere = TeamFactory(name="Elsewhere")
+
+    class NorthOrSouth(forms.Form):
+        team = ModelChoiceField(queryset=Team.objects.filter(pk__in=[north.pk, south.pk]).order_by("name"))
+
+    for answer, found in [(str(south.pk), south), (f" {north.pk} ", north)]:
+        form = NorthOrSouth({"team": answer})
+        list_choices(form, "team")
+        with CaptureQueriesContext(connection) as checked:
+            assert form.is_valid() and form.cleaned_data["team"] == found
+        assert len(checked) == 0
+    for wrong in (str(elsewhere.pk), "not a number", "99999999999999999999999", "<script>"):
+        form = NorthOrSouth({"team": wrong})
+        list_choices(form, "team")
+        assert not form.is_valid()
+        assert form.errors["team"] == [
+            "Select a valid choice. That choice is not one of the available choices."
+        ]

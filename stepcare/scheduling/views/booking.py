@@ -22,7 +22,7 @@ from stepcare.accounts.permissions import (
 from stepcare.audit import actions as audit_actions
 from stepcare.audit.fetch import fetch_patient
 from stepcare.audit.models import AuditEvent
-from stepcare.fields import ModelChoiceField
+from stepcare.fields import ModelChoiceField, list_choices
 from stepcare.http import StaffRequest
 from stepcare.patients.models import Patient
 from stepcare.referrals.models import Referral
@@ -237,6 +237,7 @@ def find_slots(request: StaffRequest, patient: Patient) -> HttpResponse:
     # The default clinician only for the empty finder (a filled-in one says whom it asks about).
     initial = None if request.GET else {"clinician": _default_clinician_id(patient)}
     form = FindSlotForm(request.GET or None, initial=initial, **kwargs)
+    list_choices(form, "referral", "clinician")  # the finder lists them, then checks the answers
     slots = _find_slots(patient, form) if form.is_valid() else []
     return _book_page(request, patient, form, kwargs, slots=slots, booking_error="")
 
